@@ -1,0 +1,82 @@
+"""Named configurations for the tracker app, read from environment variables (and `.env` when present)."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from dotenv import load_dotenv
+
+# A `.env` file beside this one may hold local settings; real environment variables win.
+load_dotenv(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".env"), override=False)
+
+
+def _bool(name: str, default: bool) -> bool:
+    """Read a yes/no environment variable."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every configuration; safe defaults for development."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # None means "a SQLite file in the instance folder", resolved in create_app.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;20 per hour")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "12")))
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; sessions already expire
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # uploads are CSV and TOML files
+    # Number of proxies in front of the app whose X-Forwarded-* headers are trusted (0 = none).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    ITEMS_PER_PAGE = 25
+    SEED_DEMO_ALLOWED = True
+
+
+class DevelopmentConfig(Config):
+    """Local development: SQLite in the instance folder, debug off unless FLASK_DEBUG asks."""
+
+
+class TestingConfig(Config):
+    """The test suite: a throwaway database chosen by the fixtures."""
+
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
+    RATELIMIT_STORAGE_URI = "memory://"
+    WTF_CSRF_ENABLED = True  # tests post real tokens; a test proves a POST without one is refused
+
+
+class ProductionConfig(Config):
+    """Production: secrets and database from the environment, secure cookies, Redis for shared limits."""
+
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    SEED_DEMO_ALLOWED = False
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start production with a development secret or no database."""
+        if not os.environ.get("SECRET_KEY") or os.environ["SECRET_KEY"] == Config.SECRET_KEY:
+            raise RuntimeError("SECRET_KEY must be set in the environment for production.")
+        if not os.environ.get("DATABASE_URL"):
+            raise RuntimeError("DATABASE_URL must be set in the environment for production.")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

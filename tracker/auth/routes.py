@@ -1,0 +1,72 @@
+"""Login, logout and password change views."""
+from __future__ import annotations
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import limiter
+from ..security import is_safe_next
+from ..services import ServiceError, accounts
+from . import bp
+from .forms import ChangePasswordForm, LoginForm
+
+
+def _login_failed() -> bool:
+    """Only failed attempts use up the login rate limit."""
+    return bool(g.get("login_failed"))
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _email_key() -> str:
+    return "login-email:" + (request.form.get("email") or "").strip().lower()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: _login_failed())
+@limiter.limit(_login_limit, methods=["POST"], key_func=_email_key, deduct_when=lambda response: _login_failed())
+def login():
+    """Show the login form; on success go to `next` (inside the app only) or the user's home page."""
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user, message = accounts.authenticate(form.email.data, form.password.data, request.remote_addr)
+        if user is None:
+            g.login_failed = True
+            form.password.errors.append(message)
+            return render_template("auth/login.html", form=form), 200
+        login_user(user, remember=form.remember.data)
+        target = request.args.get("next")
+        return redirect(target if is_safe_next(target) else url_for("dashboard.home"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Log out everywhere: the session token changes, so a copied cookie stops working too."""
+    accounts.logout(current_user._get_current_object())
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password; other sessions end, this one continues."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(user, form.current_password.data, form.new_password.data)
+        except ServiceError as err:
+            getattr(form, err.field or "current_password").errors.append(err.message)
+        else:
+            login_user(user)  # re-issue this browser's cookie with the new token
+            flash("Your password is changed. Other devices have been logged out.", "success")
+            return redirect(url_for("dashboard.home"))
+    return render_template("auth/change_password.html", form=form)

@@ -1,0 +1,64 @@
+"""`flask tracker ...`: create accounts, load program definitions, seed the demo program."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+
+from .extensions import db
+from .models import Role, User
+from .services import ServiceError
+
+tracker_cli = AppGroup("tracker", help="Tracker administration commands.")
+
+
+@tracker_cli.command("create-user")
+@click.option("--email", prompt=True, help="Login email.")
+@click.option("--name", "display_name", prompt="Display name", help="Name shown in the app.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default="student", show_default=True)
+@click.password_option("--password", help="Prompted for (twice) when not given; there is no default password.")
+def create_user(email: str, display_name: str, role: str, password: str) -> None:
+    """Create an account; the password is prompted for."""
+    from .services.accounts import create_user as create
+
+    try:
+        user = create(email, display_name, role, password)
+    except ServiceError as err:
+        raise click.ClickException(err.message)
+    click.echo(f"Created {user.role.value} {user.email}.")
+
+
+@tracker_cli.command("load-program")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_program(path: Path) -> None:
+    """Load (or update) a program and its requirements from a TOML definition file."""
+    from .domain import DefinitionError
+    from .services.programs import load_program_text
+
+    try:
+        program, summary = load_program_text(path.read_text(encoding="utf-8"), actor=None)
+    except DefinitionError as err:
+        click.echo(f"{path}: the program definition has {len(err.errors)} problem(s); nothing was loaded.", err=True)
+        for message in err.errors:
+            click.echo(f"  - {message}", err=True)
+        sys.exit(1)
+    click.echo(f"Loaded {program.code} ({program.name}): {summary}")
+
+
+@tracker_cli.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when any account exists (used by `make run`).")
+def seed_demo(if_empty: bool) -> None:
+    """Load the demo program, terms, studios, ensembles, accounts and records (idempotent)."""
+    if not current_app.config.get("SEED_DEMO_ALLOWED", False):
+        raise click.ClickException("seed-demo refuses to run under the production configuration.")
+    if if_empty and db.session.scalar(sa.select(sa.func.count(User.id))):
+        click.echo("Database already has accounts; demo data not loaded.")
+        return
+    from .demo import seed
+
+    created = seed()
+    click.echo(created)

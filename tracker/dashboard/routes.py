@@ -1,0 +1,76 @@
+"""Home pages: the landing page after login is the one for the user's role."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Enrollment, Program, Role, SessionStatus, StudioSession, Term, User
+from ..permissions import role_required
+from . import bp
+
+
+@bp.route("/")
+@login_required
+def home():
+    """Send each user to their role's page."""
+    return redirect(url_for(f"dashboard.{current_user.role.value}"))
+
+
+def load_enrollment(student_id: int) -> Enrollment | None:
+    """A student's enrollment with program, concentration, advisor and start term in one query."""
+    return db.session.scalar(
+        sa.select(Enrollment)
+        .where(Enrollment.student_id == student_id)
+        .options(
+            joinedload(Enrollment.program),
+            joinedload(Enrollment.concentration),
+            joinedload(Enrollment.advisor),
+            joinedload(Enrollment.start_term),
+        )
+    )
+
+
+@bp.route("/student")
+@role_required(Role.STUDENT)
+def student():
+    """The student's dashboard: their program, concentration, track and advisor."""
+    enrollment = load_enrollment(current_user.id)
+    return render_template("dashboard/student.html", enrollment=enrollment)
+
+
+@bp.route("/faculty")
+@role_required(Role.FACULTY)
+def faculty():
+    """The faculty dashboard: advisees and the sessions waiting for their review."""
+    advisees = db.session.scalars(
+        sa.select(User)
+        .join(Enrollment, Enrollment.student_id == User.id)
+        .where(Enrollment.advisor_id == current_user.id)
+        .options(joinedload(User.enrollment).joinedload(Enrollment.concentration))
+        .order_by(User.display_name)
+    ).all()
+    pending = db.session.scalar(
+        sa.select(sa.func.count(StudioSession.id)).where(
+            StudioSession.supervisor_id == current_user.id, StudioSession.status == SessionStatus.PENDING
+        )
+    )
+    return render_template("dashboard/faculty.html", advisees=advisees, pending=pending)
+
+
+@bp.route("/admin")
+@role_required(Role.ADMIN)
+def admin():
+    """The administrator's dashboard: the size of what they run."""
+    counts = {
+        "students": db.session.scalar(sa.select(sa.func.count(User.id)).where(User.role == Role.STUDENT)),
+        "faculty": db.session.scalar(sa.select(sa.func.count(User.id)).where(User.role == Role.FACULTY)),
+        "programs": db.session.scalar(sa.select(sa.func.count(Program.id))),
+        "pending": db.session.scalar(
+            sa.select(sa.func.count(StudioSession.id)).where(StudioSession.status == SessionStatus.PENDING)
+        ),
+    }
+    terms = db.session.scalars(sa.select(Term).order_by(Term.start_date)).all()
+    return render_template("dashboard/admin.html", counts=counts, terms=terms)

@@ -1,0 +1,23 @@
+"""All models, imported here so Alembic's autogenerate sees every table."""
+from .base import utcnow
+from .catalog import Concentration, Course, Ensemble, Program, Requirement, Studio, Term
+from .enums import (
+    LETTER_GRADES,
+    PASS_FAIL_GRADES,
+    CourseCategory,
+    CourseStatus,
+    EnrollmentStatus,
+    EnsembleRole,
+    ExceptionKind,
+    MilestoneKind,
+    Role,
+    SessionStatus,
+    StudioActivity,
+    StudioRole,
+    Track,
+)
+from .history import HistoryEvent
+from .people import Enrollment, PasswordResetToken, User
+from .records import AuditException, CourseRecord, EnsembleRecord, MilestoneRecord, Notification, StudioSession
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,116 @@
+"""People: user accounts, enrollments in a program, one-time password-reset links."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING, Optional
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, enum_column, utcnow
+from .enums import EnrollmentStatus, Role, Track
+
+if TYPE_CHECKING:
+    from .catalog import Concentration, Program, Term
+
+
+def new_session_token() -> str:
+    """A fresh random token; changing it ends every session of the user."""
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, db.Model):
+    """An account: a student, a faculty member or an administrator."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so the unique index makes email case-insensitive.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True, nullable=False)
+    display_name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    password_hash: Mapped[Optional[str]] = mapped_column(sa.String(255), nullable=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role), nullable=False, index=True)
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True, server_default=sa.true())
+    session_token: Mapped[str] = mapped_column(sa.String(64), nullable=False, default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+
+    enrollment: Mapped[Optional["Enrollment"]] = relationship(
+        back_populates="student", foreign_keys="Enrollment.student_id", uselist=False
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        """The login id carries the session token so that rotating it ends old sessions."""
+        return f"{self.id}:{self.session_token}"
+
+    def rotate_session_token(self) -> None:
+        """End every existing session of this user."""
+        self.session_token = new_session_token()
+
+    @property
+    def is_student(self) -> bool:
+        return self.role == Role.STUDENT
+
+    @property
+    def is_faculty(self) -> bool:
+        return self.role == Role.FACULTY
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role.value}>"
+
+
+class Enrollment(db.Model):
+    """A student's place in a program: concentration, track, start term and advisor."""
+
+    __tablename__ = "enrollment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), unique=True, nullable=False)
+    program_id: Mapped[int] = mapped_column(sa.ForeignKey("program.id"), index=True, nullable=False)
+    concentration_id: Mapped[int] = mapped_column(sa.ForeignKey("concentration.id"), index=True, nullable=False)
+    track: Mapped[Track] = mapped_column(enum_column(Track), nullable=False)
+    start_term_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("term.id"), index=True, nullable=True)
+    advisor_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True, nullable=True)
+    status: Mapped[EnrollmentStatus] = mapped_column(
+        enum_column(EnrollmentStatus), nullable=False, default=EnrollmentStatus.ACTIVE
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    student: Mapped[User] = relationship(back_populates="enrollment", foreign_keys=[student_id])
+    advisor: Mapped[Optional[User]] = relationship(foreign_keys=[advisor_id])
+    program: Mapped["Program"] = relationship()
+    concentration: Mapped["Concentration"] = relationship()
+    start_term: Mapped[Optional["Term"]] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Enrollment student={self.student_id} program={self.program_id} {self.track.value}>"
+
+
+class PasswordResetToken(db.Model):
+    """A one-time link an admin hands to a user; only its hash is stored."""
+
+    __tablename__ = "password_reset_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True, nullable=False)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def __repr__(self) -> str:
+        return f"<PasswordResetToken user={self.user_id} used={self.used_at is not None}>"

@@ -1,0 +1,38 @@
+// Small progressive enhancements; pages work without them. No inline scripts: the CSP forbids them.
+(function () {
+  "use strict";
+  // Forms marked data-confirm ask before a destructive action.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var message = form.getAttribute && form.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+    }
+  });
+  // "Select all" checkboxes: <input type=checkbox data-select-all="name">.
+  document.querySelectorAll("input[data-select-all]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      var name = box.getAttribute("data-select-all");
+      document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (other) {
+        other.checked = box.checked;
+      });
+    });
+  });
+  // Filter a <select> by typing: <input data-filter-select="select-id">.
+  document.querySelectorAll("input[data-filter-select]").forEach(function (input) {
+    var select = document.getElementById(input.getAttribute("data-filter-select"));
+    if (!select) { return; }
+    input.addEventListener("input", function () {
+      var needle = input.value.trim().toLowerCase();
+      var firstMatch = null;
+      Array.prototype.forEach.call(select.options, function (option) {
+        var match = !needle || option.text.toLowerCase().indexOf(needle) !== -1 || option.value === "";
+        option.hidden = !match;
+        if (match && option.value !== "" && firstMatch === null) { firstMatch = option; }
+      });
+      if (needle && firstMatch && select.selectedOptions.length && select.selectedOptions[0].hidden) {
+        select.value = firstMatch.value;
+      }
+    });
+  });
+})();

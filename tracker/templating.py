@@ -1,0 +1,70 @@
+"""Template filters and globals shared by every page."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from flask import Flask, current_app, request, url_for
+
+
+def format_hours(value) -> str:
+    """3.5 -> '3.5', 4.00 -> '4', 2.25 -> '2.25'."""
+    if value is None:
+        return ""
+    d = Decimal(value).quantize(Decimal("0.01"))
+    text = format(d, "f").rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def format_date(value) -> str:
+    """A date as 'Mon 24 Nov 2026'."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    return value.strftime("%a %-d %b %Y")
+
+
+def format_datetime(value) -> str:
+    """A UTC timestamp as '24 Nov 2026, 14:05 UTC'."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%-d %b %Y, %H:%M UTC")
+
+
+def percent_class(value) -> str:
+    """CSS class pct-N (N in 0..100) for a bar width; the CSP forbids inline styles."""
+    try:
+        n = int(round(float(value)))
+    except (TypeError, ValueError):
+        n = 0
+    return f"pct-{max(0, min(100, n))}"
+
+
+def nav_has(endpoint: str) -> bool:
+    """True when a blueprint providing this endpoint is registered (navigation shows only real pages)."""
+    return endpoint in current_app.view_functions
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query arguments changed (for pagination and filters)."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Expose the helpers above to Jinja."""
+    app.jinja_env.filters["hours"] = format_hours
+    app.jinja_env.filters["day"] = format_date
+    app.jinja_env.filters["when"] = format_datetime
+    app.jinja_env.filters["pct_class"] = percent_class
+    app.jinja_env.globals["nav_has"] = nav_has
+    app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["today"] = date.today
