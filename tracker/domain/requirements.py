@@ -1,0 +1,443 @@
+"""Requirement kinds: frozen dataclasses, their validation, and their dict form for database rows.
+
+A program's requirements are data. Each requirement has a `kind` (the string used in TOML files and in the
+database), a `key` unique within the program, a title, an optional description, the concentrations it applies to
+(empty = all) and the track it applies to (None = both). The kind's own settings ("params") are validated here, so a
+TOML file and a database row are checked by the same code.
+
+Sharing (`share_with` on "credits" blocks): a course may count toward two blocks at once only when *both* blocks list
+each other; the number of credits they may share is the smaller of the two limits. A one-sided listing is an error
+in a program definition. Blocks that take leftovers cannot share (leftovers are, by definition, unused elsewhere).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar, Union
+
+from .grades import LETTER_GRADES
+
+KINDS: tuple[str, ...] = (
+    "all_courses",
+    "credits",
+    "total_credits",
+    "gpa",
+    "ensemble_terms",
+    "studio_terms",
+    "milestones",
+)
+TRACKS: tuple[str, ...] = ("thesis", "non_thesis")
+CATEGORIES: tuple[str, ...] = ("core", "concentration", "elective", "thesis", "capstone")
+MILESTONE_KINDS: tuple[str, ...] = ("proposal", "committee", "defense", "deposit", "capstone", "comprehensive_exam")
+MILESTONE_LABELS: dict[str, str] = {
+    "proposal": "Thesis proposal approved",
+    "committee": "Committee formed",
+    "defense": "Defense passed",
+    "deposit": "Thesis deposited",
+    "capstone": "Capstone project passed",
+    "comprehensive_exam": "Comprehensive exam passed",
+}
+# In course_concentrations, stands for the audited student's own concentration (so what-if audits work).
+STUDENT_CONCENTRATION = "$student"
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+class DefinitionError(ValueError):
+    """A program definition or requirement is invalid; `errors` lists every problem, each naming its key."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = list(errors)
+        super().__init__("; ".join(self.errors))
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequirementBase:
+    """Fields every requirement kind has."""
+
+    kind: ClassVar[str] = ""
+    unit: ClassVar[str] = ""
+    key: str
+    title: str
+    description: str = ""
+    concentrations: tuple[str, ...] = ()
+    track: str | None = None
+
+    def applies_to(self, concentration: str | None, track: str | None) -> bool:
+        """True when this requirement applies to a student of this concentration and track."""
+        if self.concentrations and concentration not in self.concentrations:
+            return False
+        return self.track is None or self.track == track
+
+
+@dataclass(frozen=True, kw_only=True)
+class AllCoursesRequirement(RequirementBase):
+    """Every listed course, each with at least `min_grade` when given."""
+
+    kind: ClassVar[str] = "all_courses"
+    unit: ClassVar[str] = "courses"
+    courses: tuple[str, ...]
+    min_grade: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreditsRequirement(RequirementBase):
+    """A number of credits from courses matching any of the filters (courses, categories, course_concentrations)."""
+
+    kind: ClassVar[str] = "credits"
+    unit: ClassVar[str] = "credits"
+    credits: Decimal
+    courses: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    course_concentrations: tuple[str, ...] = ()
+    min_grade: str | None = None
+    accepts_leftovers: bool = False
+    # Sorted (other_key, max shared credits) pairs: a tuple keeps the dataclass hashable.
+    share_with: tuple[tuple[str, Decimal], ...] = ()
+
+    def share_limit(self, other_key: str) -> Decimal | None:
+        """The most credits this block lets `other_key` share with it, or None."""
+        for key, limit in self.share_with:
+            if key == other_key:
+                return limit
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TotalCreditsRequirement(RequirementBase):
+    """Credits in all, from every counted course record."""
+
+    kind: ClassVar[str] = "total_credits"
+    unit: ClassVar[str] = "credits"
+    credits: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class GpaRequirement(RequirementBase):
+    """A minimum cumulative GPA (rounded half-up to 2 decimals before comparing)."""
+
+    kind: ClassVar[str] = "gpa"
+    unit: ClassVar[str] = "gpa"
+    min_gpa: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnsembleTermsRequirement(RequirementBase):
+    """A number of terms with at least one ensemble."""
+
+    kind: ClassVar[str] = "ensemble_terms"
+    unit: ClassVar[str] = "terms"
+    terms: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class StudioTermsRequirement(RequirementBase):
+    """A number of terms with at least `min_hours` approved studio hours, and optionally `total_hours` in all."""
+
+    kind: ClassVar[str] = "studio_terms"
+    unit: ClassVar[str] = "terms"
+    terms: int
+    min_hours: Decimal
+    total_hours: Decimal | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MilestonesRequirement(RequirementBase):
+    """Milestones signed off, expected in the listed order."""
+
+    kind: ClassVar[str] = "milestones"
+    unit: ClassVar[str] = "milestones"
+    milestones: tuple[str, ...]
+
+
+Requirement = Union[
+    AllCoursesRequirement,
+    CreditsRequirement,
+    TotalCreditsRequirement,
+    GpaRequirement,
+    EnsembleTermsRequirement,
+    StudioTermsRequirement,
+    MilestonesRequirement,
+]
+REQUIREMENT_CLASSES: dict[str, type] = {
+    cls.kind: cls
+    for cls in (
+        AllCoursesRequirement,
+        CreditsRequirement,
+        TotalCreditsRequirement,
+        GpaRequirement,
+        EnsembleTermsRequirement,
+        StudioTermsRequirement,
+        MilestonesRequirement,
+    )
+}
+COURSE_KINDS = frozenset({"all_courses", "credits"})
+COMMON_FIELDS = ("key", "title", "description", "concentrations", "track")
+
+
+# --- value converters: each returns the converted value or raises _Invalid(message) -----------------------------
+
+
+class _Invalid(Exception):
+    """A single setting is invalid; the message completes '<path>: ...'."""
+
+
+def to_decimal(value: Any, *, positive: bool = False, allow_zero: bool = True) -> Decimal:
+    """A Decimal from an int, a decimal string or a float (via its shortest repr); bools are refused."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise _Invalid("must be a number")
+    try:
+        # str() of a float gives its shortest repr, so 0.1 becomes Decimal("0.1"), not the binary expansion.
+        number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise _Invalid("must be a number") from None
+    if not number.is_finite():
+        raise _Invalid("must be a number")
+    if positive and number <= 0:
+        raise _Invalid("must be a positive number")
+    if not allow_zero and number == 0:
+        raise _Invalid("must not be zero")
+    if number < 0:
+        raise _Invalid("must not be negative")
+    return number
+
+
+def _positive_decimal(value: Any) -> Decimal:
+    return to_decimal(value, positive=True)
+
+
+def _gpa_value(value: Any) -> Decimal:
+    number = to_decimal(value, positive=True)
+    if number > 4:
+        raise _Invalid("must be at most 4.0")
+    return number
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid("must be a whole number")
+    if value <= 0:
+        raise _Invalid("must be a positive whole number")
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid("must be true or false")
+    return value
+
+
+def _min_grade(value: Any) -> str | None:
+    if value is None:
+        return None
+    if value not in LETTER_GRADES:
+        raise _Invalid(f"unknown grade {value!r} (expected one of {', '.join(LETTER_GRADES)})")
+    return value
+
+
+def _string_list(value: Any, *, allow_empty: bool = True) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise _Invalid("must be a list of strings")
+    items = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise _Invalid("must be a list of non-empty strings")
+        if item in items:
+            raise _Invalid(f'lists "{item}" twice')
+        items.append(item)
+    if not items and not allow_empty:
+        raise _Invalid("must not be empty")
+    return tuple(items)
+
+
+def _non_empty_list(value: Any) -> tuple[str, ...]:
+    return _string_list(value, allow_empty=False)
+
+
+def _categories(value: Any) -> tuple[str, ...]:
+    items = _string_list(value)
+    for item in items:
+        if item not in CATEGORIES:
+            raise _Invalid(f'unknown category "{item}" (expected one of {", ".join(CATEGORIES)})')
+    return items
+
+
+def _milestones(value: Any) -> tuple[str, ...]:
+    items = _string_list(value, allow_empty=False)
+    for item in items:
+        if item not in MILESTONE_KINDS:
+            raise _Invalid(f'unknown milestone "{item}" (expected one of {", ".join(MILESTONE_KINDS)})')
+    return items
+
+
+def _share_with(value: Any) -> tuple[tuple[str, Decimal], ...]:
+    if not isinstance(value, dict):
+        raise _Invalid("must be a table of requirement key = credits")
+    pairs = []
+    for key, limit in value.items():
+        try:
+            pairs.append((str(key), to_decimal(limit, positive=True)))
+        except _Invalid as exc:
+            raise _Invalid(f"{key}: {exc}") from None
+    return tuple(sorted(pairs))
+
+
+# name -> (converter, required, default). Order is the order of to_dict output.
+PARAM_SPECS: dict[str, dict[str, tuple[Any, bool, Any]]] = {
+    "all_courses": {
+        "courses": (_non_empty_list, True, None),
+        "min_grade": (_min_grade, False, None),
+    },
+    "credits": {
+        "credits": (_positive_decimal, True, None),
+        "courses": (_string_list, False, ()),
+        "categories": (_categories, False, ()),
+        "course_concentrations": (_string_list, False, ()),
+        "min_grade": (_min_grade, False, None),
+        "accepts_leftovers": (_bool, False, False),
+        "share_with": (_share_with, False, ()),
+    },
+    "total_credits": {"credits": (_positive_decimal, True, None)},
+    "gpa": {"min_gpa": (_gpa_value, True, None)},
+    "ensemble_terms": {"terms": (_positive_int, True, None)},
+    "studio_terms": {
+        "terms": (_positive_int, True, None),
+        "min_hours": (_positive_decimal, True, None),
+        "total_hours": (lambda v: None if v is None else _positive_decimal(v), False, None),
+    },
+    "milestones": {"milestones": (_milestones, True, None)},
+}
+
+
+def build_requirement(
+    kind: Any,
+    key: Any,
+    title: Any,
+    description: Any,
+    concentrations: Any,
+    track: Any,
+    params: dict,
+    *,
+    path: str,
+    errors: list[str],
+    param_path: str | None = None,
+) -> Requirement | None:
+    """Validate one requirement, appending '<path>.<field>: problem' messages to errors; None when invalid."""
+    param_path = param_path or path
+    count = len(errors)
+    if not isinstance(key, str) or not KEY_PATTERN.match(key):
+        errors.append(f"{path}.key: must be a slug of lowercase letters, digits, '-' or '_' (got {key!r})")
+    if not isinstance(title, str) or not title.strip():
+        errors.append(f"{path}.title: must be a non-empty string")
+    if description is None:
+        description = ""
+    if not isinstance(description, str):
+        errors.append(f"{path}.description: must be a string")
+    try:
+        concentration_codes = _string_list(concentrations if concentrations is not None else [])
+    except _Invalid as exc:
+        errors.append(f"{path}.concentrations: {exc}")
+        concentration_codes = ()
+    if track is not None and track not in TRACKS:
+        errors.append(f"{path}.track: unknown track {track!r} (expected one of {', '.join(TRACKS)})")
+    if kind not in REQUIREMENT_CLASSES:
+        errors.append(f"{path}.kind: unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
+        return None
+    values: dict[str, Any] = {}
+    spec = PARAM_SPECS[kind]
+    for name in sorted(set(params) - set(spec)):
+        errors.append(f'{param_path}.{name}: unknown setting "{name}" for kind "{kind}"')
+    for name, (convert, required, default) in spec.items():
+        if name not in params or (params[name] is None and not required):
+            if required:
+                errors.append(f"{param_path}.{name}: required for kind \"{kind}\"")
+            else:
+                values[name] = default
+            continue
+        try:
+            values[name] = convert(params[name])
+        except _Invalid as exc:
+            errors.append(f"{param_path}.{name}: {exc}")
+    if kind == "credits" and len(errors) == count:
+        if not (values["courses"] or values["categories"] or values["course_concentrations"]):
+            if not values["accepts_leftovers"]:
+                errors.append(
+                    f"{param_path}.credits: a credits block needs courses, categories, course_concentrations "
+                    "or accepts_leftovers = true"
+                )
+        if values["share_with"] and values["accepts_leftovers"]:
+            errors.append(f"{param_path}.share_with: a block that accepts leftovers cannot share credits")
+        if any(other == key for other, _ in values["share_with"]):
+            errors.append(f"{param_path}.share_with: a block cannot share with itself")
+    if len(errors) > count:
+        return None
+    return REQUIREMENT_CLASSES[kind](
+        key=key,
+        title=title.strip(),
+        description=description,
+        concentrations=concentration_codes,
+        track=track,
+        **values,
+    )
+
+
+def requirement_params(req: Requirement) -> dict:
+    """The kind's settings of a requirement as a JSON-ready dict (Decimals as strings, defaults left out)."""
+    out: dict[str, Any] = {}
+    spec = PARAM_SPECS[req.kind]
+    for name, (_convert, required, default) in spec.items():
+        value = getattr(req, name)
+        if not required and value == default:
+            continue
+        out[name] = _jsonable(value, name)
+    return out
+
+
+def _jsonable(value: Any, name: str) -> Any:
+    if name == "share_with":
+        return {key: str(limit) for key, limit in value}
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def requirement_to_dict(req: Requirement) -> dict:
+    """A requirement as a JSON-serialisable dict: kind, key, title, description, concentrations, track, params."""
+    return {
+        "kind": req.kind,
+        "key": req.key,
+        "title": req.title,
+        "description": req.description,
+        "concentrations": list(req.concentrations),
+        "track": req.track,
+        "params": requirement_params(req),
+    }
+
+
+def requirement_from_dict(
+    kind: str,
+    key: str,
+    title: str,
+    description: str,
+    concentrations: list | tuple,
+    track: str | None,
+    params: dict,
+) -> Requirement:
+    """Rebuild a requirement from its stored parts (the inverse of requirement_to_dict); raises DefinitionError."""
+    errors: list[str] = []
+    if not isinstance(params, dict):
+        raise DefinitionError([f"{key}.params: must be a mapping"])
+    req = build_requirement(
+        kind, key, title, description, concentrations, track, params,
+        path=str(key), errors=errors, param_path=f"{key}.params",
+    )
+    if errors or req is None:
+        raise DefinitionError(errors)
+    return req
+
+
+def requirement_fields(req: Requirement) -> tuple[str, ...]:
+    """Names of the kind-specific settings of a requirement, in display order."""
+    return tuple(f.name for f in fields(req) if f.name not in COMMON_FIELDS)
