@@ -1,0 +1,109 @@
+"""Course views: the list by term, add, edit and delete (students only, their own records)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
+
+from ..models import CourseRecord, Role
+from ..permissions import get_own_or_404, role_required
+from ..services import ServiceError, courses
+from ..services.studio import term_for
+from ..templating import format_hours
+from . import bp
+from .forms import CourseRecordForm
+
+
+def _attach(form, err: ServiceError) -> None:
+    """Show a service refusal at its field (or at the top of the form)."""
+    target = getattr(form, err.field, None) if err.field else None
+    (target.errors if target is not None else form.form_errors).append(err.message)
+
+
+def _fill_choices(form: CourseRecordForm, program_id: int, record: CourseRecord | None = None) -> None:
+    catalog = courses.catalog_for(program_id, include_id=record.course_id if record else None)
+    form.course_id.choices = [SelectChoice("", "Choose a course…")] + [
+        SelectChoice(c.id, f"{c.code} {c.title} ({format_hours(c.credits)} cr{', pass/fail' if c.pass_fail else ''})"
+                     + ("" if c.active else " — retired"))
+        for c in catalog
+    ]
+    form.term_id.choices = [SelectChoice("", "Choose a term…")] + [
+        SelectChoice(t.id, t.name) for t in courses.all_terms()]
+
+
+def _input(form: CourseRecordForm) -> courses.CourseInput:
+    return courses.CourseInput(course_id=form.course_id.data, term_id=form.term_id.data,
+                               status=form.status.data, grade=form.grade.data)
+
+
+@bp.route("")
+@role_required(Role.STUDENT)
+def index():
+    """The student's courses grouped by term, with credit totals."""
+    groups = courses.courses_by_term(current_user.id)
+    enrolled = courses.program_id_of(current_user) is not None
+    return render_template("courses/index.html", groups=groups, enrolled=enrolled)
+
+
+@bp.route("/add", methods=["GET", "POST"])
+@role_required(Role.STUDENT)
+def add():
+    """Add a course from the program's catalog."""
+    program_id = courses.program_id_of(current_user)
+    if program_id is None:
+        return render_template("courses/form.html", form=None, record=None)
+    form = CourseRecordForm()
+    _fill_choices(form, program_id)
+    if not form.is_submitted():
+        current = term_for(date.today())
+        form.term_id.data = current.id if current else None
+    if form.validate_on_submit():
+        try:
+            record = courses.add_course(current_user._get_current_object(), _input(form),
+                                        actor=current_user._get_current_object())
+        except ServiceError as err:
+            _attach(form, err)
+        else:
+            flash(f"Added {record.course.code} in {record.term.name}.", "success")
+            return redirect(url_for("courses.index"))
+    return render_template("courses/form.html", form=form, record=None)
+
+
+@bp.route("/<int:record_id>/edit", methods=["GET", "POST"])
+@role_required(Role.STUDENT)
+def edit(record_id: int):
+    """Change a course record's course, term, status or grade."""
+    record = get_own_or_404(CourseRecord, record_id, joinedload(CourseRecord.course), joinedload(CourseRecord.term))
+    program_id = courses.program_id_of(current_user)
+    if program_id is None:
+        return render_template("courses/form.html", form=None, record=record)
+    form = CourseRecordForm(obj=record)
+    form.submit.label.text = "Save changes"
+    _fill_choices(form, program_id, record)
+    if form.validate_on_submit():
+        try:
+            courses.update_course(record, _input(form), actor=current_user._get_current_object())
+        except ServiceError as err:
+            _attach(form, err)
+        else:
+            flash("Course record saved.", "success")
+            return redirect(url_for("courses.index"))
+    return render_template("courses/form.html", form=form, record=record)
+
+
+@bp.route("/<int:record_id>/delete", methods=["POST"])
+@role_required(Role.STUDENT)
+def delete(record_id: int):
+    """Delete a course record (POST only, asked to confirm in the page)."""
+    record = get_own_or_404(CourseRecord, record_id, joinedload(CourseRecord.course), joinedload(CourseRecord.term))
+    label = f"{record.course.code} in {record.term.name}"
+    try:
+        courses.delete_course(record, actor=current_user._get_current_object())
+    except ServiceError as err:
+        flash(err.message, "danger")
+    else:
+        flash(f"Deleted {label}.", "success")
+    return redirect(url_for("courses.index"))

@@ -1,0 +1,214 @@
+"""A student's courses: add, edit and delete course records, and the by-term list with credit totals."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import (
+    LETTER_GRADES,
+    PASS_FAIL_GRADES,
+    AuditException,
+    Course,
+    CourseRecord,
+    CourseStatus,
+    Enrollment,
+    Term,
+    User,
+)
+from . import ServiceError, history
+
+ENTITY = "course_record"
+
+
+@dataclass(frozen=True)
+class CourseInput:
+    """What the course form submits (plain values; the service checks every one)."""
+
+    course_id: int | None
+    term_id: int | None
+    status: CourseStatus | str | None
+    grade: str | None = None
+
+
+@dataclass
+class TermCourses:
+    """One term's course records and credit totals by status."""
+
+    term: Term
+    records: list[CourseRecord] = field(default_factory=list)
+    completed: Decimal = Decimal("0")
+    in_progress: Decimal = Decimal("0")
+    planned: Decimal = Decimal("0")
+
+
+def program_id_of(student: User) -> int | None:
+    """The id of the program the student is enrolled in, or None."""
+    return db.session.scalar(sa.select(Enrollment.program_id).where(Enrollment.student_id == student.id))
+
+
+def catalog_for(program_id: int, include_id: int | None = None) -> list[Course]:
+    """The program's active courses by code (plus `include_id`, a retired course an existing record still uses)."""
+    condition = Course.active.is_(True)
+    if include_id is not None:
+        condition = sa.or_(condition, Course.id == include_id)
+    return list(db.session.scalars(
+        sa.select(Course).where(Course.program_id == program_id, condition).order_by(Course.code)
+    ))
+
+
+def all_terms() -> list[Term]:
+    """Every term, oldest first."""
+    return list(db.session.scalars(sa.select(Term).order_by(Term.start_date, Term.id)))
+
+
+def grade_choices() -> list[str]:
+    """Every grade the form offers: letters, then pass/fail."""
+    return [*LETTER_GRADES, *PASS_FAIL_GRADES]
+
+
+def _check(
+    student: User, data: CourseInput, record: CourseRecord | None
+) -> tuple[Course, Term, CourseStatus, str | None]:
+    """Validate the input against the catalog and the grade rules; returns the clean values."""
+    program_id = program_id_of(student)
+    if program_id is None:
+        raise ServiceError("You are not enrolled in a program yet, so there is no catalog to choose from.")
+    course = db.session.get(Course, data.course_id) if data.course_id else None
+    keeping_retired = record is not None and course is not None and course.id == record.course_id
+    if course is None or course.program_id != program_id or not (course.active or keeping_retired):
+        raise ServiceError("Choose a course from your program's catalog.", "course_id")
+    term = db.session.get(Term, data.term_id) if data.term_id else None
+    if term is None:
+        raise ServiceError("Choose a term.", "term_id")
+    try:
+        status = CourseStatus(data.status)
+    except ValueError:
+        raise ServiceError("Choose a status.", "status") from None
+    grade = (data.grade or "").strip().upper() or None
+    if status == CourseStatus.COMPLETED:
+        if grade is None:
+            raise ServiceError("Enter the grade you received for a completed course.", "grade")
+        if course.pass_fail and grade not in PASS_FAIL_GRADES:
+            raise ServiceError(f"{course.code} is graded pass/fail: choose P or NP.", "grade")
+        if not course.pass_fail and grade not in LETTER_GRADES:
+            raise ServiceError(f"{course.code} takes a letter grade (A to F); P/NP is for pass/fail courses.",
+                               "grade")
+    elif grade is not None:
+        raise ServiceError(f"A grade is recorded only for a completed course, not a {status.label.lower()} one. "
+                           "Leave the grade empty.", "grade")
+    duplicate = sa.select(CourseRecord.id).where(
+        CourseRecord.student_id == student.id, CourseRecord.course_id == course.id, CourseRecord.term_id == term.id
+    )
+    if record is not None:
+        duplicate = duplicate.where(CourseRecord.id != record.id)
+    if db.session.scalar(duplicate) is not None:
+        raise _duplicate(course, term)
+    return course, term, status, grade
+
+
+def _duplicate(course: Course, term: Term) -> ServiceError:
+    return ServiceError(f"You already have {course.code} in {term.name}. Edit that record instead.", "course_id")
+
+
+def _flush_or_duplicate(course: Course, term: Term) -> None:
+    """Flush; the unique constraint catches a double submit that raced past the check."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise _duplicate(course, term) from None
+
+
+def add_course(student: User, data: CourseInput, *, actor: User) -> CourseRecord:
+    """Add a course record for the student."""
+    course, term, status, grade = _check(student, data, None)
+    record = CourseRecord(student_id=student.id, course_id=course.id, term_id=term.id, status=status, grade=grade)
+    db.session.add(record)
+    _flush_or_duplicate(course, term)
+    history.record(
+        actor, "course_record.added", ENTITY, record.id, subject_id=student.id,
+        summary=f"Added {course.code} in {term.name} ({status.label.lower()})",
+        changes={"course": course.code, "term": term.name, "status": status, "grade": grade},
+    )
+    db.session.commit()
+    return record
+
+
+def update_course(record: CourseRecord, data: CourseInput, *, actor: User) -> CourseRecord:
+    """Change a course record's course, term, status or grade."""
+    course, term, status, grade = _check(record.student, data, record)
+    values = {"course_id": course.id, "term_id": term.id, "status": status, "grade": grade}
+    # The history shows codes and term names, which a reader understands, rather than ids.
+    changes = history.diff(_readable(record.course, record.term, record.status, record.grade),
+                           vars(_readable(course, term, status, grade)))
+    if not changes:
+        return record
+    for name, value in values.items():
+        setattr(record, name, value)
+    _flush_or_duplicate(course, term)
+    history.record(
+        actor, "course_record.edited", ENTITY, record.id, subject_id=record.student_id,
+        summary=f"Edited {course.code} in {term.name}", changes=changes,
+    )
+    db.session.commit()
+    return record
+
+
+def _readable(course: Course, term: Term, status: CourseStatus, grade: str | None) -> SimpleNamespace:
+    return SimpleNamespace(course=course.code, term=term.name, status=status, grade=grade)
+
+
+def delete_course(record: CourseRecord, *, actor: User) -> None:
+    """Delete a course record, unless an advisor's substitution rests on it."""
+    in_use = db.session.scalar(sa.select(AuditException.id).where(
+        AuditException.course_record_id == record.id, AuditException.revoked_at.is_(None)))
+    if in_use is not None:
+        raise ServiceError(f"Your advisor counted {record.course.code} in {record.term.name} as a substitution; "
+                           "ask them before deleting it.")
+    summary = f"Deleted {record.course.code} in {record.term.name}"
+    changes = {"course": record.course.code, "term": record.term.name, "status": record.status, "grade": record.grade}
+    history.record(actor, "course_record.deleted", ENTITY, record.id, subject_id=record.student_id,
+                   summary=summary, changes=changes)
+    db.session.delete(record)
+    db.session.commit()
+
+
+def courses_by_term(student_id: int) -> list[TermCourses]:
+    """The student's course records grouped by term (oldest term first) with credits per status."""
+    records = db.session.scalars(
+        sa.select(CourseRecord)
+        .join(Term, Term.id == CourseRecord.term_id)
+        .join(Course, Course.id == CourseRecord.course_id)
+        .where(CourseRecord.student_id == student_id)
+        .options(joinedload(CourseRecord.course), joinedload(CourseRecord.term))
+        .order_by(Term.start_date, Term.id, Course.code)
+    ).all()
+    groups: dict[int, TermCourses] = {}
+    totals: dict[int, dict[CourseStatus, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for record in records:
+        group = groups.setdefault(record.term_id, TermCourses(term=record.term))
+        group.records.append(record)
+        totals[record.term_id][record.status] += Decimal(record.course.credits)
+    for term_id, group in groups.items():
+        group.completed = totals[term_id][CourseStatus.COMPLETED]
+        group.in_progress = totals[term_id][CourseStatus.IN_PROGRESS]
+        group.planned = totals[term_id][CourseStatus.PLANNED]
+    return list(groups.values())
+
+
+def recent_courses(student_id: int, limit: int = 5) -> list[CourseRecord]:
+    """The student's most recently added or changed course records."""
+    return list(db.session.scalars(
+        sa.select(CourseRecord)
+        .where(CourseRecord.student_id == student_id)
+        .options(joinedload(CourseRecord.course), joinedload(CourseRecord.term))
+        .order_by(CourseRecord.updated_at.desc(), CourseRecord.id.desc())
+        .limit(limit)
+    ))

@@ -1,0 +1,140 @@
+"""A student's ensemble participation: add, edit and delete, one record per ensemble per term."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Ensemble, EnsembleRecord, EnsembleRole, Term, User
+from . import ServiceError, history
+
+ENTITY = "ensemble_record"
+
+
+@dataclass(frozen=True)
+class EnsembleInput:
+    """What the ensemble form submits."""
+
+    ensemble_id: int | None
+    term_id: int | None
+    role: EnsembleRole | str | None
+    notes: str = ""
+
+
+def active_ensembles(include_id: int | None = None) -> list[Ensemble]:
+    """Active ensembles by name (plus `include_id`, a retired one an existing record still uses)."""
+    condition = Ensemble.active.is_(True)
+    if include_id is not None:
+        condition = sa.or_(condition, Ensemble.id == include_id)
+    return list(db.session.scalars(sa.select(Ensemble).where(condition).order_by(Ensemble.name)))
+
+
+def _check(
+    student: User, data: EnsembleInput, record: EnsembleRecord | None
+) -> tuple[Ensemble, Term, EnsembleRole, str]:
+    """Validate the input; returns the clean values."""
+    ensemble = db.session.get(Ensemble, data.ensemble_id) if data.ensemble_id else None
+    keeping_retired = record is not None and ensemble is not None and ensemble.id == record.ensemble_id
+    if ensemble is None or not (ensemble.active or keeping_retired):
+        raise ServiceError("Choose one of the school's active ensembles.", "ensemble_id")
+    term = db.session.get(Term, data.term_id) if data.term_id else None
+    if term is None:
+        raise ServiceError("Choose a term.", "term_id")
+    try:
+        role = EnsembleRole(data.role)
+    except ValueError:
+        raise ServiceError("Choose your role in the ensemble.", "role") from None
+    duplicate = sa.select(EnsembleRecord.id).where(
+        EnsembleRecord.student_id == student.id, EnsembleRecord.ensemble_id == ensemble.id,
+        EnsembleRecord.term_id == term.id,
+    )
+    if record is not None:
+        duplicate = duplicate.where(EnsembleRecord.id != record.id)
+    if db.session.scalar(duplicate) is not None:
+        raise _duplicate(ensemble, term)
+    return ensemble, term, role, (data.notes or "").strip()
+
+
+def _duplicate(ensemble: Ensemble, term: Term) -> ServiceError:
+    return ServiceError(f"You already have {ensemble.name} in {term.name}: one record per ensemble per term. "
+                        "Edit that record instead.", "ensemble_id")
+
+
+def _flush_or_duplicate(ensemble: Ensemble, term: Term) -> None:
+    """Flush; the unique constraint catches a double submit that raced past the check."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise _duplicate(ensemble, term) from None
+
+
+def add_ensemble(student: User, data: EnsembleInput, *, actor: User) -> EnsembleRecord:
+    """Record the student's participation in an ensemble for a term."""
+    ensemble, term, role, notes = _check(student, data, None)
+    record = EnsembleRecord(student_id=student.id, ensemble_id=ensemble.id, term_id=term.id, role=role, notes=notes)
+    db.session.add(record)
+    _flush_or_duplicate(ensemble, term)
+    history.record(
+        actor, "ensemble_record.added", ENTITY, record.id, subject_id=student.id,
+        summary=f"Added {ensemble.name} in {term.name} ({role.label.lower()})",
+        changes={"ensemble": ensemble.name, "term": term.name, "role": role, "notes": notes},
+    )
+    db.session.commit()
+    return record
+
+
+def update_ensemble(record: EnsembleRecord, data: EnsembleInput, *, actor: User) -> EnsembleRecord:
+    """Change an ensemble record."""
+    ensemble, term, role, notes = _check(record.student, data, record)
+    # The history shows names, which a reader understands, rather than ids.
+    before = SimpleNamespace(ensemble=record.ensemble.name, term=record.term.name, role=record.role,
+                             notes=record.notes)
+    changes = history.diff(before, {"ensemble": ensemble.name, "term": term.name, "role": role, "notes": notes})
+    if not changes:
+        return record
+    record.ensemble_id, record.term_id, record.role, record.notes = ensemble.id, term.id, role, notes
+    _flush_or_duplicate(ensemble, term)
+    history.record(actor, "ensemble_record.edited", ENTITY, record.id, subject_id=record.student_id,
+                   summary=f"Edited {ensemble.name} in {term.name}", changes=changes)
+    db.session.commit()
+    return record
+
+
+def delete_ensemble(record: EnsembleRecord, *, actor: User) -> None:
+    """Delete an ensemble record."""
+    history.record(
+        actor, "ensemble_record.deleted", ENTITY, record.id, subject_id=record.student_id,
+        summary=f"Deleted {record.ensemble.name} in {record.term.name}",
+        changes={"ensemble": record.ensemble.name, "term": record.term.name, "role": record.role,
+                 "notes": record.notes},
+    )
+    db.session.delete(record)
+    db.session.commit()
+
+
+def ensembles_of(student_id: int) -> list[EnsembleRecord]:
+    """The student's ensemble records, oldest term first."""
+    return list(db.session.scalars(
+        sa.select(EnsembleRecord)
+        .join(Term, Term.id == EnsembleRecord.term_id)
+        .join(Ensemble, Ensemble.id == EnsembleRecord.ensemble_id)
+        .where(EnsembleRecord.student_id == student_id)
+        .options(joinedload(EnsembleRecord.ensemble), joinedload(EnsembleRecord.term))
+        .order_by(Term.start_date, Term.id, Ensemble.name)
+    ))
+
+
+def recent_ensembles(student_id: int, limit: int = 3) -> list[EnsembleRecord]:
+    """The student's most recently added or changed ensemble records."""
+    return list(db.session.scalars(
+        sa.select(EnsembleRecord)
+        .where(EnsembleRecord.student_id == student_id)
+        .options(joinedload(EnsembleRecord.ensemble), joinedload(EnsembleRecord.term))
+        .order_by(EnsembleRecord.updated_at.desc(), EnsembleRecord.id.desc())
+        .limit(limit)
+    ))

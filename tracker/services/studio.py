@@ -1,0 +1,444 @@
+"""Studio sessions from the student's side: log, edit (= resubmit when sent back), withdraw, and hours per term."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import (
+    Enrollment,
+    HistoryEvent,
+    Requirement,
+    Role,
+    SessionStatus,
+    Studio,
+    StudioActivity,
+    StudioRole,
+    StudioSession,
+    Term,
+    User,
+    utcnow,
+)
+from . import ServiceError, history
+
+ENTITY = "studio_session"
+MIN_MINUTES = 15
+MAX_MINUTES = 12 * 60
+EDITABLE = (SessionStatus.PENDING, SessionStatus.NEEDS_CHANGES)
+# Sessions that still occupy their time slot: a withdrawn or rejected session frees it.
+OCCUPYING = (SessionStatus.PENDING, SessionStatus.NEEDS_CHANGES, SessionStatus.APPROVED)
+REVIEWED_WHILE_EDITING = ("This session was reviewed while you were editing it, so your changes were not saved. "
+                          "Open it again to see the decision.")
+
+
+@dataclass(frozen=True)
+class SessionInput:
+    """What the session form submits; status, hours, student and reviewer are never part of it."""
+
+    date: date | None
+    studio_id: int | None
+    start_time: time | None
+    end_time: time | None
+    activity: StudioActivity | str | None
+    project: str
+    role: StudioRole | str | None
+    supervisor_id: int | None
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class TermHours:
+    """One term's studio hours by status against the program's minimum."""
+
+    term: Term
+    approved: Decimal
+    pending: Decimal
+    rejected: Decimal
+    minimum: Decimal | None
+
+    @property
+    def met(self) -> bool:
+        return self.minimum is not None and self.approved >= self.minimum
+
+    @property
+    def approved_pct(self) -> float:
+        """Approved hours as a percentage of the minimum (capped at 100)."""
+        if not self.minimum:
+            return 0.0
+        return float(min(Decimal(100), self.approved * 100 / self.minimum))
+
+    @property
+    def pending_pct(self) -> float:
+        """Pending hours as the part of the bar that is still left after the approved part."""
+        if not self.minimum:
+            return 0.0
+        return float(min(Decimal(100) - Decimal(str(self.approved_pct)), self.pending * 100 / self.minimum))
+
+
+@dataclass(frozen=True)
+class StudioRule:
+    """The program's studio requirement: at least `min_hours` approved in each of `terms` terms."""
+
+    min_hours: Decimal
+    terms: int | None
+    total_hours: Decimal | None
+
+
+# ---------------------------------------------------------------- choices
+
+def active_studios(include_id: int | None = None) -> list[Studio]:
+    """Active studios by name (plus `include_id`, a retired one an existing session still uses)."""
+    condition = Studio.active.is_(True)
+    if include_id is not None:
+        condition = sa.or_(condition, Studio.id == include_id)
+    return list(db.session.scalars(sa.select(Studio).where(condition).order_by(Studio.name)))
+
+
+def active_faculty() -> list[User]:
+    """Faculty members who may supervise a session, by name."""
+    return list(db.session.scalars(
+        sa.select(User).where(User.role == Role.FACULTY, User.active.is_(True)).order_by(User.display_name)
+    ))
+
+
+def term_for(day: date) -> Term | None:
+    """The term a date falls in (the earliest, should two overlap)."""
+    return db.session.scalar(
+        sa.select(Term).where(Term.start_date <= day, Term.end_date >= day).order_by(Term.start_date).limit(1)
+    )
+
+
+# ---------------------------------------------------------------- validation
+
+def _on_quarter_hour(t: time) -> bool:
+    return t.minute % 15 == 0 and t.second == 0 and t.microsecond == 0
+
+
+def _check(student: User, data: SessionInput, actor: User, session: StudioSession | None) -> dict:
+    """Every refusal of the issue, each at its field; returns the column values to store."""
+    if data.date is None:
+        raise ServiceError("Enter the date of the session.", "date")
+    studio = db.session.get(Studio, data.studio_id) if data.studio_id else None
+    keeping_retired = session is not None and studio is not None and studio.id == session.studio_id
+    if studio is None or not (studio.active or keeping_retired):
+        raise ServiceError("Choose one of the active studios.", "studio_id")
+    if data.start_time is None:
+        raise ServiceError("Enter the start time.", "start_time")
+    if data.end_time is None:
+        raise ServiceError("Enter the end time.", "end_time")
+    start = datetime.combine(data.date, data.start_time)
+    end = datetime.combine(data.date, data.end_time)
+    if end <= start:
+        raise ServiceError("The end time must be after the start time. A session past midnight is logged as two "
+                           "sessions, one on each date.", "end_time")
+    minutes = int((end - start).total_seconds() // 60)
+    if minutes < MIN_MINUTES:
+        raise ServiceError("A session lasts at least 15 minutes.", "end_time")
+    if minutes > MAX_MINUTES:
+        raise ServiceError("A session lasts at most 12 hours; log a longer day as separate sessions.", "end_time")
+    # Refused rather than rounded: the student should see and confirm the hours that will be counted.
+    for name, value in (("start_time", data.start_time), ("end_time", data.end_time)):
+        if not _on_quarter_hour(value):
+            raise ServiceError("Use a time on the quarter hour (:00, :15, :30 or :45): hours are counted in "
+                               "quarter hours.", name)
+    if data.date > date.today():
+        raise ServiceError("The date is in the future: log a session once it has taken place.", "date")
+    term = term_for(data.date)
+    if term is None:
+        raise ServiceError("This date is outside every term; studio hours count only during a term.", "date")
+    if term.closed and not actor.is_admin:
+        raise ServiceError(f"{term.name} is closed: its sessions can no longer be logged or changed. "
+                           "Ask the program office if something is missing.", "date")
+    try:
+        activity = StudioActivity(data.activity)
+    except ValueError:
+        raise ServiceError("Choose the activity.", "activity") from None
+    project = (data.project or "").strip()
+    if not project:
+        raise ServiceError("Enter the project's title.", "project")
+    try:
+        role = StudioRole(data.role)
+    except ValueError:
+        raise ServiceError("Choose your role in the session.", "role") from None
+    supervisor = db.session.get(User, data.supervisor_id) if data.supervisor_id else None
+    if supervisor is None or supervisor.role != Role.FACULTY or not supervisor.active:
+        raise ServiceError("Choose an active faculty member as the supervisor.", "supervisor_id")
+    _refuse_overlap(student, data.date, data.start_time, data.end_time, session)
+    return {
+        "date": data.date, "studio_id": studio.id, "term_id": term.id, "start_time": data.start_time,
+        "end_time": data.end_time, "minutes": minutes, "activity": activity, "project": project[:200],
+        "role": role, "supervisor_id": supervisor.id, "notes": (data.notes or "").strip(),
+    }
+
+
+def _refuse_overlap(student: User, day: date, start: time, end: time, session: StudioSession | None) -> None:
+    """Refuse a time range that intersects another of the student's sessions that still counts."""
+    # Serialise one student's session writes on PostgreSQL, so a double submit cannot pass this check twice.
+    db.session.execute(sa.select(User.id).where(User.id == student.id).with_for_update())
+    query = (
+        sa.select(StudioSession)
+        .where(
+            StudioSession.student_id == student.id, StudioSession.date == day,
+            StudioSession.status.in_(OCCUPYING), StudioSession.start_time < end, StudioSession.end_time > start,
+        )
+        .options(joinedload(StudioSession.studio))
+        .order_by(StudioSession.start_time)
+        .limit(1)
+    )
+    if session is not None:
+        query = query.where(StudioSession.id != session.id)
+    clash = db.session.scalar(query)
+    if clash is not None:
+        raise ServiceError(
+            f"This overlaps your session from {clash.start_time:%H:%M} to {clash.end_time:%H:%M} that day "
+            f"in {clash.studio.name} ({clash.status.label.lower()}). Change the times, or edit that session.",
+            "start_time",
+        )
+
+
+def _readable(values: dict) -> SimpleNamespace:
+    """The history's view of a session: names instead of ids, hours instead of minutes."""
+    studio = db.session.get(Studio, values["studio_id"])
+    supervisor = db.session.get(User, values["supervisor_id"])
+    term = db.session.get(Term, values["term_id"])
+    return SimpleNamespace(
+        date=values["date"], start_time=values["start_time"], end_time=values["end_time"],
+        hours=str((Decimal(values["minutes"]) / 60).quantize(Decimal("0.01"))), studio=studio.name,
+        term=term.name, activity=values["activity"], project=values["project"], role=values["role"],
+        supervisor=supervisor.display_name, notes=values["notes"],
+    )
+
+
+def _current_values(session: StudioSession) -> dict:
+    return {name: getattr(session, name) for name in (
+        "date", "studio_id", "term_id", "start_time", "end_time", "minutes", "activity", "project", "role",
+        "supervisor_id", "notes")}
+
+
+def _stale_message(session: StudioSession) -> str:
+    """Why a session cannot be saved from a form that was loaded before someone else changed it."""
+    if session.status == SessionStatus.WITHDRAWN:
+        return "This session has been withdrawn, so it can no longer be changed."
+    if session.status in (SessionStatus.APPROVED, SessionStatus.REJECTED, SessionStatus.NEEDS_CHANGES):
+        return REVIEWED_WHILE_EDITING
+    return ("This session was changed in another window while you were editing it, so your changes were not saved. "
+            "Open it again to see the current version.")
+
+
+def _refuse_closed_term(session: StudioSession, actor: User) -> None:
+    if session.term.closed and not actor.is_admin:
+        raise ServiceError(f"{session.term.name} is closed: its sessions can no longer be changed. "
+                           "Ask the program office if something is wrong.")
+
+
+def _guarded_update(session: StudioSession, expected_version: int, values: dict) -> None:
+    """Write `values` only if nobody reviewed or changed the session since the form was loaded.
+
+    The UPDATE itself checks the version and that the status is still editable, so a reviewer's decision that lands
+    between our read and our write makes it match no row instead of being overwritten (on every database).
+    """
+    result = db.session.execute(
+        sa.update(StudioSession)
+        .where(
+            StudioSession.id == session.id, StudioSession.version == expected_version,
+            StudioSession.status.in_(EDITABLE),
+        )
+        .values(**values, version=StudioSession.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise ServiceError(_stale_message(_reload(session)))
+
+
+def _reload(session: StudioSession) -> StudioSession:
+    return db.session.scalar(
+        sa.select(StudioSession).where(StudioSession.id == session.id)
+        .execution_options(populate_existing=True)
+    )
+
+
+# ---------------------------------------------------------------- use cases
+
+def log_session(student: User, data: SessionInput, *, actor: User) -> StudioSession:
+    """Log a new session; it waits for the supervisor's review."""
+    values = _check(student, data, actor, None)
+    now = utcnow()
+    session = StudioSession(student_id=student.id, status=SessionStatus.PENDING, submitted_at=now, created_at=now,
+                            **values)
+    db.session.add(session)
+    db.session.flush()
+    readable = vars(_readable(values))
+    history.record(
+        actor, "studio_session.logged", ENTITY, session.id, subject_id=student.id,
+        summary=f"Logged {readable['hours']} h in {readable['studio']} on {values['date']:%Y-%m-%d}",
+        changes=readable,
+    )
+    db.session.commit()
+    return session
+
+
+def update_session(session: StudioSession, data: SessionInput, *, actor: User,
+                   expected_version: int | None = None) -> StudioSession:
+    """Save an edit; saving a session that was sent back for changes resubmits it for review."""
+    expected_version = session.version if expected_version is None else expected_version
+    if session.version != expected_version or not session.editable:
+        raise ServiceError(_stale_message(session))
+    _refuse_closed_term(session, actor)
+    values = _check(session.student, data, actor, session)
+    resubmit = session.status == SessionStatus.NEEDS_CHANGES
+    changes = history.diff(_readable(_current_values(session)), vars(_readable(values)))
+    if not changes and not resubmit:
+        return session
+    if resubmit:
+        values.update(status=SessionStatus.PENDING, submitted_at=utcnow())
+        changes["status"] = [SessionStatus.NEEDS_CHANGES.value, SessionStatus.PENDING.value]
+    _guarded_update(session, expected_version, values)
+    history.record(
+        actor, "studio_session.resubmitted" if resubmit else "studio_session.edited", ENTITY, session.id,
+        subject_id=session.student_id,
+        summary=("Resubmitted the session after changes" if resubmit else "Edited the session")
+        + f" of {values['date']:%Y-%m-%d}",
+        changes=changes,
+    )
+    db.session.commit()
+    return session
+
+
+def withdraw_session(session: StudioSession, *, actor: User, expected_version: int | None = None) -> None:
+    """Withdraw a pending or sent-back session: it no longer counts or waits for review."""
+    expected_version = session.version if expected_version is None else expected_version
+    if session.version != expected_version or not session.editable:
+        raise ServiceError(_stale_message(session))
+    _refuse_closed_term(session, actor)
+    old_status = session.status
+    _guarded_update(session, expected_version, {"status": SessionStatus.WITHDRAWN})
+    history.record(
+        actor, "studio_session.withdrawn", ENTITY, session.id, subject_id=session.student_id,
+        summary=f"Withdrew the session of {session.date:%Y-%m-%d}",
+        changes={"status": [old_status.value, SessionStatus.WITHDRAWN.value]},
+    )
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- reading
+
+def visible_session_or_none(user: User, session_id: int) -> StudioSession | None:
+    """A session the user may see: their own, one they supervise, or any for admins."""
+    query = (
+        sa.select(StudioSession)
+        .where(StudioSession.id == session_id)
+        .options(
+            joinedload(StudioSession.student), joinedload(StudioSession.supervisor),
+            joinedload(StudioSession.reviewer), joinedload(StudioSession.studio), joinedload(StudioSession.term),
+        )
+    )
+    if user.role == Role.STUDENT:
+        query = query.where(StudioSession.student_id == user.id)
+    elif user.role == Role.FACULTY:
+        query = query.where(StudioSession.supervisor_id == user.id)
+    return db.session.scalar(query)
+
+
+def session_history(session_id: int) -> list[HistoryEvent]:
+    """The session's history events, oldest first, with their actors."""
+    return list(db.session.scalars(
+        sa.select(HistoryEvent)
+        .where(HistoryEvent.entity_type == ENTITY, HistoryEvent.entity_id == session_id)
+        .options(joinedload(HistoryEvent.actor))
+        .order_by(HistoryEvent.created_at, HistoryEvent.id)
+    ))
+
+
+def sessions_query(student_id: int) -> sa.Select:
+    """The student's sessions, newest first, with what the list shows."""
+    return (
+        sa.select(StudioSession)
+        .where(StudioSession.student_id == student_id)
+        .options(joinedload(StudioSession.studio), joinedload(StudioSession.supervisor),
+                 joinedload(StudioSession.term))
+        .order_by(StudioSession.date.desc(), StudioSession.start_time.desc(), StudioSession.id.desc())
+    )
+
+
+def waiting_for_review(student_id: int, limit: int = 10) -> list[StudioSession]:
+    """Sessions still with the supervisor or sent back to the student, oldest first."""
+    return list(db.session.scalars(
+        sa.select(StudioSession)
+        .where(StudioSession.student_id == student_id, StudioSession.status.in_(EDITABLE))
+        .options(joinedload(StudioSession.studio), joinedload(StudioSession.supervisor))
+        .order_by(StudioSession.date, StudioSession.start_time)
+        .limit(limit)
+    ))
+
+
+def recent_reviews(student_id: int, limit: int = 8) -> list[StudioSession]:
+    """The latest decisions on the student's sessions (approved, rejected or sent back), newest first."""
+    return list(db.session.scalars(
+        sa.select(StudioSession)
+        .where(
+            StudioSession.student_id == student_id, StudioSession.reviewed_at.is_not(None),
+            StudioSession.status.in_((SessionStatus.APPROVED, SessionStatus.REJECTED, SessionStatus.NEEDS_CHANGES)),
+        )
+        .options(joinedload(StudioSession.studio), joinedload(StudioSession.reviewer))
+        .order_by(StudioSession.reviewed_at.desc(), StudioSession.id.desc())
+        .limit(limit)
+    ))
+
+
+def studio_rule(enrollment: Enrollment | None) -> StudioRule | None:
+    """The program's studio-hours requirement that applies to this enrollment, if it has one."""
+    if enrollment is None:
+        return None
+    requirements = db.session.scalars(
+        sa.select(Requirement)
+        .where(Requirement.program_id == enrollment.program_id, Requirement.kind == "studio_terms")
+        .order_by(Requirement.position, Requirement.id)
+    )
+    for req in requirements:
+        applies_to_concentration = not req.concentrations or enrollment.concentration.code in req.concentrations
+        applies_to_track = req.track is None or req.track == enrollment.track
+        if applies_to_concentration and applies_to_track and req.params.get("min_hours") is not None:
+            total = req.params.get("total_hours")
+            return StudioRule(
+                min_hours=Decimal(str(req.params["min_hours"])),
+                terms=int(req.params["terms"]) if req.params.get("terms") is not None else None,
+                total_hours=Decimal(str(total)) if total is not None else None,
+            )
+    return None
+
+
+def hours_by_term(student_id: int, enrollment: Enrollment | None, rule: StudioRule | None) -> list[TermHours]:
+    """Approved, pending and rejected hours for each term since the student started (and any with sessions)."""
+    sums = db.session.execute(
+        sa.select(StudioSession.term_id, StudioSession.status, sa.func.sum(StudioSession.minutes))
+        .where(StudioSession.student_id == student_id)
+        .group_by(StudioSession.term_id, StudioSession.status)
+    ).all()
+    minutes: dict[int, dict[SessionStatus, int]] = {}
+    for term_id, status, total in sums:
+        minutes.setdefault(term_id, {})[SessionStatus(status)] = int(total or 0)
+    today = date.today()
+    started = enrollment.start_term.start_date if enrollment is not None and enrollment.start_term else None
+    if started is not None:
+        since_start = sa.and_(Term.start_date >= started, Term.start_date <= today)
+    else:
+        since_start = sa.and_(Term.start_date <= today, Term.end_date >= today)
+    terms = db.session.scalars(
+        sa.select(Term).where(sa.or_(Term.id.in_(list(minutes)), since_start)).order_by(Term.start_date, Term.id)
+    ).all()
+
+    def hours(term_id: int, status: SessionStatus) -> Decimal:
+        return (Decimal(minutes.get(term_id, {}).get(status, 0)) / 60).quantize(Decimal("0.01"))
+
+    return [
+        TermHours(term=term, approved=hours(term.id, SessionStatus.APPROVED),
+                  pending=hours(term.id, SessionStatus.PENDING) + hours(term.id, SessionStatus.NEEDS_CHANGES),
+                  rejected=hours(term.id, SessionStatus.REJECTED), minimum=rule.min_hours if rule else None)
+        for term in terms
+    ]

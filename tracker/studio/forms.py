@@ -1,0 +1,44 @@
+"""The studio session form. It has no status, hours, student or reviewer field: those are never the student's to set."""
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField, TimeField
+from wtforms.validators import InputRequired, Length
+
+from ..courses.forms import int_or_none
+from ..models import StudioActivity, StudioRole
+
+TIME_FORMATS = ["%H:%M", "%H:%M:%S"]  # browsers send seconds when the step allows them
+
+
+class SessionForm(FlaskForm):
+    """Log a session: the term follows from the date and the hours from the times."""
+
+    date = DateField("Date", validators=[InputRequired("Enter the date of the session.")],
+                     invalid_value_message="Enter a date like 2026-03-14.",
+                     description="The term follows from the date.")
+    studio_id = SelectField("Studio", coerce=int_or_none, validators=[InputRequired("Choose a studio.")],
+                            invalid_choice_message="Choose one of the active studios.")
+    start_time = TimeField("Start", format=TIME_FORMATS, validators=[InputRequired("Enter the start time.")],
+                           invalid_value_message="Enter a time like 14:00.", render_kw={"step": 900})
+    end_time = TimeField("End", format=TIME_FORMATS, validators=[InputRequired("Enter the end time.")],
+                         invalid_value_message="Enter a time like 17:30.", render_kw={"step": 900},
+                         description="Quarter hours (:00, :15, :30, :45); hours are computed for you.")
+    activity = SelectField("Activity", choices=[SelectChoice("", "Choose…")] + StudioActivity.choices(),
+                           validators=[InputRequired("Choose the activity.")],
+                           invalid_choice_message="Choose an activity from the list.")
+    project = StringField("Project title", validators=[InputRequired("Enter the project's title."), Length(max=200)])
+    role = SelectField("Your role", choices=[SelectChoice("", "Choose…")] + StudioRole.choices(),
+                       validators=[InputRequired("Choose your role.")],
+                       invalid_choice_message="Choose a role from the list.")
+    supervisor_id = SelectField("Supervising faculty member", coerce=int_or_none,
+                                validators=[InputRequired("Choose the supervising faculty member.")],
+                                invalid_choice_message="Choose an active faculty member as the supervisor.")
+    notes = TextAreaField("Notes", validators=[Length(max=2000)], render_kw={"rows": 3},
+                          description="Optional: what you worked on, who else was there.")
+    submit = SubmitField("Log session")
+
+
+class EditSessionForm(SessionForm):
+    """Edit (or resubmit) a session; `version` detects a review that happened while the form was open."""
+
+    version = HiddenField()
+    submit = SubmitField("Save changes")

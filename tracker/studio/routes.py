@@ -1,0 +1,151 @@
+"""Studio views: the student's sessions, logging, editing, withdrawing, a session's page and hours per term."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
+
+from ..dashboard.routes import load_enrollment
+from ..extensions import db
+from ..models import Role, SessionStatus, StudioSession
+from ..permissions import get_own_or_404, role_required
+from ..services import ServiceError, studio
+from ..templating import format_hours
+from . import bp
+from .forms import EditSessionForm, SessionForm
+
+
+def _attach(form, err: ServiceError) -> None:
+    """Show a service refusal at its field (or at the top of the form)."""
+    target = getattr(form, err.field, None) if err.field else None
+    (target.errors if target is not None else form.form_errors).append(err.message)
+
+
+def _fill_choices(form: SessionForm, session: StudioSession | None = None) -> None:
+    form.studio_id.choices = [SelectChoice("", "Choose a studio…")] + [
+        SelectChoice(s.id, s.name + ("" if s.active else " — retired"))
+        for s in studio.active_studios(include_id=session.studio_id if session else None)
+    ]
+    form.supervisor_id.choices = [SelectChoice("", "Choose a faculty member…")] + [
+        SelectChoice(f.id, f.display_name) for f in studio.active_faculty()
+    ]
+
+
+def _input(form: SessionForm) -> studio.SessionInput:
+    """Only the form's own fields reach the service: extra POSTed fields (status, hours...) are ignored."""
+    return studio.SessionInput(
+        date=form.date.data, studio_id=form.studio_id.data, start_time=form.start_time.data,
+        end_time=form.end_time.data, activity=form.activity.data, project=form.project.data or "",
+        role=form.role.data, supervisor_id=form.supervisor_id.data, notes=form.notes.data or "",
+    )
+
+
+def _posted_version() -> int:
+    """The version the form was loaded at; a missing or garbled one never matches."""
+    try:
+        return int(request.form.get("version", ""))
+    except ValueError:
+        return -1
+
+
+def _own_session_or_404(session_id: int) -> StudioSession:
+    return get_own_or_404(StudioSession, session_id, joinedload(StudioSession.term),
+                          joinedload(StudioSession.studio), joinedload(StudioSession.student))
+
+
+@bp.route("")
+@role_required(Role.STUDENT)
+def index():
+    """The student's sessions, newest first, paginated."""
+    page = db.paginate(studio.sessions_query(current_user.id), page=request.args.get("page", 1, type=int),
+                       per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    return render_template("studio/index.html", page=page)
+
+
+@bp.route("/log", methods=["GET", "POST"])
+@role_required(Role.STUDENT)
+def log():
+    """Log a studio session for review."""
+    form = SessionForm()
+    _fill_choices(form)
+    if not form.is_submitted():
+        form.date.data = date.today()
+        enrollment = load_enrollment(current_user.id)
+        # The advisor often supervises; preselect them when they can.
+        if enrollment and enrollment.advisor and any(c.value == enrollment.advisor_id for c in form.supervisor_id.choices):
+            form.supervisor_id.data = enrollment.advisor_id
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            session = studio.log_session(user, _input(form), actor=user)
+        except ServiceError as err:
+            _attach(form, err)
+        else:
+            flash(f"Session logged: {format_hours(session.hours)} hours, waiting for review.", "success")
+            return redirect(url_for("studio.index"))
+    return render_template("studio/form.html", form=form, session=None)
+
+
+@bp.route("/sessions/<int:session_id>")
+@login_required
+def detail(session_id: int):
+    """A session with its status, review and history: for its student, its supervisor and admins."""
+    session = studio.visible_session_or_none(current_user, session_id)
+    if session is None:
+        abort(404)
+    return render_template("studio/detail.html", session=session, events=studio.session_history(session.id))
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@role_required(Role.STUDENT)
+def edit(session_id: int):
+    """Edit a pending session, or fix and resubmit one sent back for changes."""
+    session = _own_session_or_404(session_id)
+    if request.method == "GET" and (not session.editable or session.term.closed):
+        reason = f"{session.term.name} is closed" if session.editable else f"it is {session.status.label.lower()}"
+        flash(f"This session can no longer be changed: {reason}.", "warning")
+        return redirect(url_for("studio.detail", session_id=session.id))
+    form = EditSessionForm(obj=session)
+    if session.status == SessionStatus.NEEDS_CHANGES:
+        form.submit.label.text = "Save and resubmit"
+    _fill_choices(form, session)
+    if not form.is_submitted():
+        form.version.data = session.version
+    if form.validate_on_submit():
+        resubmitting = session.status == SessionStatus.NEEDS_CHANGES
+        try:
+            studio.update_session(session, _input(form), actor=current_user._get_current_object(),
+                                  expected_version=_posted_version())
+        except ServiceError as err:
+            _attach(form, err)
+        else:
+            flash("Session resubmitted for review." if resubmitting else "Session saved.", "success")
+            return redirect(url_for("studio.detail", session_id=session_id))
+    return render_template("studio/form.html", form=form, session=session)
+
+
+@bp.route("/sessions/<int:session_id>/withdraw", methods=["POST"])
+@role_required(Role.STUDENT)
+def withdraw(session_id: int):
+    """Withdraw a pending or sent-back session (POST only, asked to confirm in the page)."""
+    session = _own_session_or_404(session_id)
+    try:
+        studio.withdraw_session(session, actor=current_user._get_current_object(), expected_version=_posted_version())
+    except ServiceError as err:
+        flash(err.message, "danger")
+        return redirect(url_for("studio.detail", session_id=session_id))
+    flash("Session withdrawn.", "success")
+    return redirect(url_for("studio.index"))
+
+
+@bp.route("/hours")
+@role_required(Role.STUDENT)
+def hours():
+    """Approved, pending and rejected hours per term against the program's minimum."""
+    enrollment = load_enrollment(current_user.id)
+    rule = studio.studio_rule(enrollment)
+    terms = studio.hours_by_term(current_user.id, enrollment, rule)
+    return render_template("studio/hours.html", terms=terms, rule=rule)
