@@ -1,0 +1,65 @@
+"""Notification views, and the app-wide navigation counts."""
+from __future__ import annotations
+
+import logging
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..extensions import db
+from ..security import is_safe_next
+from ..services import notifications
+from . import bp
+
+log = logging.getLogger("tracker.notifications")
+
+
+@bp.app_context_processor
+def nav_counts() -> dict:
+    """Unread notifications and (faculty, admins) sessions waiting for review: one COUNT round trip per page,
+    nothing for anonymous visitors."""
+    if not current_user.is_authenticated:
+        return {}
+    if "nav_counts" not in g:
+        try:
+            g.nav_counts = notifications.nav_counts(current_user)
+        except SQLAlchemyError:
+            # The badges must never turn a page (least of all an error page) into a second failure.
+            log.exception("navigation counts unavailable")
+            db.session.rollback()
+            g.nav_counts = (0, 0)
+    unread, pending = g.nav_counts
+    return {"nav_unread_notifications": unread, "nav_pending_reviews": pending}
+
+
+@bp.route("")
+@login_required
+def index():
+    """The user's notifications, newest first; unread ones stand out and stay unread until opened."""
+    page = db.paginate(notifications.notifications_query(current_user.id),
+                       page=request.args.get("page", 1, type=int),
+                       per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    return render_template("notifications/index.html", page=page)
+
+
+@bp.route("/read-all", methods=["POST"])
+@login_required
+def read_all():
+    """Mark every notification read."""
+    count = notifications.mark_all_read(current_user._get_current_object())
+    flash(f"Marked {count} notification{'s' if count != 1 else ''} read." if count else "Nothing was unread.",
+          "success" if count else "info")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/<int:notification_id>/open", methods=["POST"], endpoint="open")
+@login_required
+def open_notification(notification_id: int):
+    """Mark a notification read and go to what it is about (links inside the app only)."""
+    notification = notifications.own_notification_or_none(current_user.id, notification_id)
+    if notification is None:
+        abort(404)
+    link = notification.link
+    notifications.mark_read(notification)
+    return redirect(link if is_safe_next(link) else url_for("notifications.index"))

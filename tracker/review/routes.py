@@ -1,0 +1,124 @@
+"""Review views: the queue (with bulk decisions), and one session's page with its decision form."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from ..extensions import db
+from ..models import Role
+from ..permissions import role_required
+from ..security import is_safe_next
+from ..services import ServiceError, review
+from ..services.studio import session_history
+from ..templating import format_date, format_hours, url_with
+from . import bp
+from .forms import BulkDecisionForm, DecisionForm, QueueFilterForm
+
+
+def _attach(form, err: ServiceError) -> None:
+    """Show a service refusal at its field (or at the top of the form)."""
+    target = getattr(form, err.field, None) if err.field else None
+    (target.errors if target is not None else form.form_errors).append(err.message)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _back(target: str | None) -> str:
+    """Where to go after a decision: the page it came from (inside the app only), else the queue."""
+    return target if is_safe_next(target) else url_for("review.queue")
+
+
+def _selected(values: list[str]) -> list[tuple[int, int | None]]:
+    """Ticked boxes are 'id:version'; anything garbled is ignored."""
+    out = []
+    for value in values or []:
+        session_id, _, version = str(value).partition(":")
+        if _int(session_id) is not None:
+            out.append((_int(session_id), _int(version)))
+    return out
+
+
+def _bulk_message(result: review.BulkResult, decision: str | None) -> str:
+    verb = "Approved" if decision == "approve" else "Rejected"
+    parts = [f"{verb} {result.decided} session{'s' if result.decided != 1 else ''}."]
+    if result.already_reviewed:
+        parts.append(f"{result.already_reviewed} had already been reviewed or withdrawn; they were left as they are.")
+    if result.changed:
+        parts.append(f"{result.changed} changed after you loaded the page; review them again.")
+    if result.unavailable:
+        parts.append(f"{result.unavailable} could not be decided by you (not in your queue, or in a closed term).")
+    return " ".join(parts)
+
+
+@bp.route("", methods=["GET", "POST"])
+@role_required(Role.FACULTY, Role.ADMIN)
+def queue():
+    """Sessions waiting for the reviewer, oldest first, filterable; POST approves or rejects the ticked ones."""
+    user = current_user._get_current_object()
+    filters_form = QueueFilterForm(formdata=request.args)
+    filters = review.QueueFilters(filters_form.student_id.data, filters_form.studio_id.data,
+                                  filters_form.term_id.data)
+    bulk = BulkDecisionForm()
+    if bulk.validate_on_submit():
+        decision = "approve" if bulk.approve.data else "reject" if bulk.reject.data else None
+        try:
+            result = review.decide_many(_selected(bulk.selected.data), decision, bulk.note.data, actor=user)
+        except ServiceError as err:
+            _attach(bulk, err)
+        else:
+            flash(_bulk_message(result, decision), "success" if result.decided else "warning")
+            return redirect(url_with())
+    page = db.paginate(review.queue_query(user, filters), page=request.args.get("page", 1, type=int),
+                       per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    if not page.items and page.page > 1 and page.pages:
+        return redirect(url_with(page=page.pages))
+    rows = review.queue_rows(page.items)
+    students, studios, terms = review.filter_choices(user)
+    filters_form.student_id.choices = [SelectChoice("", "All students")] + [
+        SelectChoice(s.id, s.display_name) for s in students]
+    filters_form.studio_id.choices = [SelectChoice("", "All studios")] + [SelectChoice(s.id, s.name) for s in studios]
+    filters_form.term_id.choices = [SelectChoice("", "All terms")] + [SelectChoice(t.id, t.name) for t in terms]
+    bulk.selected.choices = [
+        SelectChoice(f"{r.session.id}:{r.session.version}",
+                     f"Select the session of {r.session.student.display_name} on {format_date(r.session.date)}")
+        for r in rows
+    ]
+    return render_template("review/queue.html", page=page, rows=rows, filters_form=filters_form, bulk=bulk,
+                           filtered=any((filters.student_id, filters.studio_id, filters.term_id)))
+
+
+@bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
+@role_required(Role.FACULTY, Role.ADMIN)
+def decide(session_id: int):
+    """One session with its history, and the form to approve, reject or send it back."""
+    user = current_user._get_current_object()
+    session = review.reviewable_or_none(user, session_id)
+    if session is None:
+        abort(404)
+    form = DecisionForm()
+    if not form.is_submitted():
+        form.version.data = session.version
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        student, day, hours = session.student.display_name, format_date(session.date), format_hours(session.hours)
+        decision = form.decision()
+        try:
+            review.decide(session, decision, form.note.data, actor=user, expected_version=_int(form.version.data))
+        except ServiceError as err:
+            if err.field:
+                _attach(form, err)
+                return render_template("review/decide.html", session=session, form=form,
+                                       events=session_history(session.id), back=_back(form.next.data))
+            flash(err.message, "warning")
+            return redirect(_back(form.next.data))
+        verb = {"approve": "Approved", "reject": "Rejected", "send_back": "Sent back"}[decision]
+        flash(f"{verb} {student}'s {hours}-hour session of {day}.", "success")
+        return redirect(_back(form.next.data))
+    return render_template("review/decide.html", session=session, form=form, events=session_history(session.id),
+                           back=_back(form.next.data))
