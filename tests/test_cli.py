@@ -1,0 +1,117 @@
+"""The `flask tracker` commands: create-user, load-program and seed-demo."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from tracker.demo import DEMO_PASSWORD, STUDENTS
+from tracker.extensions import db
+from tracker.models import (
+    Concentration,
+    Course,
+    CourseRecord,
+    Enrollment,
+    Ensemble,
+    Program,
+    Requirement,
+    Role,
+    Studio,
+    StudioSession,
+    Term,
+    User,
+)
+from tracker.security import verify_password
+
+
+def _count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_create_user_prompts_for_a_password(runner):
+    result = runner.invoke(args=["tracker", "create-user", "--role", "admin", "--email", "Head@Example.edu",
+                                 "--name", "Head of Program"], input="a-long-admin-password\na-long-admin-password\n")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(sa.select(User).where(User.email == "head@example.edu"))
+    assert user.role == Role.ADMIN
+    assert verify_password(user.password_hash, "a-long-admin-password")
+
+
+def test_create_user_refuses_a_short_password_and_a_duplicate(runner, make_user):
+    short = runner.invoke(args=["tracker", "create-user", "--email", "x@example.edu", "--name", "X",
+                                "--password", "short"])
+    assert short.exit_code != 0 and "at least 10 characters" in short.output
+    existing = make_user("faculty")
+    dup = runner.invoke(args=["tracker", "create-user", "--email", existing.email.upper(), "--name", "Y",
+                              "--password", "long-enough-password"])
+    assert dup.exit_code != 0 and "already exists" in dup.output
+
+
+def test_seed_demo_loads_a_realistic_program_and_is_idempotent(runner):
+    first = runner.invoke(args=["tracker", "seed-demo"])
+    assert first.exit_code == 0, first.output
+    counts = {m.__name__: _count(m) for m in (Program, Concentration, Course, Requirement, Term, Studio, Ensemble,
+                                              User, Enrollment, CourseRecord, StudioSession)}
+    assert counts["Program"] == 1
+    assert counts["Concentration"] == 5
+    assert 22 <= counts["Course"] <= 32
+    assert counts["Term"] == 3 and counts["Studio"] == 4 and counts["Ensemble"] == 3
+    roles = dict(db.session.execute(sa.select(User.role, sa.func.count()).group_by(User.role)).all())
+    assert roles == {Role.ADMIN: 1, Role.FACULTY: 3, Role.STUDENT: len(STUDENTS)}
+    assert counts["CourseRecord"] > 20 and counts["StudioSession"] > 50
+    admin = db.session.scalar(sa.select(User).where(User.role == Role.ADMIN))
+    assert verify_password(admin.password_hash, DEMO_PASSWORD)
+
+    second = runner.invoke(args=["tracker", "seed-demo"])
+    assert second.exit_code == 0, second.output
+    db.session.expire_all()
+    assert {m.__name__: _count(m) for m in (Program, Concentration, Course, Requirement, Term, Studio, Ensemble,
+                                             User, Enrollment, CourseRecord, StudioSession)} == counts
+
+
+def test_seed_demo_if_empty_leaves_a_database_with_accounts_alone(runner, make_user):
+    make_user("admin")
+    result = runner.invoke(args=["tracker", "seed-demo", "--if-empty"])
+    assert result.exit_code == 0 and "not loaded" in result.output
+    assert _count(Program) == 0
+
+
+def test_seed_demo_refuses_production(app, runner):
+    app.config["SEED_DEMO_ALLOWED"] = False
+    try:
+        result = runner.invoke(args=["tracker", "seed-demo"])
+    finally:
+        app.config["SEED_DEMO_ALLOWED"] = True
+    assert result.exit_code != 0 and "production" in result.output
+    assert _count(User) == 0
+
+
+def test_demo_logins_land_on_their_pages(runner, app):
+    runner.invoke(args=["tracker", "seed-demo"])
+    for email, landing in [("director@demo.mmtracker.test", "/admin"), ("amoreno@demo.mmtracker.test", "/faculty"),
+                           ("maya@demo.mmtracker.test", "/student")]:
+        client = app.test_client()
+        response = client.login(email, DEMO_PASSWORD)
+        assert response.status_code == 302, email
+        page = client.get("/", follow_redirects=True)
+        assert page.status_code == 200 and page.request.path == landing
+
+
+def test_load_program_refuses_a_malformed_file_and_loads_nothing(runner, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[program]\ncode = "X"\nname = "Broken"\ntotal_credits = -3\n\n'
+                   '[[requirements]]\nkey = "core"\nkind = "nonsense"\ntitle = "Core"\n')
+    result = runner.invoke(args=["tracker", "load-program", str(bad)])
+    assert result.exit_code == 1
+    assert "nothing was loaded" in result.output
+    assert "total_credits" in result.output
+    assert "requirements[1].kind: unknown kind 'nonsense'" in result.output
+    assert _count(Program) == 0
+
+
+def test_load_program_loads_the_demo_definition(runner):
+    result = runner.invoke(args=["tracker", "load-program", "tracker/programs/demo.toml"])
+    assert result.exit_code == 0, result.output
+    program = db.session.scalar(sa.select(Program))
+    assert program.total_credits == 36 and float(program.min_gpa) == 3.0
+    assert _count(Requirement) >= 8
+    again = runner.invoke(args=["tracker", "load-program", "tracker/programs/demo.toml"])
+    assert again.exit_code == 0 and "no changes" in again.output

@@ -1,0 +1,146 @@
+"""Advising views: the advisees list with live progress and risk flags, and milestone sign-off for an advisee."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
+
+from ..extensions import db
+from ..models import Enrollment, EnrollmentStatus, HistoryEvent, Role, Term, User
+from ..permissions import role_required
+from ..progress.present import helpers
+from ..services import ServiceError
+from ..services import audit as audit_service
+from ..services import milestones as milestone_service
+from . import bp
+from .forms import AdvisorFilterForm, SignOffForm
+
+PER_PAGE = 50
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return helpers()
+
+
+@dataclass
+class AdviseeRow:
+    """One line of the advisees list."""
+
+    audit: audit_service.StudentAudit
+    risks: list[str]
+    pending: int
+
+
+def _advisor_filter() -> tuple[AdvisorFilterForm | None, sa.ColumnElement | None]:
+    """Admins may narrow the list to one advisor ('none' = students without one); faculty see their advisees."""
+    if current_user.role == Role.FACULTY:
+        return None, Enrollment.advisor_id == current_user.id
+    form = AdvisorFilterForm(formdata=request.args if "advisor" in request.args else None)
+    faculty = db.session.scalars(
+        sa.select(User).where(User.role.in_([Role.FACULTY, Role.ADMIN])).order_by(User.display_name, User.id)
+    ).all()
+    form.advisor.choices = [SelectChoice("", "All students"), SelectChoice("none", "No advisor assigned")] + [
+        SelectChoice(str(u.id), u.display_name) for u in faculty
+    ]
+    chosen = request.args.get("advisor", "")
+    if chosen == "none":
+        return form, Enrollment.advisor_id.is_(None)
+    if chosen.isdigit():
+        return form, Enrollment.advisor_id == int(chosen)
+    return form, None
+
+
+@bp.route("")
+@role_required(Role.FACULTY, Role.ADMIN)
+def advisees():
+    """Advisees (all enrolled students for admins) with overall progress, GPA, pending reviews and risk flags.
+
+    A constant number of queries whatever the number of students: the page of ids, its count, the two audit
+    queries, the terms (for "behind schedule") and, for admins, the advisor choices.
+    """
+    form, condition = _advisor_filter()
+    ids_query = sa.select(Enrollment.student_id).join(User, User.id == Enrollment.student_id)
+    if condition is not None:
+        ids_query = ids_query.where(condition)
+    ids_query = ids_query.order_by(User.display_name, User.id)
+    page = db.paginate(ids_query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
+    today = date.today()
+    audits = audit_service.audit_students(page.items, today=today) if page.items else {}
+    terms = db.session.scalars(sa.select(Term)).all() if audits else []
+    rows = []
+    for student_id in page.items:
+        audit = audits.get(student_id)
+        if audit is None:
+            continue
+        active = audit.enrollment.status == EnrollmentStatus.ACTIVE
+        risks = audit_service.risk_reasons(
+            audit, audit_service.completed_terms(audit.enrollment, terms, today)) if active else []
+        rows.append(AdviseeRow(audit, risks, audit.records.pending_sessions))
+    return render_template("advising/advisees.html", rows=rows, page=page, form=form,
+                           is_admin=current_user.role == Role.ADMIN)
+
+
+def _advisee_or_404(student_id: int) -> Enrollment:
+    """The student's enrollment when the current user is their advisor or an admin; 404 otherwise."""
+    enrollment = audit_service.load_enrollment(student_id)
+    if enrollment is None or not (current_user.role == Role.ADMIN or enrollment.advisor_id == current_user.id):
+        abort(404)
+    return enrollment
+
+
+def _attach(form, err: ServiceError) -> None:
+    """Show a service refusal at its field (or at the top of the form)."""
+    target = getattr(form, err.field, None) if err.field else None
+    (target.errors if target is not None else form.form_errors).append(err.message)
+
+
+@bp.route("/students/<int:student_id>/milestones", methods=["GET", "POST"])
+@role_required(Role.FACULTY, Role.ADMIN)
+def milestones(student_id: int):
+    """The advisee's track milestones: sign one off (date, note), or undo a sign-off; the audit follows."""
+    enrollment = _advisee_or_404(student_id)
+    form = SignOffForm()
+    audit = audit_service.audit_enrollment(enrollment)
+    rows = milestone_service.track_milestones(audit)
+    form.kind.choices = [SelectChoice("", "Choose a milestone…")] + [
+        SelectChoice(m.kind, m.label) for m in rows if not m.signed_off]
+    if not form.is_submitted():
+        form.completed_on.data = date.today()
+    if form.validate_on_submit():
+        try:
+            record = milestone_service.sign_off(current_user._get_current_object(), student_id, form.kind.data,
+                                                form.completed_on.data, form.note.data or "")
+        except ServiceError as err:
+            _attach(form, err)
+        else:
+            flash(f"Signed off “{record.kind.label}” for {enrollment.student.display_name}.", "success")
+            return redirect(url_for("advising.milestones", student_id=student_id))
+    events = db.session.scalars(
+        sa.select(HistoryEvent)
+        .where(HistoryEvent.subject_id == student_id, HistoryEvent.entity_type == milestone_service.ENTITY)
+        .options(joinedload(HistoryEvent.actor))
+        .order_by(HistoryEvent.created_at.desc(), HistoryEvent.id.desc())
+        .limit(50)
+    ).all()
+    return render_template("advising/milestones.html", audit=audit, enrollment=audit.enrollment, form=form,
+                           milestones=rows, block=milestone_service.milestone_block(audit), events=events)
+
+
+@bp.route("/students/<int:student_id>/milestones/<int:record_id>/undo", methods=["POST"])
+@role_required(Role.FACULTY, Role.ADMIN)
+def undo_milestone(student_id: int, record_id: int):
+    """Undo a sign-off (after the browser asks for confirmation); the history keeps both events."""
+    _advisee_or_404(student_id)
+    try:
+        kind = milestone_service.revoke(current_user._get_current_object(), student_id, record_id)
+    except ServiceError as err:
+        flash(err.message, "warning")
+    else:
+        flash(f"The sign-off of “{kind.label}” is undone.", "success")
+    return redirect(url_for("advising.milestones", student_id=student_id))

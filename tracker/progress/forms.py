@@ -1,0 +1,18 @@
+"""The what-if form: another concentration and/or track (a GET form: it changes nothing, so no CSRF token)."""
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SubmitField
+from wtforms.validators import InputRequired
+
+from ..models import Track
+
+
+class WhatIfForm(FlaskForm):
+    """Pick the concentration and track to audit the same records under."""
+
+    class Meta:
+        csrf = False
+
+    concentration = SelectField("Concentration", validators=[InputRequired()], choices=[])
+    track = SelectField("Track", validators=[InputRequired()],
+                        choices=Track.choices())
+    submit = SubmitField("Compare")

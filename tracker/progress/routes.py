@@ -1,0 +1,166 @@
+"""Progress views: a student's live audit (their own, or an advisee's), its CSV, what-if, and the milestones list.
+
+Every page computes the audit live. The student's page costs two queries for the audit (services.audit), checked for
+access between the two, so a refused request never reads the records.
+"""
+from __future__ import annotations
+
+import re
+import sqlalchemy as sa
+from wtforms import SelectChoice
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..csv_export import csv_response
+from ..extensions import db
+from ..models import Concentration, Enrollment, Role, Track
+from ..permissions import can_view_enrollment, role_required
+from ..services import audit as audit_service
+from ..services import milestones as milestone_service
+from . import bp
+from .forms import WhatIfForm
+from .present import CSV_HEADER, csv_rows, helpers
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return helpers()
+
+
+def _load_or_404(student_id: int) -> Enrollment:
+    """The student's enrollment, if the current user may see it (404 otherwise, so ids cannot be probed)."""
+    enrollment = audit_service.load_enrollment(student_id)
+    if enrollment is None or not can_view_enrollment(current_user, enrollment):
+        abort(404)
+    return enrollment
+
+
+def _links(student_id: int, own: bool) -> dict:
+    """The page's own URLs, for the student's view or an advisor's."""
+    if own:
+        return {"csv": url_for("progress.export_mine"), "what_if": url_for("progress.what_if_mine"),
+                "milestones": url_for("progress.milestones"), "self": url_for("progress.mine")}
+    return {"csv": url_for("progress.student_export", student_id=student_id),
+            "what_if": url_for("progress.student_what_if", student_id=student_id),
+            "milestones": url_for("advising.milestones", student_id=student_id),
+            "self": url_for("progress.student", student_id=student_id)}
+
+
+def _page(audit: audit_service.StudentAudit, own: bool):
+    return render_template(
+        "progress/page.html", audit=audit, result=audit.result, enrollment=audit.enrollment, own=own,
+        links=_links(audit.enrollment.student_id, own), milestones=milestone_service.track_milestones(audit),
+    )
+
+
+@bp.route("")
+@role_required(Role.STUDENT)
+def mine():
+    """The student's own progress toward the degree."""
+    enrollment = audit_service.load_enrollment(current_user.id)
+    if enrollment is None:
+        return render_template("progress/not_enrolled.html")
+    return _page(audit_service.audit_enrollment(enrollment), own=True)
+
+
+@bp.route("/students/<int:student_id>")
+@login_required
+def student(student_id: int):
+    """An advisee's progress page, for their advisor or an administrator."""
+    if current_user.role == Role.STUDENT and student_id == current_user.id:
+        return redirect(url_for("progress.mine"))
+    enrollment = _load_or_404(student_id)
+    return _page(audit_service.audit_enrollment(enrollment), own=False)
+
+
+def _filename(audit: audit_service.StudentAudit) -> str:
+    name = re.sub(r"[^a-z0-9]+", "-", audit.enrollment.student.display_name.lower()).strip("-") or "student"
+    return f"progress-{name}-{audit.today.isoformat()}.csv"
+
+
+def _export(audit: audit_service.StudentAudit):
+    program = audit.enrollment.program
+    return csv_response(_filename(audit), CSV_HEADER, csv_rows(audit.result, program.total_credits, program.min_gpa))
+
+
+@bp.route("/export.csv")
+@role_required(Role.STUDENT)
+def export_mine():
+    """The student's progress figures as CSV."""
+    enrollment = audit_service.load_enrollment(current_user.id)
+    if enrollment is None:
+        abort(404)
+    return _export(audit_service.audit_enrollment(enrollment))
+
+
+@bp.route("/students/<int:student_id>/export.csv")
+@login_required
+def student_export(student_id: int):
+    """An advisee's progress figures as CSV."""
+    return _export(audit_service.audit_enrollment(_load_or_404(student_id)))
+
+
+def _compare(current: audit_service.StudentAudit, alternative: audit_service.StudentAudit) -> list[tuple]:
+    """(requirement title, current block or None, what-if block or None) in the program's order."""
+    now = {b.key: b for b in current.result.blocks}
+    then = {b.key: b for b in alternative.result.blocks}
+    return [(r.title, now.get(r.key), then.get(r.key)) for r in current.rules.requirements
+            if r.key in now or r.key in then]
+
+
+def _what_if(enrollment: Enrollment, own: bool):
+    """The same records audited under another concentration and/or track, beside the current audit."""
+    current = audit_service.audit_enrollment(enrollment)
+    concentrations = db.session.scalars(
+        sa.select(Concentration)
+        .where(Concentration.program_id == enrollment.program_id, Concentration.active.is_(True))
+        .order_by(Concentration.name)
+    ).all()
+    submitted = bool(request.args)
+    form = WhatIfForm(formdata=request.args if submitted else None,
+                      concentration=enrollment.concentration.code, track=enrollment.track.value)
+    form.concentration.choices = [SelectChoice(c.code, c.name) for c in concentrations]
+    alternative = None
+    if submitted and form.validate():
+        alternative = audit_service.rerun(current, concentration=form.concentration.data, track=form.track.data)
+    rows = _compare(current, alternative) if alternative else []
+    names = {c.code: c.name for c in concentrations}
+    names.setdefault(enrollment.concentration.code, enrollment.concentration.name)
+    return render_template(
+        "progress/what_if.html", form=form, current=current, alternative=alternative, rows=rows, enrollment=enrollment,
+        own=own, links=_links(enrollment.student_id, own), concentration_names=names,
+        track_labels={c.value: c.label for c in Track.choices()},
+    )
+
+
+@bp.route("/what-if")
+@role_required(Role.STUDENT)
+def what_if_mine():
+    """What-if for the student: their records under another concentration or track; nothing is saved."""
+    enrollment = audit_service.load_enrollment(current_user.id)
+    if enrollment is None:
+        return render_template("progress/not_enrolled.html")
+    return _what_if(enrollment, own=True)
+
+
+@bp.route("/students/<int:student_id>/what-if")
+@login_required
+def student_what_if(student_id: int):
+    """What-if for an advisee, for their advisor or an administrator."""
+    if current_user.role == Role.STUDENT and student_id == current_user.id:
+        return redirect(url_for("progress.what_if_mine", **request.args))
+    return _what_if(_load_or_404(student_id), own=False)
+
+
+@bp.route("/milestones")
+@role_required(Role.STUDENT)
+def milestones():
+    """The milestones of the student's track, signed off or still ahead."""
+    enrollment = audit_service.load_enrollment(current_user.id)
+    if enrollment is None:
+        return render_template("progress/not_enrolled.html")
+    audit = audit_service.audit_enrollment(enrollment)
+    return render_template(
+        "progress/milestones.html", audit=audit, enrollment=audit.enrollment,
+        milestones=milestone_service.track_milestones(audit), block=milestone_service.milestone_block(audit),
+    )

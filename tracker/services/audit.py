@@ -1,0 +1,459 @@
+"""Loading a student's rows into the pure audit engine's inputs, within a fixed query budget.
+
+The progress page must stay at five SQL queries whatever the number of records, including the user loader and the
+navigation counts. So one student's audit costs two queries:
+
+1. the enrollment, with its program, concentration, advisor, student and start term joined in;
+2. everything else as one UNION ALL over generic columns (`_RECORD_COLUMNS` says which column means what for each
+   kind): the student's course records, ensemble records, studio sessions, milestones and exceptions, plus their
+   program's requirement rows and catalog titles (so "still needed" can name a course not taken yet).
+
+The page checks who may see the student between the two (`load_enrollment`, then `audit_enrollment`), so a refused
+request never reads the records. `audit_students` does the same for any number of students (still two queries: the
+requirements come once per program, not once per student), for the advisees list and cohort reports. `rerun` audits
+the same loaded rows under another concentration or track (what-if) without touching the database again.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, joinedload
+
+from .. import domain
+from ..extensions import db
+from ..models import (
+    AuditException,
+    Concentration,
+    Course,
+    CourseRecord,
+    Enrollment,
+    Ensemble,
+    EnsembleRecord,
+    ExceptionKind,
+    MilestoneRecord,
+    Program,
+    Requirement,
+    StudioSession,
+    Term,
+    Track,
+    User,
+)
+
+# Generic columns of the records UNION, typed so both SQLite and PostgreSQL return Python values.
+_RECORD_COLUMNS = {
+    "kind": sa.String, "id": sa.Integer, "student_id": sa.Integer,
+    "term_id": sa.Integer, "term_name": sa.String, "term_start": sa.Date, "term_end": sa.Date,
+    "s1": sa.String, "s2": sa.String, "s3": sa.String, "s4": sa.String, "s5": sa.String, "s6": sa.String,
+    "s7": sa.String, "n1": sa.Numeric(10, 2), "n2": sa.Numeric(10, 2), "d1": sa.Date, "t1": sa.DateTime,
+    "i1": sa.Integer, "i2": sa.Integer, "b1": sa.Boolean,
+}
+# Positions of those columns in a result row: rows are read by index, which is several times faster than by name.
+(_KIND, _ID, _STUDENT, _TERM, _TERM_NAME, _TERM_START, _TERM_END, _S1, _S2, _S3, _S4, _S5, _S6, _S7, _N1, _N2, _D1,
+ _T1, _I1, _I2, _B1) = range(21)
+
+
+def _select(kind: str, base, **columns) -> sa.Select:
+    """One branch of the UNION: every generic column, a typed NULL where this kind has no value.
+
+    Real columns are only type-coerced (no SQL CAST: SQLite would turn '2026-11-24' into 2026); NULLs are CAST so
+    PostgreSQL can resolve each column's type across the branches.
+    """
+    out = [sa.literal_column(f"'{kind}'", sa.String).label("kind")]
+    for name, type_ in _RECORD_COLUMNS.items():
+        if name == "kind":
+            continue
+        value = sa.type_coerce(columns[name], type_) if name in columns else sa.cast(sa.null(), type_)
+        out.append(value.label(name))
+    return sa.select(*out).select_from(base)
+
+
+@functools.cache
+def _records_statement() -> sa.CompoundSelect:
+    """The records UNION, built once: its parameters are the lists `student_ids` and `program_ids`.
+
+    Building this statement costs more than running it (hundreds of column objects), so it is built once per
+    process and executed with new parameters; SQLAlchemy's compiled cache then skips recompiling it too.
+    """
+    return _records_query(lambda col: col.in_(sa.bindparam("student_ids", expanding=True)),
+                          lambda col: col.in_(sa.bindparam("program_ids", expanding=True)))
+
+
+def _fetch_records(student_ids: Iterable[int], program_ids: Iterable[int]) -> list:
+    """Query 2: the students' records and their programs' requirements and catalog titles, in one round trip."""
+    return db.session.execute(_records_statement(), {"student_ids": sorted(set(student_ids)),
+                                                     "program_ids": sorted(set(program_ids))}).all()
+
+
+def _records_query(student_ids, program_ids) -> sa.CompoundSelect:
+    """The UNION for the students and programs matched by the two column -> condition functions."""
+    conc = aliased(Concentration)
+    signer = aliased(User)
+    creator = aliased(User)
+    equivalent = aliased(Course)
+    courses = _select(
+        "course",
+        sa.join(CourseRecord, Course, CourseRecord.course_id == Course.id)
+        .join(Term, CourseRecord.term_id == Term.id)
+        .outerjoin(conc, Course.concentration_id == conc.id),
+        id=CourseRecord.id, student_id=CourseRecord.student_id, term_id=Term.id, term_name=Term.name,
+        term_start=Term.start_date, term_end=Term.end_date, s1=Course.code, s2=Course.title, s3=Course.category,
+        s4=conc.code, s5=CourseRecord.status, s6=CourseRecord.grade, n1=Course.credits, b1=Course.pass_fail,
+        i1=Course.id,
+    ).where(student_ids(CourseRecord.student_id))
+    ensembles = _select(
+        "ensemble",
+        sa.join(EnsembleRecord, Ensemble, EnsembleRecord.ensemble_id == Ensemble.id)
+        .join(Term, EnsembleRecord.term_id == Term.id),
+        id=EnsembleRecord.id, student_id=EnsembleRecord.student_id, term_id=Term.id, term_name=Term.name,
+        term_start=Term.start_date, term_end=Term.end_date, s1=Ensemble.name, s2=EnsembleRecord.role,
+    ).where(student_ids(EnsembleRecord.student_id))
+    sessions = _select(
+        "session",
+        sa.join(StudioSession, Term, StudioSession.term_id == Term.id),
+        id=StudioSession.id, student_id=StudioSession.student_id, term_id=Term.id, term_name=Term.name,
+        term_start=Term.start_date, term_end=Term.end_date, s5=StudioSession.status, i1=StudioSession.minutes,
+        d1=StudioSession.date,
+    ).where(student_ids(StudioSession.student_id))
+    milestones = _select(
+        "milestone",
+        sa.join(MilestoneRecord, signer, MilestoneRecord.signed_by_id == signer.id),
+        id=MilestoneRecord.id, student_id=MilestoneRecord.student_id, s1=MilestoneRecord.kind,
+        s2=signer.display_name, s3=MilestoneRecord.note, d1=MilestoneRecord.completed_on,
+        t1=MilestoneRecord.signed_at,
+    ).where(student_ids(MilestoneRecord.student_id))
+    exceptions = _select(
+        "exception",
+        sa.join(AuditException, creator, AuditException.created_by_id == creator.id)
+        .outerjoin(equivalent, AuditException.course_id == equivalent.id),
+        id=AuditException.id, student_id=AuditException.student_id, s1=AuditException.kind,
+        s2=AuditException.requirement_key, s3=AuditException.transfer_title, s4=AuditException.institution,
+        s5=AuditException.justification, s6=creator.display_name, s7=equivalent.code, n1=AuditException.amount,
+        n2=AuditException.transfer_credits, t1=AuditException.created_at, i1=AuditException.course_record_id,
+    ).where(student_ids(AuditException.student_id), AuditException.revoked_at.is_(None))
+    # JSON columns travel as text (a real CAST: PostgreSQL cannot UNION json with varchar) and are parsed here.
+    requirements = _select(
+        "requirement", Requirement,
+        id=Requirement.id, i1=Requirement.program_id, i2=Requirement.position, s1=Requirement.key,
+        s2=Requirement.kind, s3=Requirement.title, s4=Requirement.description,
+        s5=sa.cast(Requirement.concentrations, sa.Text), s6=Requirement.track, s7=sa.cast(Requirement.params, sa.Text),
+    ).where(program_ids(Requirement.program_id))
+    catalog = _select(
+        "catalog", Course, id=Course.id, i1=Course.program_id, s1=Course.code, s2=Course.title,
+    ).where(program_ids(Course.program_id))
+    return sa.union_all(courses, ensembles, sessions, milestones, exceptions, requirements, catalog)
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    """A signed-off milestone as stored (with its row id, so it can be revoked)."""
+
+    id: int
+    kind: str
+    completed_on: date
+    signed_by: str
+    note: str
+    signed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ExceptionRow:
+    """An exception on the student's record, for display: what, where, who, when, why."""
+
+    id: int
+    kind: str  # "substitution" | "waiver" | "transfer"
+    requirement_key: str | None
+    description: str
+    justification: str
+    by: str
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class RequirementRow:
+    """A program's requirement as read by the records query (the same attributes as the Requirement model)."""
+
+    id: int
+    position: int
+    key: str
+    kind: str
+    title: str
+    description: str
+    concentrations: list
+    track: str | None
+    params: dict
+
+
+@dataclass
+class StudentRecords:
+    """The raw material of one audit, already in domain types."""
+
+    courses: list = field(default_factory=list)
+    ensembles: list = field(default_factory=list)
+    sessions: list = field(default_factory=list)
+    milestones: list = field(default_factory=list)
+    substitutions: list = field(default_factory=list)
+    waivers: list = field(default_factory=list)
+    transfers: list = field(default_factory=list)  # transfer credits are course records with transfer=True
+    exception_rows: list[ExceptionRow] = field(default_factory=list)
+    milestone_rows: list[MilestoneRow] = field(default_factory=list)
+
+    @property
+    def pending_sessions(self) -> int:
+        """Studio sessions still waiting for a faculty review."""
+        return sum(1 for s in self.sessions if s.status == "pending")
+
+
+@dataclass
+class _Loaded:
+    """Query 2's rows, sorted out: records by student, requirements and catalog titles by program."""
+
+    records: dict[int, StudentRecords] = field(default_factory=lambda: defaultdict(StudentRecords))
+    requirements: dict[int, list[RequirementRow]] = field(default_factory=lambda: defaultdict(list))
+    titles: dict[int, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+
+
+def _describe_exception(kind: ExceptionKind, row) -> str:
+    """Plain words for an exception row, before the audit says what it did."""
+    if kind == ExceptionKind.WAIVER:
+        amount = "in full" if row[_N1] is None else f"by {domain.format_amount(Decimal(row[_N1]))}"
+        return f"Waiver of “{row[_S2]}” {amount}"
+    if kind == ExceptionKind.SUBSTITUTION:
+        return f"Substitution into “{row[_S2]}”"
+    credits = domain.format_amount(Decimal(row[_N2] or 0))
+    where = f" from {row[_S4]}" if row[_S4] else ""
+    equivalent = f", equivalent to {row[_S7]}" if row[_S7] else ""
+    return f"Transfer credit: {row[_S3] or 'course'} ({credits} credits{where}{equivalent})"
+
+
+def _to_domain(rows: Iterable) -> _Loaded:
+    """Turn UNION rows into domain inputs grouped by student, and requirements and titles grouped by program."""
+    out = _Loaded()
+    terms: dict[int, domain.Term] = {}
+    hours_of: dict[int, Decimal] = {}
+    hundredth = Decimal("0.01")
+
+    def term_of(row) -> domain.Term | None:
+        term_id = row[_TERM]
+        if term_id is None:
+            return None
+        term = terms.get(term_id)
+        if term is None:
+            start = row[_TERM_START]
+            term = terms[term_id] = domain.Term(id=term_id, name=row[_TERM_NAME], order=start.toordinal(),
+                                                start=start, end=row[_TERM_END])
+        return term
+
+    for row in rows:
+        kind = row[_KIND]
+        if kind == "session":  # by far the most rows: keep this branch lean
+            minutes = row[_I1]
+            hours = hours_of.get(minutes)
+            if hours is None:
+                hours = hours_of[minutes] = (Decimal(minutes) / 60).quantize(hundredth)
+            out.records[row[_STUDENT]].sessions.append(domain.StudioSession(
+                id=row[_ID], term=term_of(row), date=row[_D1], hours=hours, status=row[_S5]))
+        elif kind == "course":
+            out.records[row[_STUDENT]].courses.append(domain.CourseRecord(
+                id=row[_ID], course_code=row[_S1], title=row[_S2], credits=Decimal(row[_N1]), category=row[_S3],
+                concentration=row[_S4], term=term_of(row), status=row[_S5], grade=row[_S6],
+                pass_fail=bool(row[_B1])))
+        elif kind == "ensemble":
+            out.records[row[_STUDENT]].ensembles.append(domain.EnsembleRecord(
+                id=row[_ID], ensemble=row[_S1], term=term_of(row), role=row[_S2]))
+        elif kind == "catalog":
+            out.titles[row[_I1]].append((row[_S1], row[_S2]))
+        elif kind == "requirement":
+            out.requirements[row[_I1]].append(RequirementRow(
+                row[_ID], row[_I2], row[_S1], row[_S2], row[_S3], row[_S4] or "", json.loads(row[_S5] or "[]"),
+                row[_S6], json.loads(row[_S7] or "{}")))
+        elif kind == "milestone":
+            rec = out.records[row[_STUDENT]]
+            rec.milestones.append(domain.Milestone(kind=row[_S1], completed_on=row[_D1], signed_by=row[_S2],
+                                                   note=row[_S3] or ""))
+            rec.milestone_rows.append(MilestoneRow(row[_ID], row[_S1], row[_D1], row[_S2], row[_S3] or "", row[_T1]))
+        elif kind == "exception":
+            rec = out.records[row[_STUDENT]]
+            exc = ExceptionKind(row[_S1])
+            at, key, why, by = row[_T1], row[_S2], row[_S5], row[_S6]
+            rec.exception_rows.append(ExceptionRow(row[_ID], exc.value, key, _describe_exception(exc, row), why, by,
+                                                   at))
+            if exc == ExceptionKind.SUBSTITUTION and row[_I1] is not None and key:
+                rec.substitutions.append(domain.Substitution(record_id=row[_I1], requirement_key=key,
+                                                             justification=why, by=by, at=at))
+            elif exc == ExceptionKind.WAIVER and key:
+                rec.waivers.append(domain.Waiver(requirement_key=key,
+                                                 amount=Decimal(row[_N1]) if row[_N1] is not None else None,
+                                                 justification=why, by=by, at=at))
+            elif exc == ExceptionKind.TRANSFER:
+                # Negative ids cannot collide with course-record ids in the same audit.
+                rec.transfers.append(domain.CourseRecord(
+                    id=-row[_ID], course_code=row[_S7] or f"TRANSFER-{row[_ID]}",
+                    title=row[_S3] or "Transfer credit", credits=Decimal(row[_N2] or 0), category="elective",
+                    concentration=None, term=None, status="completed", grade=None, transfer=True,
+                    institution=row[_S4] or None))
+    for rec in out.records.values():
+        rec.milestone_rows.sort(key=lambda m: (m.completed_on, m.id))
+        rec.exception_rows.sort(key=lambda e: e.id)
+    return out
+
+
+def program_rules(program: Program, requirements: Iterable, course_titles: Iterable[tuple[str, str]] = ()
+                  ) -> domain.ProgramRules:
+    """The engine's view of a program, from its requirement rows (models or RequirementRow)."""
+    reqs = tuple(
+        domain.requirement_from_dict(r.kind, r.key, r.title, r.description, r.concentrations,
+                                     r.track.value if isinstance(r.track, Track) else r.track, r.params)
+        for r in sorted(requirements, key=lambda r: (r.position, r.id))
+    )
+    return domain.ProgramRules(
+        requirements=reqs, code=program.code, name=program.name, total_credits=Decimal(program.total_credits),
+        min_gpa=Decimal(program.min_gpa), max_transfer_credits=Decimal(program.max_transfer_credits),
+        course_titles=tuple(sorted(course_titles)),
+    )
+
+
+def _enrollments(where) -> list[Enrollment]:
+    """Query 1: enrollments with program, concentration, advisor, student and start term."""
+    return list(db.session.scalars(
+        sa.select(Enrollment)
+        .where(where)
+        .options(joinedload(Enrollment.program), joinedload(Enrollment.concentration),
+                 joinedload(Enrollment.advisor), joinedload(Enrollment.student),
+                 joinedload(Enrollment.start_term))
+        .order_by(Enrollment.student_id)
+    ))
+
+
+@dataclass
+class StudentAudit:
+    """An audit with what the pages need around it."""
+
+    enrollment: Enrollment
+    result: domain.AuditResult
+    records: StudentRecords
+    context: domain.StudentContext
+    rules: domain.ProgramRules
+    today: date
+
+    @property
+    def student(self) -> User:
+        """The audited student."""
+        return self.enrollment.student
+
+    def applicable_requirements(self) -> list:
+        """The program's requirements that apply to this audit's concentration and track, in order."""
+        return [r for r in self.rules.requirements if r.applies_to(self.context.concentration, self.context.track)]
+
+
+def _run(enrollment: Enrollment, rules: domain.ProgramRules, records: StudentRecords, today: date,
+         concentration: str | None = None, track: str | None = None) -> StudentAudit:
+    context = domain.StudentContext(concentration=concentration or enrollment.concentration.code,
+                                    track=track or enrollment.track.value)
+    inp = domain.AuditInput(
+        rules, context,
+        courses=tuple(records.courses) + tuple(records.transfers), ensembles=tuple(records.ensembles),
+        sessions=tuple(records.sessions), milestones=tuple(records.milestones),
+        substitutions=tuple(records.substitutions), waivers=tuple(records.waivers), today=today,
+    )
+    return StudentAudit(enrollment, domain.audit(inp), records, context, rules, today)
+
+
+def load_enrollment(student_id: int) -> Enrollment | None:
+    """Query 1 for one student (check access on it before reading records); None when not enrolled."""
+    found = _enrollments(Enrollment.student_id == student_id)
+    return found[0] if found else None
+
+
+def _audit_all(enrollments: list[Enrollment]) -> tuple[_Loaded, dict[int, domain.ProgramRules]]:
+    """Query 2 for these enrollments, and each program's rules (built once per program)."""
+    loaded = _to_domain(_fetch_records([e.student_id for e in enrollments], [e.program_id for e in enrollments]))
+    rules: dict[int, domain.ProgramRules] = {}
+    for e in enrollments:
+        if e.program_id not in rules:
+            rules[e.program_id] = program_rules(e.program, loaded.requirements.get(e.program_id, ()),
+                                                loaded.titles.get(e.program_id, ()))
+    return loaded, rules
+
+
+def audit_enrollment(enrollment: Enrollment, *, today: date | None = None, concentration: str | None = None,
+                     track: str | None = None) -> StudentAudit:
+    """Query 2 and the audit, for an enrollment from `load_enrollment`."""
+    loaded, rules = _audit_all([enrollment])
+    records = loaded.records.get(enrollment.student_id) or StudentRecords()
+    return _run(enrollment, rules[enrollment.program_id], records, today or date.today(), concentration, track)
+
+
+def audit_student(student_id: int, *, today: date | None = None, concentration: str | None = None,
+                  track: str | None = None) -> StudentAudit | None:
+    """Audit one student live (two queries); pass concentration/track for a what-if. None when not enrolled."""
+    enrollment = load_enrollment(student_id)
+    if enrollment is None:
+        return None
+    return audit_enrollment(enrollment, today=today, concentration=concentration, track=track)
+
+
+def rerun(audit: StudentAudit, *, concentration: str | None = None, track: str | None = None) -> StudentAudit:
+    """The same records audited under another concentration and/or track (what-if): no query, nothing written."""
+    return _run(audit.enrollment, audit.rules, audit.records, audit.today,
+                concentration or audit.context.concentration, track or audit.context.track)
+
+
+def audit_students(student_ids: Iterable[int] | None = None, *, today: date | None = None) -> dict[int, StudentAudit]:
+    """Audit many students (two queries in all); None audits every enrolled student. Keys in student-id order."""
+    ids = None if student_ids is None else sorted(set(student_ids))
+    if ids is not None and not ids:
+        return {}
+    enrollments = _enrollments(sa.true() if ids is None else Enrollment.student_id.in_(ids))
+    if not enrollments:
+        return {}
+    today = today or date.today()
+    loaded, rules = _audit_all(enrollments)
+    return {
+        e.student_id: _run(e, rules[e.program_id], loaded.records.get(e.student_id) or StudentRecords(), today)
+        for e in enrollments
+    }
+
+
+def requirement_rows(program_id: int) -> list[Requirement]:
+    """A program's requirement rows (one query), for callers outside the audit's query budget."""
+    return list(db.session.scalars(sa.select(Requirement).where(Requirement.program_id == program_id)))
+
+
+# --- "at risk": what the advisees list flags ------------------------------------------------------------------------
+
+# Audit warnings that put a student at risk of not finishing (the others - e.g. milestones signed out of order, a
+# transfer over the cap - are record-keeping matters, shown on the progress page but not flagged as risk).
+RISK_WARNING_CODES = ("gpa_below_minimum", "below_minimum_grade", "studio_term_short")
+# The plan a full-time student follows: four terms (two years). Used only to judge "behind schedule".
+PLANNED_TERMS = 4
+
+
+def completed_terms(enrollment: Enrollment, terms: Iterable[Term], today: date) -> int | None:
+    """How many terms have ended since the student started (None when the start term is unknown)."""
+    start = enrollment.start_term
+    if start is None:
+        return None
+    return sum(1 for t in terms if t.start_date >= start.start_date and t.end_date < today)
+
+
+def risk_reasons(audit: StudentAudit, terms_done: int | None) -> list[str]:
+    """Why a student is at risk, in plain words (empty when on track).
+
+    At risk means any of: the GPA is below the program minimum; a core course is below its minimum grade; a studio
+    term is short of its minimum hours within three weeks of its end or after it; or, after at least one completed
+    term, overall progress is under half of the planned pace (terms completed / PLANNED_TERMS).
+    """
+    reasons = [w.message for w in audit.result.warnings if w.code in RISK_WARNING_CODES]
+    if terms_done and not audit.result.complete:
+        expected = min(100, terms_done * 100 // PLANNED_TERMS)
+        if audit.result.overall_percent * 2 < expected:
+            reasons.append(f"Behind schedule: {audit.result.overall_percent}% done after {terms_done} of "
+                           f"{PLANNED_TERMS} planned terms (about {expected}% expected).")
+    return reasons

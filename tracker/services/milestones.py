@@ -1,0 +1,140 @@
+"""Milestones: which ones a student's track has, and signing one off (or undoing a sign-off) with its history.
+
+Only the advisor or an administrator signs milestones off; the views check who, this module checks what: the
+milestone belongs to the student's track, is not signed off already, and its date is not in the future. Signing out
+of order is allowed (real programs do it) and the audit flags it. Undoing a sign-off deletes the row (the table has
+one row per student and milestone); the history keeps both events.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from .. import domain
+from ..extensions import db
+from ..models import MilestoneKind, MilestoneRecord, User
+from . import ServiceError, history
+from ..models import Enrollment
+from .audit import MilestoneRow, StudentAudit, load_enrollment, program_rules, requirement_rows
+
+ENTITY = "milestone_record"
+
+
+@dataclass(frozen=True)
+class TrackMilestone:
+    """One milestone of the student's track, in the program's order, with its sign-off if any."""
+
+    position: int
+    kind: str
+    label: str
+    requirement_title: str
+    record: MilestoneRow | None
+
+    @property
+    def signed_off(self) -> bool:
+        """True when the milestone has been signed off."""
+        return self.record is not None
+
+
+def _milestone_kinds(requirements) -> list[tuple[str, str]]:
+    """(kind, requirement title) of every milestone the given requirements ask for, first occurrence first."""
+    seen: dict[str, str] = {}
+    for req in requirements:
+        if isinstance(req, domain.MilestonesRequirement):
+            for kind in req.milestones:
+                seen.setdefault(kind, req.title)
+    return list(seen.items())
+
+
+def track_milestones(audit: StudentAudit) -> list[TrackMilestone]:
+    """The milestones of the audited track (and concentration), in order, each with its sign-off or None."""
+    rows = {m.kind: m for m in audit.records.milestone_rows}
+    return [
+        TrackMilestone(i + 1, kind, domain.MILESTONE_LABELS[kind], title, rows.get(kind))
+        for i, (kind, title) in enumerate(_milestone_kinds(audit.applicable_requirements()))
+    ]
+
+
+def milestone_block(audit: StudentAudit):
+    """The audit's first milestones block (None when the track has none)."""
+    return next((b for b in audit.result.blocks if b.kind == "milestones"), None)
+
+
+def _kinds_for(enrollment: Enrollment) -> list[str]:
+    """The milestone kinds of this enrollment's track and concentration."""
+    rules = program_rules(enrollment.program, requirement_rows(enrollment.program_id))
+    applicable = [r for r in rules.requirements
+                  if r.applies_to(enrollment.concentration.code, enrollment.track.value)]
+    return [kind for kind, _ in _milestone_kinds(applicable)]
+
+
+def sign_off(actor: User, student_id: int, kind: str, completed_on: date | None, note: str = "",
+             today: date | None = None) -> MilestoneRecord:
+    """Record that a milestone of the student's track was passed on `completed_on`; one transaction, one event."""
+    today = today or date.today()
+    enrollment = load_enrollment(student_id)
+    if enrollment is None:
+        raise ServiceError("This student is not enrolled in a program, so they have no milestones.")
+    try:
+        milestone = MilestoneKind(kind)
+    except ValueError:
+        raise ServiceError("Choose a milestone from the list.", "kind") from None
+    if milestone.value not in _kinds_for(enrollment):
+        raise ServiceError(f"“{milestone.label}” is not a milestone of the {enrollment.track.label.lower()} "
+                           "track.", "kind")
+    if completed_on is None:
+        raise ServiceError("Enter the date the milestone was passed.", "completed_on")
+    if completed_on > today:
+        raise ServiceError("The date cannot be in the future.", "completed_on")
+    note = (note or "").strip()
+    if len(note) > 2000:
+        raise ServiceError("Keep the note under 2,000 characters.", "note")
+    existing = db.session.scalar(sa.select(MilestoneRecord.id).where(
+        MilestoneRecord.student_id == student_id, MilestoneRecord.kind == milestone))
+    if existing is not None:
+        raise ServiceError(f"“{milestone.label}” is already signed off. Undo that sign-off first to change it.",
+                           "kind")
+    record = MilestoneRecord(student_id=student_id, kind=milestone, completed_on=completed_on, note=note,
+                             signed_by_id=actor.id)
+    try:
+        db.session.add(record)
+        db.session.flush()
+        history.record(
+            actor, "milestone.signed_off", ENTITY, record.id, subject_id=student_id,
+            summary=f"Signed off “{milestone.label}” for {enrollment.student.display_name}",
+            changes={"kind": milestone, "completed_on": completed_on, "note": note},
+        )
+        db.session.commit()
+    except IntegrityError:
+        # Someone signed the same milestone off a moment ago (unique per student and kind).
+        db.session.rollback()
+        raise ServiceError(f"“{milestone.label}” was just signed off by someone else.", "kind") from None
+    except Exception:
+        db.session.rollback()
+        raise
+    return record
+
+
+def revoke(actor: User, student_id: int, record_id: int) -> MilestoneKind:
+    """Undo a sign-off (delete the row); the history keeps what was undone. Returns the milestone's kind."""
+    record = db.session.scalar(sa.select(MilestoneRecord).where(
+        MilestoneRecord.id == record_id, MilestoneRecord.student_id == student_id))
+    if record is None:
+        raise ServiceError("That sign-off no longer exists; it may have been undone already.")
+    kind = record.kind
+    try:
+        history.record(
+            actor, "milestone.revoked", ENTITY, record.id, subject_id=student_id,
+            summary=f"Undid the sign-off of “{kind.label}”",
+            changes={"kind": kind, "completed_on": record.completed_on, "note": record.note,
+                     "signed_by_id": record.signed_by_id, "signed_at": record.signed_at},
+        )
+        db.session.delete(record)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return kind
