@@ -37,3 +37,24 @@ class ChangePasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField("Change password")
+
+
+class ResetPasswordForm(FlaskForm):
+    """A new password, twice, chosen through a one-time link (same rules as changing a password)."""
+
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired(),
+            Length(min=10, message="Use at least 10 characters."),
+            Length(max=256, message="Use at most 256 characters."),
+        ],
+        description="At least 10 characters. A passphrase of several words works well.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("new_password", message="The two new passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Set password")

@@ -1,14 +1,14 @@
 """Login, logout and password change views."""
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter
 from ..security import is_safe_next
-from ..services import ServiceError, accounts
+from ..services import ServiceError, accounts, admin_accounts
 from . import bp
-from .forms import ChangePasswordForm, LoginForm
+from .forms import ChangePasswordForm, LoginForm, ResetPasswordForm
 
 
 def _login_failed() -> bool:
@@ -70,3 +70,29 @@ def change_password():
             flash("Your password is changed. Other devices have been logged out.", "success")
             return redirect(url_for("dashboard.home"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a password through the one-time link the program office handed over; every session then ends."""
+    try:
+        reset = admin_accounts.find_reset_token(token)
+    except ServiceError as err:
+        return render_template("auth/reset_password.html", form=None, problem=err.message), 200
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            admin_accounts.reset_password(token, form.new_password.data)
+        except ServiceError as err:
+            if err.field is None:
+                return render_template("auth/reset_password.html", form=None, problem=err.message), 200
+            form.new_password.errors.append(err.message)
+        else:
+            if current_user.is_authenticated:
+                logout_user()  # whoever was logged in here, the new password's owner logs in afresh
+            flash("Your password is set. Log in with it now.", "success")
+            return redirect(url_for("auth.login"))
+    response = make_response(render_template("auth/reset_password.html", form=form, problem=None,
+                                              email=reset.user.email))
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,253 @@
+"""Account pages: the user list, new accounts, CSV import, reset links, activation, advisors, concentration/track.
+
+Pages that show a fresh reset link are rendered straight from the POST (not redirected): the link exists only in
+that response, never in the database or the session cookie, and the response is marked no-store.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
+
+from ..extensions import db
+from ..models import Enrollment, HistoryEvent, Program, Role, Term, User
+from ..permissions import role_required
+from ..services import ServiceError, accounts, admin_accounts
+from . import bp
+from .catalog_routes import actor, concentration_choices, get_or_404, program_choices, run_action
+from .forms import (
+    AdvisorForm,
+    EnrollmentForm,
+    ImportApplyForm,
+    ImportForm,
+    NewUserForm,
+    UserFilterForm,
+    attach_error,
+)
+
+
+def reset_url(token: str) -> str:
+    """The full one-time link to hand over."""
+    return url_for("auth.reset_password", token=token, _external=True)
+
+
+def _no_store(html: str, status: int = 200):
+    response = make_response(html, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def advisor_choices(blank: str | None = "— choose —") -> list[SelectChoice]:
+    """Active faculty for an advisor select."""
+    choices = [] if blank is None else [SelectChoice("", blank)]
+    return choices + [SelectChoice(str(u.id), f"{u.display_name} ({u.email})") for u in admin_accounts.active_faculty()]
+
+
+def term_choices() -> list[SelectChoice]:
+    """Terms, newest first, for a select."""
+    return [SelectChoice("", "— choose —")] + [
+        SelectChoice(str(t.id), t.name) for t in db.session.scalars(sa.select(Term).order_by(Term.start_date.desc()))]
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+@bp.route("/users")
+@role_required(Role.ADMIN)
+def users():
+    """Every account, filterable by role and by a name or email search, a page at a time."""
+    form = UserFilterForm(formdata=request.args)
+    form.validate()
+    role = form.role.data if form.role.data and not form.role.errors else None
+    page = db.paginate(admin_accounts.users_query(role, form.q.data), page=request.args.get("page", 1, type=int),
+                       per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    return render_template("admin/users.html", form=form, page=page)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def new_user():
+    """Create an account without a password; the page then shows the one-time link to hand over."""
+    form = NewUserForm()
+    form.program_id.choices = [SelectChoice("", "— choose —")] + program_choices()
+    form.concentration_id.choices = concentration_choices(blank="— choose —", active_only=True)
+    form.start_term_id.choices = term_choices()
+    form.advisor_id.choices = advisor_choices()
+    if not form.is_submitted() and len(form.program_id.choices) == 2:
+        form.program_id.data = form.program_id.choices[1].value
+    if form.validate_on_submit():
+        enrollment = None
+        if form.role.data == Role.STUDENT.value:
+            enrollment = admin_accounts.EnrollmentInput(
+                _int(form.program_id.data), _int(form.concentration_id.data), form.track.data,
+                _int(form.start_term_id.data), _int(form.advisor_id.data))
+        try:
+            user, token = admin_accounts.create_account(form.email.data, form.display_name.data, form.role.data,
+                                                        actor=actor(), enrollment=enrollment)
+        except ServiceError as err:
+            attach_error(form, err)
+        else:
+            return _no_store(render_template("admin/reset_link.html", user=user, link=reset_url(token), created=True))
+    return render_template("admin/new_user.html", form=form)
+
+
+def _load_user(user_id: int) -> User:
+    user = db.session.scalar(sa.select(User).where(User.id == user_id).options(
+        joinedload(User.enrollment).joinedload(Enrollment.concentration),
+        joinedload(User.enrollment).joinedload(Enrollment.advisor),
+        joinedload(User.enrollment).joinedload(Enrollment.program),
+        joinedload(User.enrollment).joinedload(Enrollment.start_term)))
+    if user is None:
+        abort(404)
+    return user
+
+
+def _user_page(user: User, advisor_form=None, enrollment_form=None, status: int = 200):
+    """The user's page with its forms (a form with errors is passed in to be shown)."""
+    if user.enrollment is not None:
+        if advisor_form is None:
+            advisor_form = AdvisorForm(formdata=None, advisor_id=str(user.enrollment.advisor_id or ""))
+        if enrollment_form is None:
+            enrollment_form = EnrollmentForm(formdata=None, concentration_id=str(user.enrollment.concentration_id),
+                                             track=user.enrollment.track.value)
+        advisor_form.advisor_id.choices = advisor_choices()
+        enrollment_form.concentration_id.choices = concentration_choices(
+            user.enrollment.program_id, blank=None, active_only=True, keep_id=user.enrollment.concentration_id)
+    events = db.session.scalars(
+        sa.select(HistoryEvent).options(joinedload(HistoryEvent.actor))
+        .where(sa.or_(HistoryEvent.subject_id == user.id,
+                      sa.and_(HistoryEvent.entity_type == "user", HistoryEvent.entity_id == user.id)))
+        .order_by(HistoryEvent.created_at.desc(), HistoryEvent.id.desc()).limit(15)
+    ).all()
+    return render_template("admin/user.html", user=user, advisor_form=advisor_form,
+                           enrollment_form=enrollment_form, events=events), status
+
+
+@bp.route("/users/<int:user_id>")
+@role_required(Role.ADMIN)
+def user(user_id: int):
+    """One account: its state, enrollment, advisor, actions and recent history."""
+    return _user_page(_load_user(user_id))
+
+
+@bp.route("/users/<int:user_id>/reset-link", methods=["POST"])
+@role_required(Role.ADMIN)
+def reset_link(user_id: int):
+    """Make a new one-time password link (older links stop working) and show it once."""
+    target = _load_user(user_id)
+    try:
+        token = admin_accounts.issue_reset_link(target, actor=actor())
+    except ServiceError as err:
+        flash(err.message, "danger")
+        return redirect(url_for("admin.user", user_id=user_id))
+    return _no_store(render_template("admin/reset_link.html", user=target, link=reset_url(token), created=False))
+
+
+@bp.route("/users/<int:user_id>/<any(deactivate, reactivate):action>", methods=["POST"])
+@role_required(Role.ADMIN)
+def user_active(user_id: int, action: str):
+    """Deactivate an account (ending its sessions) or reactivate it."""
+    target = get_or_404(User, user_id)
+    active = action == "reactivate"
+    return run_action(lambda: accounts.set_active(target, active, actor=actor()),
+                      f"{target.display_name} is {'reactivated' if active else 'deactivated and logged out'}.",
+                      url_for("admin.user", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/advisor", methods=["POST"])
+@role_required(Role.ADMIN)
+def assign_advisor(user_id: int):
+    """Assign a student's advisor."""
+    student = _load_user(user_id)
+    if student.enrollment is None:
+        abort(404)
+    form = AdvisorForm()
+    form.advisor_id.choices = advisor_choices()
+    if form.validate_on_submit():
+        try:
+            admin_accounts.assign_advisor(student, _int(form.advisor_id.data), actor=actor())
+        except ServiceError as err:
+            attach_error(form, err)
+        else:
+            flash(f"Advisor of {student.display_name} saved.", "success")
+            return redirect(url_for("admin.user", user_id=user_id))
+    return _user_page(student, advisor_form=form)
+
+
+@bp.route("/users/<int:user_id>/enrollment", methods=["POST"])
+@role_required(Role.ADMIN)
+def change_enrollment(user_id: int):
+    """Move a student to another concentration or track (the history keeps the old values)."""
+    student = _load_user(user_id)
+    if student.enrollment is None:
+        abort(404)
+    form = EnrollmentForm()
+    form.concentration_id.choices = concentration_choices(
+        student.enrollment.program_id, blank=None, active_only=True, keep_id=student.enrollment.concentration_id)
+    if form.validate_on_submit():
+        try:
+            admin_accounts.change_enrollment(student, _int(form.concentration_id.data), form.track.data,
+                                             actor=actor())
+        except ServiceError as err:
+            attach_error(form, err)
+        else:
+            flash(f"Concentration and track of {student.display_name} saved.", "success")
+            return redirect(url_for("admin.user", user_id=user_id))
+    return _user_page(student, enrollment_form=form)
+
+
+# ---------------------------------------------------------------- CSV import
+
+def _import_form() -> ImportForm:
+    form = ImportForm()
+    form.program_id.choices = program_choices()
+    return form
+
+
+@bp.route("/users/import", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def import_students():
+    """Upload a CSV of students and check it (a dry run that writes nothing)."""
+    form = _import_form()
+    if form.validate_on_submit():
+        try:
+            text = form.csv_file.data.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.csv_file.errors = list(form.csv_file.errors) + [
+                "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8”."]
+        else:
+            program = db.session.get(Program, int(form.program_id.data))
+            return _dry_run_page(form, program, text)
+    return render_template("admin/import.html", form=form, plan=None)
+
+
+def _dry_run_page(form: ImportForm, program: Program, text: str, plan=None):
+    plan = plan or admin_accounts.plan_import(text, program)
+    apply_form = None
+    if plan.ok:
+        apply_form = ImportApplyForm(formdata=None, program_id=str(program.id), csv_text=text)
+        apply_form.submit.label.text = f"Import {len(plan.rows)} student{'s' if len(plan.rows) != 1 else ''}"
+    return render_template("admin/import.html", form=form, plan=plan, program=program, apply_form=apply_form)
+
+
+@bp.route("/users/import/apply", methods=["POST"])
+@role_required(Role.ADMIN)
+def apply_import():
+    """Import the checked file: every student or, if any row is bad now, none."""
+    apply_form = ImportApplyForm()
+    if not apply_form.validate_on_submit() or not (apply_form.program_id.data or "").isdigit():
+        abort(400)
+    program = get_or_404(Program, int(apply_form.program_id.data))
+    text = apply_form.csv_text.data or ""
+    try:
+        created = admin_accounts.apply_import(text, program, actor=actor())
+    except admin_accounts.ImportRefused as err:
+        return _dry_run_page(_import_form(), program, text, plan=err.plan)
+    except ServiceError as err:
+        form = _import_form()
+        attach_error(form, err)
+        return render_template("admin/import.html", form=form, plan=None)
+    links = [(user, reset_url(token)) for user, token in created]
+    return _no_store(render_template("admin/import_done.html", program=program, links=links))

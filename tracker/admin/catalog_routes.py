@@ -1,0 +1,410 @@
+"""Program setup pages: terms, studios, ensembles, concentrations and the course catalog."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
+
+from ..extensions import db
+from ..models import Concentration, Course, Ensemble, Program, Role, Studio, Term
+from ..permissions import role_required
+from ..services import ServiceError, admin_catalog, admin_terms
+from . import bp
+from .forms import (
+    ConcentrationForm,
+    CourseFilterForm,
+    CourseEditForm,
+    CourseForm,
+    EnsembleForm,
+    RenameConcentrationForm,
+    StudioForm,
+    TermForm,
+    attach_error,
+)
+
+
+def actor():
+    """The logged-in admin as a model object (services record it in the history)."""
+    return current_user._get_current_object()
+
+
+def get_or_404(model, object_id: int, *options):
+    """Load a row by id or answer 404."""
+    obj = db.session.get(model, object_id, options=options or None)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def run_action(action, success: str, target: str):
+    """Run a POST-only action: flash its outcome (or its refusal) and go back to the list."""
+    try:
+        action()
+    except ServiceError as err:
+        flash(err.message, "danger")
+    else:
+        flash(success, "success")
+    return redirect(target)
+
+
+def program_choices() -> list[SelectChoice]:
+    """Programs for a select field."""
+    return [SelectChoice(str(p.id), f"{p.name} ({p.code})") for p in db.session.scalars(sa.select(Program).order_by(Program.name))]
+
+
+def concentration_choices(program_id: int | None = None, *, blank: str | None = "— none —",
+                          active_only: bool = False, keep_id: int | None = None) -> list[SelectChoice]:
+    """Concentrations (of one program, or all labelled with their program) for a select field."""
+    query = sa.select(Concentration).options(joinedload(Concentration.program)).order_by(Concentration.name)
+    if program_id:
+        query = query.where(Concentration.program_id == program_id)
+    choices = [] if blank is None else [SelectChoice("", blank)]
+    for c in db.session.scalars(query):
+        if active_only and not c.active and c.id != keep_id:
+            continue
+        label = c.name if program_id else f"{c.name} ({c.program.code})"
+        choices.append(SelectChoice(str(c.id), label + ("" if c.active else " — retired")))
+    return choices
+
+
+# ---------------------------------------------------------------- terms
+
+@bp.route("/terms", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def terms():
+    """Every term with its state and use; add a term."""
+    form = TermForm()
+    if form.validate_on_submit():
+        try:
+            term = admin_terms.create_term(form.name.data, form.start_date.data, form.end_date.data, actor=actor())
+        except ServiceError as err:
+            attach_error(form, err)
+        else:
+            flash(f"Added {term.name}.", "success")
+            return redirect(url_for("admin.terms"))
+    rows = db.session.scalars(sa.select(Term).order_by(Term.start_date.desc())).all()
+    return render_template("admin/terms.html", form=form, terms=rows, used=admin_terms.records_by_term())
+
+
+@bp.route("/terms/<int:term_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_term(term_id: int):
+    """Rename a term or change its dates."""
+    term = get_or_404(Term, term_id)
+    form = TermForm(obj=term)
+    if form.validate_on_submit():
+        try:
+            admin_terms.update_term(term, form.name.data, form.start_date.data, form.end_date.data, actor=actor())
+        except ServiceError as err:
+            db.session.rollback()
+            attach_error(form, err)
+        else:
+            flash(f"Saved {term.name}.", "success")
+            return redirect(url_for("admin.terms"))
+    return render_template("admin/edit.html", form=form, title=f"Edit {term.name}", back=url_for("admin.terms"))
+
+
+@bp.route("/terms/<int:term_id>/close", methods=["POST"])
+@role_required(Role.ADMIN)
+def close_term(term_id: int):
+    """Close a term: from now on only an admin logs or changes its studio sessions."""
+    term = get_or_404(Term, term_id)
+    return run_action(lambda: admin_terms.set_closed(term, True, actor=actor()),
+                      f"{term.name} is closed. Only administrators can now log or change its studio sessions.",
+                      url_for("admin.terms"))
+
+
+@bp.route("/terms/<int:term_id>/reopen", methods=["POST"])
+@role_required(Role.ADMIN)
+def reopen_term(term_id: int):
+    """Reopen a closed term."""
+    term = get_or_404(Term, term_id)
+    return run_action(lambda: admin_terms.set_closed(term, False, actor=actor()), f"{term.name} is open again.",
+                      url_for("admin.terms"))
+
+
+@bp.route("/terms/<int:term_id>/delete", methods=["POST"])
+@role_required(Role.ADMIN)
+def delete_term(term_id: int):
+    """Delete a term nothing uses."""
+    term = get_or_404(Term, term_id)
+    name = term.name
+    return run_action(lambda: admin_terms.delete_term(term, actor=actor()), f"Deleted {name}.",
+                      url_for("admin.terms"))
+
+
+# ---------------------------------------------------------------- studios and ensembles
+
+@bp.route("/studios", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def studios():
+    """Every studio with its use; add a studio."""
+    form = StudioForm()
+    if form.validate_on_submit():
+        try:
+            studio = admin_catalog.save_studio(None, form.name.data, form.location.data, actor=actor())
+        except ServiceError as err:
+            attach_error(form, err)
+        else:
+            flash(f"Added {studio.name}.", "success")
+            return redirect(url_for("admin.studios"))
+    rows = db.session.scalars(sa.select(Studio).order_by(Studio.active.desc(), Studio.name)).all()
+    return render_template("admin/studios.html", form=form, studios=rows, used=admin_catalog.sessions_by_studio())
+
+
+@bp.route("/studios/<int:studio_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_studio(studio_id: int):
+    """Rename a studio or change its location."""
+    studio = get_or_404(Studio, studio_id)
+    form = StudioForm(obj=studio)
+    if form.validate_on_submit():
+        try:
+            admin_catalog.save_studio(studio, form.name.data, form.location.data, actor=actor())
+        except ServiceError as err:
+            db.session.rollback()
+            attach_error(form, err)
+        else:
+            flash(f"Saved {studio.name}.", "success")
+            return redirect(url_for("admin.studios"))
+    return render_template("admin/edit.html", form=form, title=f"Edit {studio.name}", back=url_for("admin.studios"))
+
+
+@bp.route("/studios/<int:studio_id>/<any(retire, reactivate):action>", methods=["POST"])
+@role_required(Role.ADMIN)
+def studio_active(studio_id: int, action: str):
+    """Retire or reactivate a studio."""
+    studio = get_or_404(Studio, studio_id)
+    active = action == "reactivate"
+    return run_action(lambda: admin_catalog.set_studio_active(studio, active, actor=actor()),
+                      f"{studio.name} is {'active again' if active else 'retired'}.", url_for("admin.studios"))
+
+
+@bp.route("/studios/<int:studio_id>/delete", methods=["POST"])
+@role_required(Role.ADMIN)
+def delete_studio(studio_id: int):
+    """Delete a studio no session uses."""
+    studio = get_or_404(Studio, studio_id)
+    name = studio.name
+    return run_action(lambda: admin_catalog.delete_studio(studio, actor=actor()), f"Deleted {name}.",
+                      url_for("admin.studios"))
+
+
+@bp.route("/ensembles", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def ensembles():
+    """Every ensemble with its use; add an ensemble."""
+    form = EnsembleForm()
+    if form.validate_on_submit():
+        try:
+            ensemble = admin_catalog.save_ensemble(None, form.name.data, form.description.data, actor=actor())
+        except ServiceError as err:
+            attach_error(form, err)
+        else:
+            flash(f"Added {ensemble.name}.", "success")
+            return redirect(url_for("admin.ensembles"))
+    rows = db.session.scalars(sa.select(Ensemble).order_by(Ensemble.active.desc(), Ensemble.name)).all()
+    return render_template("admin/ensembles.html", form=form, ensembles=rows,
+                           used=admin_catalog.records_by_ensemble())
+
+
+@bp.route("/ensembles/<int:ensemble_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_ensemble(ensemble_id: int):
+    """Rename an ensemble or change its description."""
+    ensemble = get_or_404(Ensemble, ensemble_id)
+    form = EnsembleForm(obj=ensemble)
+    if form.validate_on_submit():
+        try:
+            admin_catalog.save_ensemble(ensemble, form.name.data, form.description.data, actor=actor())
+        except ServiceError as err:
+            db.session.rollback()
+            attach_error(form, err)
+        else:
+            flash(f"Saved {ensemble.name}.", "success")
+            return redirect(url_for("admin.ensembles"))
+    return render_template("admin/edit.html", form=form, title=f"Edit {ensemble.name}",
+                           back=url_for("admin.ensembles"))
+
+
+@bp.route("/ensembles/<int:ensemble_id>/<any(retire, reactivate):action>", methods=["POST"])
+@role_required(Role.ADMIN)
+def ensemble_active(ensemble_id: int, action: str):
+    """Retire or reactivate an ensemble."""
+    ensemble = get_or_404(Ensemble, ensemble_id)
+    active = action == "reactivate"
+    return run_action(lambda: admin_catalog.set_ensemble_active(ensemble, active, actor=actor()),
+                      f"{ensemble.name} is {'active again' if active else 'retired'}.", url_for("admin.ensembles"))
+
+
+@bp.route("/ensembles/<int:ensemble_id>/delete", methods=["POST"])
+@role_required(Role.ADMIN)
+def delete_ensemble(ensemble_id: int):
+    """Delete an ensemble no record uses."""
+    ensemble = get_or_404(Ensemble, ensemble_id)
+    name = ensemble.name
+    return run_action(lambda: admin_catalog.delete_ensemble(ensemble, actor=actor()), f"Deleted {name}.",
+                      url_for("admin.ensembles"))
+
+
+# ---------------------------------------------------------------- concentrations
+
+@bp.route("/concentrations", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def concentrations():
+    """Concentrations by program, with their students; add a concentration."""
+    form = ConcentrationForm()
+    form.program_id.choices = program_choices()
+    if form.validate_on_submit():
+        try:
+            conc = admin_catalog.create_concentration(db.session.get(Program, int(form.program_id.data)),
+                                                      form.code.data, form.name.data, actor=actor())
+        except ServiceError as err:
+            attach_error(form, err)
+        else:
+            flash(f"Added the {conc.name} concentration.", "success")
+            return redirect(url_for("admin.concentrations"))
+    rows = db.session.scalars(
+        sa.select(Concentration).join(Program).options(joinedload(Concentration.program))
+        .order_by(Program.name, Concentration.active.desc(), Concentration.name)
+    ).all()
+    return render_template("admin/concentrations.html", form=form, concentrations=rows,
+                           students=admin_catalog.students_by_concentration())
+
+
+@bp.route("/concentrations/<int:conc_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_concentration(conc_id: int):
+    """Rename a concentration (its code stays)."""
+    conc = get_or_404(Concentration, conc_id)
+    form = RenameConcentrationForm(obj=conc)
+    if form.validate_on_submit():
+        try:
+            admin_catalog.rename_concentration(conc, form.name.data, actor=actor())
+        except ServiceError as err:
+            db.session.rollback()
+            attach_error(form, err)
+        else:
+            flash(f"Renamed to {conc.name}.", "success")
+            return redirect(url_for("admin.concentrations"))
+    return render_template("admin/edit.html", form=form, title=f"Rename the {conc.name} concentration",
+                           note=f"Its code, “{conc.code}”, stays: requirements and program definitions use it.",
+                           back=url_for("admin.concentrations"))
+
+
+@bp.route("/concentrations/<int:conc_id>/<any(retire, reactivate):action>", methods=["POST"])
+@role_required(Role.ADMIN)
+def concentration_active(conc_id: int, action: str):
+    """Retire or reactivate a concentration."""
+    conc = get_or_404(Concentration, conc_id)
+    active = action == "reactivate"
+    return run_action(lambda: admin_catalog.set_concentration_active(conc, active, actor=actor()),
+                      f"The {conc.name} concentration is {'active again' if active else 'retired'}.",
+                      url_for("admin.concentrations"))
+
+
+# ---------------------------------------------------------------- courses
+
+def _course_choices(form, program_id: int | None = None) -> None:
+    form.concentration_id.choices = concentration_choices(program_id)
+    if hasattr(form, "program_id"):
+        form.program_id.choices = program_choices()
+
+
+@bp.route("/courses")
+@role_required(Role.ADMIN)
+def courses():
+    """The course catalog, filterable by program, state and a search."""
+    form = CourseFilterForm(formdata=request.args)
+    form.program.choices = [SelectChoice("", "All programs")] + program_choices()
+    form.validate()
+    query = (sa.select(Course).join(Program)
+             .options(joinedload(Course.program), joinedload(Course.concentration))
+             .order_by(Program.code, Course.code))
+    if (form.program.data or "").isdigit() and not form.program.errors:
+        query = query.where(Course.program_id == int(form.program.data))
+    if form.state.data in ("active", "retired"):
+        query = query.where(Course.active.is_(form.state.data == "active"))
+    search = (form.q.data or "").strip()
+    if search:
+        query = query.where(sa.or_(Course.code.icontains(search, autoescape=True),
+                                   Course.title.icontains(search, autoescape=True)))
+    rows = db.session.scalars(query).all()
+    return render_template("admin/courses.html", form=form, courses=rows, used=admin_catalog.records_by_course(),
+                           many_programs=len(form.program.choices) > 2)
+
+
+@bp.route("/courses/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def new_course():
+    """Add a course to a program's catalog."""
+    form = CourseForm()
+    _course_choices(form)
+    if form.validate_on_submit():
+        program = db.session.get(Program, int(form.program_id.data))
+        try:
+            course = admin_catalog.create_course(
+                program, form.code.data, form.title.data, form.credits.data, form.category.data,
+                form.concentration_id.data or None, form.pass_fail.data, form.description.data, actor=actor())
+        except ServiceError as err:
+            attach_error(form, err)
+        else:
+            flash(f"Added {course.code} {course.title}.", "success")
+            return redirect(url_for("admin.courses"))
+    return render_template("admin/edit.html", form=form, title="Add a course", back=url_for("admin.courses"))
+
+
+@bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_course(course_id: int):
+    """Edit a course's title, credits, category, concentration, grading and description."""
+    course = get_or_404(Course, course_id)
+    form = CourseEditForm(obj=course)
+    _course_choices(form, course.program_id)
+    if form.validate_on_submit():
+        try:
+            admin_catalog.update_course(course, form.title.data, form.credits.data, form.category.data,
+                                        form.concentration_id.data or None, form.pass_fail.data,
+                                        form.description.data, actor=actor())
+        except ServiceError as err:
+            db.session.rollback()
+            attach_error(form, err)
+        else:
+            flash(f"Saved {course.code}.", "success")
+            return redirect(url_for("admin.courses"))
+    return render_template("admin/edit.html", form=form, title=f"Edit {course.code} {course.title}",
+                           note=f"{course.code} in {course.program.name}; the code cannot change.",
+                           back=url_for("admin.courses"))
+
+
+@bp.route("/courses/<int:course_id>/<any(retire, reactivate):action>", methods=["POST"])
+@role_required(Role.ADMIN)
+def course_active(course_id: int, action: str):
+    """Retire or reactivate a course."""
+    course = get_or_404(Course, course_id)
+    active = action == "reactivate"
+    return run_action(lambda: admin_catalog.set_course_active(course, active, actor=actor()),
+                      f"{course.code} is {'active again' if active else 'retired'}.",
+                      request.referrer if _same_site(request.referrer) else url_for("admin.courses"))
+
+
+@bp.route("/courses/<int:course_id>/delete", methods=["POST"])
+@role_required(Role.ADMIN)
+def delete_course(course_id: int):
+    """Delete a course nobody took and no requirement names."""
+    course = get_or_404(Course, course_id)
+    code = course.code
+    return run_action(lambda: admin_catalog.delete_course(course, actor=actor()), f"Deleted {code}.",
+                      url_for("admin.courses"))
+
+
+def _same_site(url: str | None) -> bool:
+    """Only go back to a page of this app (the course list with its filters)."""
+    if not url:
+        return False
+    parts = urlsplit(url)
+    return parts.netloc == request.host and parts.path.startswith(url_for("admin.courses"))

@@ -1,0 +1,247 @@
+"""Forms of the administration pages; choices that come from the database are filled in by the views."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from ..models import CourseCategory, Role, Track
+
+TRACK_CHOICES = [SelectChoice("", "— choose —")] + Track.choices()
+
+
+class FilterForm(FlaskForm):
+    """A GET form of filters: no CSRF token (it changes nothing), values read from the query string."""
+
+    class Meta:
+        csrf = False
+
+
+def attach_error(form: FlaskForm, err) -> None:
+    """Show a ServiceError next to its field, or at the top of the form."""
+    target = getattr(form, err.field, None) if err.field else None
+    if target is not None and hasattr(target, "errors") and not isinstance(target.errors, dict):
+        target.errors = list(target.errors) + [err.message]
+    else:
+        form.form_errors.append(err.message)
+
+
+# ---------------------------------------------------------------- program setup
+
+class TermForm(FlaskForm):
+    """A term's name and dates."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=64)], description="For example “Fall 2026”.")
+    start_date = DateField("First day", validators=[DataRequired(message="Enter the first day of the term.")])
+    end_date = DateField("Last day", validators=[DataRequired(message="Enter the last day of the term.")])
+    submit = SubmitField("Save term")
+
+
+class StudioForm(FlaskForm):
+    """A studio room."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    location = StringField("Location", validators=[Optional(), Length(max=200)])
+    submit = SubmitField("Save studio")
+
+
+class EnsembleForm(FlaskForm):
+    """An ensemble."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+    submit = SubmitField("Save ensemble")
+
+
+class ConcentrationForm(FlaskForm):
+    """A new concentration of a program."""
+
+    program_id = SelectField("Program", validators=[DataRequired(message="Choose the program.")])
+    code = StringField("Code", validators=[DataRequired(), Length(max=32)],
+                       description="Lower-case, used in program definitions, e.g. production.")
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    submit = SubmitField("Add concentration")
+
+
+class RenameConcentrationForm(FlaskForm):
+    """A concentration's new name."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    submit = SubmitField("Rename")
+
+
+class _CourseIdentity(FlaskForm):
+    # Defined first so that program and code come first on the new-course form (fields keep creation order).
+    program_id = SelectField("Program", validators=[DataRequired(message="Choose the program.")])
+    code = StringField("Code", validators=[DataRequired(), Length(max=32)], description="For example MPT 601.")
+
+
+class CourseEditForm(FlaskForm):
+    """A course's editable settings (its code and program are fixed once created)."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    credits = DecimalField("Credits", places=1, validators=[InputRequired(message="Enter the number of credits.")])
+    category = SelectField("Category", choices=CourseCategory.choices())
+    concentration_id = SelectField("Concentration", validators=[Optional()],
+                                   description="Required for concentration courses.")
+    pass_fail = BooleanField("Graded pass/fail")
+    description = TextAreaField("Description", validators=[Optional(), Length(max=4000)], render_kw={"rows": 3})
+    submit = SubmitField("Save course")
+
+
+class CourseForm(_CourseIdentity, CourseEditForm):
+    """A new catalog course."""
+
+
+class CourseFilterForm(FilterForm):
+    """Filter the course catalog."""
+
+    program = SelectField("Program", validators=[Optional()])
+    state = SelectField("State", choices=[SelectChoice("", "Active and retired"), SelectChoice("active", "Active"),
+                                          SelectChoice("retired", "Retired")],
+                        validators=[Optional()])
+    q = StringField("Code or title", validators=[Optional(), Length(max=64)])
+    submit = SubmitField("Filter")
+
+
+class DefinitionForm(FlaskForm):
+    """A program definition, typed or pasted in the box or uploaded as a .toml file."""
+
+    definition = TextAreaField(
+        "Program definition (TOML)", validators=[Optional()],
+        render_kw={"rows": 24, "spellcheck": "false"},
+        description="The format is described at the top of tracker/domain/definition.py. "
+                    "Nothing changes until you apply the previewed changes.",
+    )
+    upload = FileField("…or upload a .toml file", validators=[FileAllowed(["toml"], "Upload a .toml file.")],
+                       description="A file, when given, replaces the text in the box.")
+    submit = SubmitField("Preview changes")
+
+
+class ApplyDefinitionForm(FlaskForm):
+    """The previewed definition, carried back to be checked again and applied."""
+
+    definition = HiddenField()
+    program_id = HiddenField()
+    submit = SubmitField("Apply changes")
+
+
+# ---------------------------------------------------------------- accounts
+
+class UserFilterForm(FilterForm):
+    """Filter the user list."""
+
+    role = SelectField("Role", choices=[SelectChoice("", "All roles")] + Role.choices(), validators=[Optional()])
+    q = StringField("Name or email", validators=[Optional(), Length(max=120)])
+    submit = SubmitField("Filter")
+
+
+class NewUserForm(FlaskForm):
+    """A new account; students also get their enrollment."""
+
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    display_name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    role = SelectField("Role", choices=Role.choices())
+    program_id = SelectField("Program", validators=[Optional()], description="Students only.")
+    concentration_id = SelectField("Concentration", validators=[Optional()], description="Students only.")
+    track = SelectField("Track", choices=TRACK_CHOICES, validators=[Optional()], description="Students only.")
+    start_term_id = SelectField("Start term", validators=[Optional()], description="Students only.")
+    advisor_id = SelectField("Advisor", validators=[Optional()], description="Students only; active faculty.")
+    submit = SubmitField("Create account")
+
+
+class ImportForm(FlaskForm):
+    """A CSV file of students to check (dry run)."""
+
+    program_id = SelectField("Program the students join", validators=[DataRequired(message="Choose the program.")])
+    csv_file = FileField(
+        "CSV file",
+        validators=[FileRequired("Choose a CSV file."), FileAllowed(["csv", "txt"], "Upload a .csv file.")],
+        description="Columns: email, name, concentration (code or name), track (thesis or non-thesis), "
+                    "start term (its name), advisor (a faculty email). The first row names the columns.",
+    )
+    submit = SubmitField("Check the file")
+
+
+class ImportApplyForm(FlaskForm):
+    """The checked file, carried back to be checked again and imported."""
+
+    program_id = HiddenField()
+    csv_text = HiddenField()
+    submit = SubmitField("Import the students")
+
+
+class AdvisorForm(FlaskForm):
+    """Assign a student's advisor."""
+
+    advisor_id = SelectField("Advisor", validators=[DataRequired(message="Choose an advisor.")])
+    submit = SubmitField("Assign advisor")
+
+
+class EnrollmentForm(FlaskForm):
+    """Move a student to another concentration or track."""
+
+    concentration_id = SelectField("Concentration", validators=[DataRequired()])
+    track = SelectField("Track", choices=Track.choices())
+    submit = SubmitField("Save concentration and track")
+
+
+# ---------------------------------------------------------------- exceptions
+
+_JUSTIFICATION = dict(validators=[DataRequired(message="A justification is required."), Length(max=4000)],
+                      render_kw={"rows": 2}, description="Why this exception is made; kept with it for good.")
+
+
+class SubstitutionForm(FlaskForm):
+    """One of the student's courses counts toward a requirement."""
+
+    course_record_id = SelectField("Course taken", validators=[DataRequired(message="Choose a course.")])
+    requirement_key = SelectField("Counts toward", validators=[DataRequired(message="Choose a requirement.")])
+    justification = TextAreaField("Justification", **_JUSTIFICATION)
+    submit = SubmitField("Record substitution")
+
+
+class WaiverForm(FlaskForm):
+    """All or part of a requirement is waived."""
+
+    requirement_key = SelectField("Requirement", validators=[DataRequired(message="Choose a requirement.")])
+    amount = DecimalField("Amount waived", places=2, validators=[Optional()],
+                          description="In the requirement's unit (credits, courses, terms…); blank waives it whole.")
+    justification = TextAreaField("Justification", **_JUSTIFICATION)
+    submit = SubmitField("Record waiver")
+
+
+class TransferForm(FlaskForm):
+    """Credit accepted from another institution."""
+
+    transfer_title = StringField("Course title", validators=[DataRequired(), Length(max=200)])
+    institution = StringField("Institution", validators=[DataRequired(), Length(max=200)])
+    transfer_credits = DecimalField("Credits", places=1, validators=[InputRequired(message="Enter the credits.")])
+    course_id = SelectField("Equivalent catalog course", validators=[Optional()], description="Optional.")
+    justification = TextAreaField("Justification", **_JUSTIFICATION)
+    submit = SubmitField("Record transfer credit")
+
+
+# ---------------------------------------------------------------- history
+
+class HistoryFilterForm(FilterForm):
+    """Filter the history browser."""
+
+    actor = SelectField("Changed by", validators=[Optional()])
+    entity_type = SelectField("Record type", validators=[Optional()])
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+    subject = HiddenField()
+    submit = SubmitField("Filter")

@@ -1,0 +1,305 @@
+"""What the program offers: studios, ensembles, concentrations and catalog courses — add, edit, retire, delete unused."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import (
+    AuditException,
+    Concentration,
+    Course,
+    CourseCategory,
+    CourseRecord,
+    Enrollment,
+    Ensemble,
+    EnsembleRecord,
+    Program,
+    Requirement,
+    Studio,
+    StudioSession,
+    User,
+)
+from . import ServiceError, history
+
+CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _required(value: str | None, field: str, message: str, max_length: int) -> str:
+    """A stripped, non-empty value no longer than the column allows."""
+    value = (value or "").strip()
+    if not value:
+        raise ServiceError(message, field)
+    if len(value) > max_length:
+        raise ServiceError(f"Use at most {max_length} characters.", field)
+    return value
+
+
+def _name_taken(model, name: str, own_id: int | None) -> bool:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(model)
+        .where(sa.func.lower(model.name) == name.lower(), model.id != (own_id or 0))
+    ) > 0
+
+
+def _set_active(obj, active: bool, entity_type: str, label: str, actor: User) -> None:
+    """Retire or reactivate a studio, ensemble, concentration or course."""
+    if obj.active == active:
+        raise ServiceError(f"{label} is already {'active' if active else 'retired'}.")
+    obj.active = active
+    history.record(actor, f"{entity_type}.{'reactivated' if active else 'retired'}", entity_type, obj.id,
+                   summary=f"{'Reactivated' if active else 'Retired'} {entity_type} {label}",
+                   changes={"active": [not active, active]})
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- studios
+
+def save_studio(studio: Studio | None, name: str, location: str, *, actor: User) -> Studio:
+    """Add a studio (studio None) or edit one."""
+    name = _required(name, "name", "Enter the studio's name.", 120)
+    location = (location or "").strip()[:200]
+    if _name_taken(Studio, name, studio.id if studio else None):
+        raise ServiceError("There is already a studio with this name.", "name")
+    if studio is None:
+        studio = Studio(name=name, location=location, active=True)
+        db.session.add(studio)
+        db.session.flush()
+        history.record(actor, "studio.created", "studio", studio.id, summary=f"Added studio {name}",
+                       changes={"name": name, "location": location})
+    else:
+        changes = history.diff(studio, {"name": name, "location": location})
+        if not changes:
+            return studio
+        studio.name, studio.location = name, location
+        history.record(actor, "studio.updated", "studio", studio.id, summary=f"Edited studio {name}",
+                       changes=changes)
+    db.session.commit()
+    return studio
+
+
+def set_studio_active(studio: Studio, active: bool, *, actor: User) -> None:
+    """Retire a studio (no new sessions there) or bring it back."""
+    _set_active(studio, active, "studio", studio.name, actor)
+
+
+def delete_studio(studio: Studio, *, actor: User) -> None:
+    """Delete a studio no session uses."""
+    used = db.session.scalar(sa.select(sa.func.count()).where(StudioSession.studio_id == studio.id))
+    if used:
+        raise ServiceError(f"{studio.name} has {used} studio session(s) and cannot be deleted; retire it instead.")
+    history.record(actor, "studio.deleted", "studio", studio.id, summary=f"Deleted studio {studio.name}",
+                   changes={"name": studio.name, "location": studio.location})
+    db.session.delete(studio)
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- ensembles
+
+def save_ensemble(ensemble: Ensemble | None, name: str, description: str, *, actor: User) -> Ensemble:
+    """Add an ensemble (ensemble None) or edit one."""
+    name = _required(name, "name", "Enter the ensemble's name.", 120)
+    description = (description or "").strip()
+    if _name_taken(Ensemble, name, ensemble.id if ensemble else None):
+        raise ServiceError("There is already an ensemble with this name.", "name")
+    if ensemble is None:
+        ensemble = Ensemble(name=name, description=description, active=True)
+        db.session.add(ensemble)
+        db.session.flush()
+        history.record(actor, "ensemble.created", "ensemble", ensemble.id, summary=f"Added ensemble {name}",
+                       changes={"name": name, "description": description})
+    else:
+        changes = history.diff(ensemble, {"name": name, "description": description})
+        if not changes:
+            return ensemble
+        ensemble.name, ensemble.description = name, description
+        history.record(actor, "ensemble.updated", "ensemble", ensemble.id, summary=f"Edited ensemble {name}",
+                       changes=changes)
+    db.session.commit()
+    return ensemble
+
+
+def set_ensemble_active(ensemble: Ensemble, active: bool, *, actor: User) -> None:
+    """Retire an ensemble (students can no longer pick it) or bring it back."""
+    _set_active(ensemble, active, "ensemble", ensemble.name, actor)
+
+
+def delete_ensemble(ensemble: Ensemble, *, actor: User) -> None:
+    """Delete an ensemble no record uses."""
+    used = db.session.scalar(sa.select(sa.func.count()).where(EnsembleRecord.ensemble_id == ensemble.id))
+    if used:
+        raise ServiceError(f"{ensemble.name} has {used} ensemble record(s) and cannot be deleted; retire it instead.")
+    history.record(actor, "ensemble.deleted", "ensemble", ensemble.id, summary=f"Deleted ensemble {ensemble.name}",
+                   changes={"name": ensemble.name})
+    db.session.delete(ensemble)
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- concentrations
+
+def create_concentration(program: Program | None, code: str, name: str, *, actor: User) -> Concentration:
+    """Add a concentration to a program; its code is what program definitions and requirements use."""
+    if program is None:
+        raise ServiceError("Choose the program.", "program_id")
+    code = _required(code, "code", "Enter a short code, e.g. production.", 32).lower()
+    if not CODE_PATTERN.match(code):
+        raise ServiceError("Use lower-case letters, digits and underscores, starting with a letter.", "code")
+    name = _required(name, "name", "Enter the concentration's name.", 120)
+    existing = db.session.scalars(sa.select(Concentration).where(Concentration.program_id == program.id)).all()
+    if any(c.code == code for c in existing):
+        raise ServiceError(f"{program.code} already has a concentration with the code {code}.", "code")
+    if any(c.name.lower() == name.lower() for c in existing):
+        raise ServiceError(f"{program.code} already has a concentration called {name}.", "name")
+    conc = Concentration(program_id=program.id, code=code, name=name, active=True)
+    db.session.add(conc)
+    db.session.flush()
+    history.record(actor, "concentration.created", "concentration", conc.id,
+                   summary=f"Added concentration {name} to {program.code}",
+                   changes={"program": program.code, "code": code, "name": name})
+    db.session.commit()
+    return conc
+
+
+def rename_concentration(conc: Concentration, name: str, *, actor: User) -> None:
+    """Rename a concentration (its code, used by requirements, stays)."""
+    name = _required(name, "name", "Enter the concentration's name.", 120)
+    clash = db.session.scalar(sa.select(sa.func.count()).where(
+        Concentration.program_id == conc.program_id, sa.func.lower(Concentration.name) == name.lower(),
+        Concentration.id != conc.id))
+    if clash:
+        raise ServiceError("Another concentration of this program has this name.", "name")
+    changes = history.diff(conc, {"name": name})
+    if not changes:
+        return
+    conc.name = name
+    history.record(actor, "concentration.renamed", "concentration", conc.id,
+                   summary=f"Renamed concentration {conc.code} to {name}", changes=changes)
+    db.session.commit()
+
+
+def set_concentration_active(conc: Concentration, active: bool, *, actor: User) -> None:
+    """Retire a concentration (no new students in it; current students keep it) or bring it back."""
+    _set_active(conc, active, "concentration", conc.name, actor)
+
+
+def concentration_usage(conc_id: int) -> int:
+    """Students enrolled in a concentration."""
+    return db.session.scalar(sa.select(sa.func.count()).where(Enrollment.concentration_id == conc_id))
+
+
+# ---------------------------------------------------------------- courses
+
+def _course_values(program: Program, title, credits, category, concentration_id, pass_fail, description) -> dict:
+    """Validated column values of a course (all but program and code)."""
+    title = _required(title, "title", "Enter the course title.", 200)
+    try:
+        credits = Decimal(str(credits)) if credits not in (None, "") else None
+    except InvalidOperation:
+        credits = None
+    if credits is None or not credits.is_finite():
+        raise ServiceError("Enter the number of credits.", "credits")
+    if credits <= 0 or credits > 99 or credits != credits.quantize(Decimal("0.1")):
+        raise ServiceError("Credits must be a positive number with at most one decimal, below 100.", "credits")
+    try:
+        category = CourseCategory(category)
+    except ValueError:
+        raise ServiceError("Choose a category.", "category") from None
+    conc = None
+    if concentration_id:
+        conc = db.session.get(Concentration, int(concentration_id))
+        if conc is None or conc.program_id != program.id:
+            raise ServiceError("Choose a concentration of this course's program.", "concentration_id")
+    if category == CourseCategory.CONCENTRATION and conc is None:
+        raise ServiceError("A concentration course needs its concentration.", "concentration_id")
+    return {"title": title, "credits": credits, "category": category, "concentration_id": conc.id if conc else None,
+            "pass_fail": bool(pass_fail), "description": (description or "").strip()}
+
+
+def create_course(program: Program | None, code: str, title: str, credits, category: str,
+                  concentration_id: int | None, pass_fail: bool, description: str, *, actor: User) -> Course:
+    """Add a course to a program's catalog."""
+    if program is None:
+        raise ServiceError("Choose the program.", "program_id")
+    code = re.sub(r"\s+", " ", _required(code, "code", "Enter the course code, e.g. MPT 601.", 32)).upper()
+    if db.session.scalar(sa.select(sa.func.count()).where(Course.program_id == program.id, Course.code == code)):
+        raise ServiceError(f"{program.code} already has a course {code}.", "code")
+    values = _course_values(program, title, credits, category, concentration_id, pass_fail, description)
+    course = Course(program_id=program.id, code=code, active=True, **values)
+    db.session.add(course)
+    db.session.flush()
+    history.record(actor, "course.created", "course", course.id, summary=f"Added course {code} {values['title']}",
+                   changes={"program": program.code, "code": code, **values})
+    db.session.commit()
+    return course
+
+
+def update_course(course: Course, title: str, credits, category: str, concentration_id: int | None,
+                  pass_fail: bool, description: str, *, actor: User) -> None:
+    """Edit a course; its code stays, since requirements and records refer to it."""
+    values = _course_values(course.program, title, credits, category, concentration_id, pass_fail, description)
+    changes = history.diff(course, values)
+    if not changes:
+        return
+    for attr, value in values.items():
+        setattr(course, attr, value)
+    history.record(actor, "course.updated", "course", course.id, summary=f"Edited course {course.code}",
+                   changes=changes)
+    db.session.commit()
+
+
+def set_course_active(course: Course, active: bool, *, actor: User) -> None:
+    """Retire a course (students can no longer add it) or bring it back."""
+    _set_active(course, active, "course", course.code, actor)
+
+
+def course_in_requirements(course: Course) -> list[str]:
+    """Titles of the requirements of the course's program that name it."""
+    reqs = db.session.scalars(sa.select(Requirement).where(Requirement.program_id == course.program_id)).all()
+    return [r.title for r in reqs if course.code in (r.params or {}).get("courses", [])]
+
+
+def delete_course(course: Course, *, actor: User) -> None:
+    """Delete a course nobody has taken and no requirement names; otherwise it can only be retired."""
+    records = db.session.scalar(sa.select(sa.func.count()).where(CourseRecord.course_id == course.id))
+    exceptions = db.session.scalar(sa.select(sa.func.count()).where(AuditException.course_id == course.id))
+    if records or exceptions:
+        raise ServiceError(f"{course.code} has {records + exceptions} record(s) and cannot be deleted; "
+                           "retire it instead.")
+    named = course_in_requirements(course)
+    if named:
+        raise ServiceError(f"{course.code} is named by the requirement {', '.join(named)}; "
+                           "change the program definition first, or retire the course.")
+    history.record(actor, "course.deleted", "course", course.id, summary=f"Deleted course {course.code}",
+                   changes={"code": course.code, "title": course.title})
+    db.session.delete(course)
+    db.session.commit()
+
+
+def _counts(column) -> dict[int, int]:
+    return dict(db.session.execute(sa.select(column, sa.func.count()).group_by(column)).all())
+
+
+def sessions_by_studio() -> dict[int, int]:
+    """Studio id -> number of sessions logged there (one query)."""
+    return _counts(StudioSession.studio_id)
+
+
+def records_by_ensemble() -> dict[int, int]:
+    """Ensemble id -> number of ensemble records (one query)."""
+    return _counts(EnsembleRecord.ensemble_id)
+
+
+def students_by_concentration() -> dict[int, int]:
+    """Concentration id -> number of enrolled students (one query)."""
+    return _counts(Enrollment.concentration_id)
+
+
+def records_by_course() -> dict[int, int]:
+    """Course id -> course records plus transfer credits naming it (one query)."""
+    used = sa.union_all(
+        sa.select(CourseRecord.course_id.label("course_id")),
+        sa.select(AuditException.course_id.label("course_id")).where(AuditException.course_id.is_not(None)),
+    ).subquery()
+    return dict(db.session.execute(sa.select(used.c.course_id, sa.func.count()).group_by(used.c.course_id)).all())

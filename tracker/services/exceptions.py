@@ -1,0 +1,249 @@
+"""Audit exceptions an advisor or admin records for a student: substitutions, waivers and transfer credit.
+
+The degree audit reads the rows that are not revoked (tracker.services.audit); a revoked exception stays for the record.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ..domain.requirements import COURSE_KINDS, REQUIREMENT_CLASSES
+from ..extensions import db
+from ..models import (
+    AuditException,
+    Course,
+    CourseRecord,
+    CourseStatus,
+    Enrollment,
+    ExceptionKind,
+    Requirement,
+    User,
+    utcnow,
+)
+from . import ServiceError, history
+
+
+@dataclass(frozen=True)
+class RequirementChoice:
+    """A requirement an exception may name, with the unit a waiver is measured in and its full amount."""
+
+    key: str
+    title: str
+    kind: str
+    unit: str
+    full_amount: Decimal | None
+
+    @property
+    def takes_substitution(self) -> bool:
+        """Only requirements filled by courses can take a substituted course."""
+        return self.kind in COURSE_KINDS
+
+    @property
+    def partial_waiver(self) -> bool:
+        """A GPA can only be waived whole; every other requirement also in part."""
+        return self.kind != "gpa"
+
+    @property
+    def label(self) -> str:
+        """The requirement with what it asks for, for a select option."""
+        amount = f" — {self.full_amount.normalize():f} {self.unit}" if self.full_amount is not None else ""
+        return f"{self.title}{amount}"
+
+
+def _full_amount(req: Requirement) -> Decimal | None:
+    """What the whole requirement asks for, in its unit (None when a partial amount makes no sense)."""
+    params = req.params or {}
+    if req.kind == "all_courses":
+        return Decimal(len(params.get("courses", [])))
+    if req.kind == "milestones":
+        return Decimal(len(params.get("milestones", [])))
+    for name in ("credits", "terms"):
+        if params.get(name) is not None:
+            try:
+                return Decimal(str(params[name]))
+            except InvalidOperation:
+                return None
+    return None
+
+
+def requirement_choices(enrollment: Enrollment) -> list[RequirementChoice]:
+    """The program's requirements that apply to the student's concentration and track, in program order."""
+    reqs = db.session.scalars(
+        sa.select(Requirement).where(Requirement.program_id == enrollment.program_id)
+        .order_by(Requirement.position, Requirement.id)
+    ).all()
+    conc = enrollment.concentration.code
+    out = []
+    for req in reqs:
+        if req.concentrations and conc not in req.concentrations:
+            continue
+        if req.track is not None and req.track != enrollment.track:
+            continue
+        cls = REQUIREMENT_CLASSES.get(req.kind)
+        out.append(RequirementChoice(req.key, req.title, req.kind, cls.unit if cls else "", _full_amount(req)))
+    return out
+
+
+def student_exceptions(student_id: int) -> list[AuditException]:
+    """Every exception of a student, newest first, with who recorded and revoked it (one query)."""
+    return list(db.session.scalars(
+        sa.select(AuditException).where(AuditException.student_id == student_id)
+        .options(joinedload(AuditException.created_by), joinedload(AuditException.revoked_by),
+                 joinedload(AuditException.course_record).joinedload(CourseRecord.course),
+                 joinedload(AuditException.course_record).joinedload(CourseRecord.term),
+                 joinedload(AuditException.course))
+        .order_by(AuditException.created_at.desc(), AuditException.id.desc())
+    ).unique())
+
+
+def _enrollment(student: User) -> Enrollment:
+    enrollment = db.session.scalar(
+        sa.select(Enrollment).where(Enrollment.student_id == student.id)
+        .options(joinedload(Enrollment.concentration), joinedload(Enrollment.program)))
+    if enrollment is None:
+        raise ServiceError(f"{student.display_name} is not enrolled in a program.")
+    return enrollment
+
+
+def _justification(text: str | None) -> str:
+    text = (text or "").strip()
+    if len(text) < 10:
+        raise ServiceError("Explain why (at least a sentence): the justification is kept with the exception.",
+                           "justification")
+    return text
+
+
+def _choice(enrollment: Enrollment, key: str | None) -> RequirementChoice:
+    for choice in requirement_choices(enrollment):
+        if choice.key == key:
+            return choice
+    raise ServiceError("Choose one of the requirements that apply to this student.", "requirement_key")
+
+
+def _active(student_id: int, *where) -> AuditException | None:
+    return db.session.scalar(sa.select(AuditException).where(
+        AuditException.student_id == student_id, AuditException.revoked_at.is_(None), *where).limit(1))
+
+
+def record_substitution(student: User, course_record_id: int | None, requirement_key: str | None,
+                        justification: str, *, actor: User) -> AuditException:
+    """Let one of the student's course records count toward a requirement it would not otherwise fill."""
+    enrollment = _enrollment(student)
+    record = db.session.get(CourseRecord, int(course_record_id)) if course_record_id else None
+    if record is None or record.student_id != student.id:
+        raise ServiceError("Choose one of the student's courses.", "course_record_id")
+    if record.status == CourseStatus.WITHDRAWN:
+        raise ServiceError("A withdrawn course cannot be substituted.", "course_record_id")
+    choice = _choice(enrollment, requirement_key)
+    if not choice.takes_substitution:
+        raise ServiceError(f"{choice.title} is not filled by courses; record a waiver instead.", "requirement_key")
+    justification = _justification(justification)
+    if _active(student.id, AuditException.kind == ExceptionKind.SUBSTITUTION,
+               AuditException.course_record_id == record.id) is not None:
+        raise ServiceError("This course already has a substitution; revoke it first to change it.",
+                           "course_record_id")
+    exc = AuditException(student_id=student.id, kind=ExceptionKind.SUBSTITUTION, requirement_key=choice.key,
+                         course_record_id=record.id, justification=justification, created_by_id=actor.id)
+    db.session.add(exc)
+    db.session.flush()
+    label = f"{record.course.code} {record.course.title} ({record.term.name})"
+    history.record(actor, "exception.created", "audit_exception", exc.id, subject_id=student.id,
+                   summary=f"Substitution for {student.email}: {label} counts toward {choice.title}",
+                   changes={"kind": exc.kind, "course_record": label, "requirement": choice.key,
+                            "justification": justification})
+    db.session.commit()
+    return exc
+
+
+def record_waiver(student: User, requirement_key: str | None, amount, justification: str, *,
+                  actor: User) -> AuditException:
+    """Waive a requirement, whole (amount blank) or in part (an amount in the requirement's unit)."""
+    enrollment = _enrollment(student)
+    choice = _choice(enrollment, requirement_key)
+    if amount in (None, ""):
+        amount = None
+    else:
+        try:
+            amount = Decimal(str(amount))
+        except InvalidOperation:
+            raise ServiceError("Enter a number, or leave it blank to waive the whole requirement.", "amount") from None
+        if not amount.is_finite() or amount <= 0:
+            raise ServiceError("Enter a positive amount, or leave it blank to waive the whole requirement.", "amount")
+        if amount != amount.quantize(Decimal("0.01")):
+            raise ServiceError("Use at most two decimals.", "amount")
+        if not choice.partial_waiver:
+            raise ServiceError(f"{choice.title} can only be waived whole; leave the amount blank.", "amount")
+        if choice.full_amount is not None and amount > choice.full_amount:
+            raise ServiceError(f"{choice.title} asks for {choice.full_amount.normalize():f} {choice.unit}; "
+                               "waive at most that much (blank waives it whole).", "amount")
+    justification = _justification(justification)
+    if _active(student.id, AuditException.kind == ExceptionKind.WAIVER,
+               AuditException.requirement_key == choice.key) is not None:
+        raise ServiceError(f"{choice.title} already has a waiver; revoke it first to change it.", "requirement_key")
+    exc = AuditException(student_id=student.id, kind=ExceptionKind.WAIVER, requirement_key=choice.key,
+                         amount=amount, justification=justification, created_by_id=actor.id)
+    db.session.add(exc)
+    db.session.flush()
+    what = "whole" if amount is None else f"{amount.normalize():f} {choice.unit}"
+    history.record(actor, "exception.created", "audit_exception", exc.id, subject_id=student.id,
+                   summary=f"Waiver for {student.email}: {choice.title} ({what})",
+                   changes={"kind": exc.kind, "requirement": choice.key, "amount": amount,
+                            "justification": justification})
+    db.session.commit()
+    return exc
+
+
+def record_transfer(student: User, title: str, institution: str, credits, course_id: int | None,
+                    justification: str, *, actor: User) -> AuditException:
+    """Accept credit from another institution, optionally as the equivalent of a catalog course."""
+    enrollment = _enrollment(student)
+    title = (title or "").strip()
+    if not title:
+        raise ServiceError("Enter the course title at the other institution.", "transfer_title")
+    if len(title) > 200:
+        raise ServiceError("Use at most 200 characters.", "transfer_title")
+    institution = (institution or "").strip()
+    if not institution:
+        raise ServiceError("Enter the institution.", "institution")
+    if len(institution) > 200:
+        raise ServiceError("Use at most 200 characters.", "institution")
+    try:
+        credits = Decimal(str(credits)) if credits not in (None, "") else None
+    except InvalidOperation:
+        credits = None
+    if credits is None or not credits.is_finite() or credits <= 0 or credits > 99:
+        raise ServiceError("Enter the credits accepted (a positive number).", "transfer_credits")
+    if credits != credits.quantize(Decimal("0.1")):
+        raise ServiceError("Use at most one decimal.", "transfer_credits")
+    course = None
+    if course_id:
+        course = db.session.get(Course, int(course_id))
+        if course is None or course.program_id != enrollment.program_id:
+            raise ServiceError("Choose a course of the student's program, or none.", "course_id")
+    justification = _justification(justification)
+    exc = AuditException(student_id=student.id, kind=ExceptionKind.TRANSFER, transfer_title=title,
+                         institution=institution, transfer_credits=credits, course_id=course.id if course else None,
+                         justification=justification, created_by_id=actor.id)
+    db.session.add(exc)
+    db.session.flush()
+    history.record(actor, "exception.created", "audit_exception", exc.id, subject_id=student.id,
+                   summary=f"Transfer credit for {student.email}: {title}, {institution} ({credits:f} credits)",
+                   changes={"kind": exc.kind, "title": title, "institution": institution, "credits": credits,
+                            "equivalent": course.code if course else None, "justification": justification})
+    db.session.commit()
+    return exc
+
+
+def revoke(exc: AuditException, *, actor: User) -> None:
+    """Withdraw an exception; the audit stops using it and the row stays with who revoked it and when."""
+    if exc.revoked_at is not None:
+        raise ServiceError("This exception is already revoked.")
+    exc.revoked_at = utcnow()
+    exc.revoked_by_id = actor.id
+    history.record(actor, "exception.revoked", "audit_exception", exc.id, subject_id=exc.student_id,
+                   summary=f"Revoked {exc.kind.label.lower()} #{exc.id}",
+                   changes={"revoked_at": [None, exc.revoked_at]})
+    db.session.commit()
