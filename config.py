@@ -18,10 +18,13 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
 class Config:
     """Settings shared by every configuration; safe defaults for development."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     # None means "a SQLite file in the instance folder", resolved in create_app.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -69,10 +72,23 @@ class ProductionConfig(Config):
     @classmethod
     def check(cls) -> None:
         """Refuse to start production with a development secret or no database."""
-        if not os.environ.get("SECRET_KEY") or os.environ["SECRET_KEY"] == Config.SECRET_KEY:
-            raise RuntimeError("SECRET_KEY must be set in the environment for production.")
+        secret = os.environ.get("SECRET_KEY", "")
+        if not secret or secret == DEV_SECRET_KEY or len(secret) < 16:
+            raise RuntimeError("SECRET_KEY must be set in the environment for production (16+ random characters).")
         if not os.environ.get("DATABASE_URL"):
             raise RuntimeError("DATABASE_URL must be set in the environment for production.")
+
+
+def environment_overrides(config_name: str) -> dict:
+    """Settings read from the environment when the app is created (not only when this module was imported)."""
+    out = {}
+    if os.environ.get("SECRET_KEY") and config_name != "testing":
+        out["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("DATABASE_URL") and config_name != "testing":
+        out["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("RATELIMIT_STORAGE_URI") and config_name != "testing":
+        out["RATELIMIT_STORAGE_URI"] = os.environ["RATELIMIT_STORAGE_URI"]
+    return out
 
 
 CONFIGS = {

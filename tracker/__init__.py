@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import CONFIGS
+from config import CONFIGS, environment_overrides
 
 from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -28,6 +28,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         template_folder=os.path.join(ROOT, "templates"),
     )
     app.config.from_object(config_cls)
+    app.config.update(environment_overrides(config_name))
     app.config["CONFIG_NAME"] = config_name
     if overrides:
         app.config.update(overrides)
@@ -88,11 +89,29 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount each feature's blueprint."""
+    from .admin import bp as admin_bp
+    from .advising import bp as advising_bp
     from .auth import bp as auth_bp
+    from .courses import bp as courses_bp
     from .dashboard import bp as dashboard_bp
+    from .ensembles import bp as ensembles_bp
+    from .notifications import bp as notifications_bp
+    from .progress import bp as progress_bp
+    from .reports import bp as reports_bp
+    from .review import bp as review_bp
+    from .studio import bp as studio_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(courses_bp)
+    app.register_blueprint(ensembles_bp)
+    app.register_blueprint(studio_bp)
+    app.register_blueprint(progress_bp)
+    app.register_blueprint(advising_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def register_errors(app: Flask) -> None:

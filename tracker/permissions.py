@@ -66,3 +66,12 @@ def get_own_or_404(model: type[T], object_id: int, *options) -> T:
     if obj is None:
         abort(404)
     return obj
+
+
+def can_view_enrollment(user: User, enrollment: Enrollment) -> bool:
+    """can_view_student for an enrollment already loaded (no query): self, the advisor, or an admin."""
+    if user.role == Role.ADMIN:
+        return True
+    if user.role == Role.STUDENT:
+        return enrollment.student_id == user.id
+    return enrollment.advisor_id == user.id

@@ -1,6 +1,8 @@
 """Home pages: the landing page after login is the one for the user's role."""
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask import redirect, render_template, url_for
 from flask_login import current_user, login_required
@@ -9,6 +11,9 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import Enrollment, Program, Role, SessionStatus, StudioSession, Term, User
 from ..permissions import role_required
+from ..progress.present import overall_bar
+from ..services import audit as audit_service
+from ..services import courses, ensembles, studio
 from . import bp
 
 
@@ -36,9 +41,21 @@ def load_enrollment(student_id: int) -> Enrollment | None:
 @bp.route("/student")
 @role_required(Role.STUDENT)
 def student():
-    """The student's dashboard: their program, concentration, track and advisor."""
+    """The student's dashboard: program, advisor, this term's studio hours, open sessions, reviews, recent records."""
     enrollment = load_enrollment(current_user.id)
-    return render_template("dashboard/student.html", enrollment=enrollment)
+    # The degree audit runs live here too (two queries), so the first thing a student sees is how far along they are.
+    audit = audit_service.audit_enrollment(enrollment) if enrollment else None
+    rule = studio.studio_rule(enrollment)
+    today = date.today()
+    this_term = next((t for t in studio.hours_by_term(current_user.id, enrollment, rule) if t.term.contains(today)),
+                     None)
+    return render_template(
+        "dashboard/student.html", enrollment=enrollment, this_term=this_term, rule=rule,
+        waiting=studio.waiting_for_review(current_user.id), reviews=studio.recent_reviews(current_user.id),
+        recent_courses=courses.recent_courses(current_user.id),
+        recent_ensembles=ensembles.recent_ensembles(current_user.id),
+        audit=audit, overall=overall_bar(audit.result) if audit else None,
+    )
 
 
 @bp.route("/faculty")
@@ -74,3 +91,9 @@ def admin():
     }
     terms = db.session.scalars(sa.select(Term).order_by(Term.start_date)).all()
     return render_template("dashboard/admin.html", counts=counts, terms=terms)
+
+
+@bp.route("/healthz")
+def healthz():
+    """Liveness probe for load balancers (and the benchmark's trivial baseline): no database, no session."""
+    return {"status": "ok"}

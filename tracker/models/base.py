@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
+from wtforms import SelectChoice
 
 
 def utcnow() -> datetime:
@@ -56,9 +57,9 @@ class LabelledEnum(str, enum.Enum):
         return obj
 
     @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        """(value, label) pairs for select fields."""
-        return [(m.value, m.label) for m in cls]
+    def choices(cls) -> list[SelectChoice]:
+        """One SelectChoice (value, label) per member, for select fields."""
+        return [SelectChoice(m.value, m.label) for m in cls]
 
     def __str__(self) -> str:
         return self.value

@@ -11,9 +11,6 @@ from ..extensions import db
 from ..models import Concentration, Course, CourseCategory, Program, Requirement, Track, User
 from . import history
 
-_META_KEYS = {"kind", "key", "title", "description", "concentrations", "track"}
-
-
 @dataclass
 class ProgramChanges:
     """What loading a definition would change, in words an administrator reads before applying it."""
@@ -30,15 +27,14 @@ class ProgramChanges:
 def requirement_row_values(req) -> dict:
     """The column values of a Requirement row for a domain requirement."""
     data = requirement_to_dict(req)
-    params = {k: v for k, v in data.items() if k not in _META_KEYS}
     return {
-        "kind": data.get("kind") or req.kind,
+        "kind": data["kind"],
         "key": req.key,
         "title": req.title,
         "description": req.description or "",
         "concentrations": list(req.concentrations),
         "track": Track(req.track) if req.track else None,
-        "params": params,
+        "params": data["params"],
     }
 
 
