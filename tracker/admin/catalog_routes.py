@@ -1,16 +1,18 @@
 """Program setup pages: terms, studios, ensembles, concentrations and the course catalog."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from ..extensions import db
-from ..models import Concentration, Course, Ensemble, Program, Role, Studio, Term
+from ..models import Concentration, Course, Program, Role, Term
 from ..permissions import role_required
 from ..services import ServiceError, admin_catalog, admin_terms
 from . import bp
@@ -139,116 +141,106 @@ def delete_term(term_id: int):
 
 # ---------------------------------------------------------------- studios and ensembles
 
-@bp.route("/studios", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
-def studios():
-    """Every studio with its use; add a studio."""
-    form = StudioForm()
-    if form.validate_on_submit():
-        try:
-            studio = admin_catalog.save_studio(None, form.name.data, form.location.data, actor=actor())
-        except ServiceError as err:
-            attach_error(form, err)
-        else:
-            flash(f"Added {studio.name}.", "success")
-            return redirect(url_for("admin.studios"))
-    rows = db.session.scalars(sa.select(Studio).order_by(Studio.active.desc(), Studio.name)).all()
-    return render_template("admin/studios.html", form=form, studios=rows, used=admin_catalog.sessions_by_studio())
+@dataclass(frozen=True)
+class SimpleItemPage:
+    """How one kind of simple catalog item appears in the admin: its form, its URLs and its list page's texts."""
+
+    kind: admin_catalog.SimpleItem
+    form: type[FlaskForm]
+    plural: str  # URL segment and list endpoint: "studios"
+    intro: str  # what the list page explains first
+    usage_header: str  # heading of the use-count column
+    detail_class: str = ""  # CSS class of the detail cell (descriptions run long, so they are small)
+
+    @property
+    def id_arg(self) -> str:
+        """The URL variable naming one item: studio_id, ensemble_id (other templates build these URLs)."""
+        return f"{self.kind.noun}_id"
+
+    def endpoint(self, view: str) -> str:
+        """The endpoint of one of this kind's views: list, edit, active or delete."""
+        noun = self.kind.noun
+        return {"list": self.plural, "edit": f"edit_{noun}", "active": f"{noun}_active",
+                "delete": f"delete_{noun}"}[view]
+
+    def url(self, view: str, item=None, **values) -> str:
+        """The URL of one of this kind's views, for one item if given."""
+        if item is not None:
+            values[self.id_arg] = item.id
+        return url_for(f"admin.{self.endpoint(view)}", **values)
 
 
-@bp.route("/studios/<int:studio_id>/edit", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
-def edit_studio(studio_id: int):
-    """Rename a studio or change its location."""
-    studio = get_or_404(Studio, studio_id)
-    form = StudioForm(obj=studio)
-    if form.validate_on_submit():
-        try:
-            admin_catalog.save_studio(studio, form.name.data, form.location.data, actor=actor())
-        except ServiceError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            flash(f"Saved {studio.name}.", "success")
-            return redirect(url_for("admin.studios"))
-    return render_template("admin/edit.html", form=form, title=f"Edit {studio.name}", back=url_for("admin.studios"))
+def register_simple_item_views(page: SimpleItemPage) -> None:
+    """Add the list, edit, retire/reactivate and delete views of one kind of simple catalog item."""
+    kind = page.kind
+    item_rule = f"/{page.plural}/<int:{page.id_arg}>"
+
+    def load(url_values: dict):
+        return get_or_404(kind.model, url_values[page.id_arg])
+
+    def index():
+        """Every item of this kind with its use; add one."""
+        form = page.form()
+        if form.validate_on_submit():
+            try:
+                item = admin_catalog.save_item(kind, None, form.name.data, form[kind.detail].data, actor=actor())
+            except ServiceError as err:
+                attach_error(form, err)
+            else:
+                flash(f"Added {item.name}.", "success")
+                return redirect(page.url("list"))
+        rows = db.session.scalars(sa.select(kind.model).order_by(kind.model.active.desc(), kind.model.name)).all()
+        return render_template("admin/simple_items.html", page=page, form=form, items=rows,
+                               used=admin_catalog.usage_by_item(kind))
+
+    def edit(**url_values):
+        """Rename an item or change its detail."""
+        item = load(url_values)
+        form = page.form(obj=item)
+        if form.validate_on_submit():
+            try:
+                admin_catalog.save_item(kind, item, form.name.data, form[kind.detail].data, actor=actor())
+            except ServiceError as err:
+                db.session.rollback()
+                attach_error(form, err)
+            else:
+                flash(f"Saved {item.name}.", "success")
+                return redirect(page.url("list"))
+        return render_template("admin/edit.html", form=form, title=f"Edit {item.name}", back=page.url("list"))
+
+    def set_active(action: str, **url_values):
+        """Retire or reactivate an item."""
+        item = load(url_values)
+        active = action == "reactivate"
+        return run_action(lambda: admin_catalog.set_item_active(kind, item, active, actor=actor()),
+                          f"{item.name} is {'active again' if active else 'retired'}.", page.url("list"))
+
+    def delete(**url_values):
+        """Delete an item nothing uses."""
+        item = load(url_values)
+        name = item.name
+        return run_action(lambda: admin_catalog.delete_item(kind, item, actor=actor()), f"Deleted {name}.",
+                          page.url("list"))
+
+    for rule, view, func, methods in (
+        (f"/{page.plural}", "list", index, ["GET", "POST"]),
+        (f"{item_rule}/edit", "edit", edit, ["GET", "POST"]),
+        (f"{item_rule}/<any(retire, reactivate):action>", "active", set_active, ["POST"]),
+        (f"{item_rule}/delete", "delete", delete, ["POST"]),
+    ):
+        bp.add_url_rule(rule, page.endpoint(view), role_required(Role.ADMIN)(func), methods=methods)
 
 
-@bp.route("/studios/<int:studio_id>/<any(retire, reactivate):action>", methods=["POST"])
-@role_required(Role.ADMIN)
-def studio_active(studio_id: int, action: str):
-    """Retire or reactivate a studio."""
-    studio = get_or_404(Studio, studio_id)
-    active = action == "reactivate"
-    return run_action(lambda: admin_catalog.set_studio_active(studio, active, actor=actor()),
-                      f"{studio.name} is {'active again' if active else 'retired'}.", url_for("admin.studios"))
-
-
-@bp.route("/studios/<int:studio_id>/delete", methods=["POST"])
-@role_required(Role.ADMIN)
-def delete_studio(studio_id: int):
-    """Delete a studio no session uses."""
-    studio = get_or_404(Studio, studio_id)
-    name = studio.name
-    return run_action(lambda: admin_catalog.delete_studio(studio, actor=actor()), f"Deleted {name}.",
-                      url_for("admin.studios"))
-
-
-@bp.route("/ensembles", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
-def ensembles():
-    """Every ensemble with its use; add an ensemble."""
-    form = EnsembleForm()
-    if form.validate_on_submit():
-        try:
-            ensemble = admin_catalog.save_ensemble(None, form.name.data, form.description.data, actor=actor())
-        except ServiceError as err:
-            attach_error(form, err)
-        else:
-            flash(f"Added {ensemble.name}.", "success")
-            return redirect(url_for("admin.ensembles"))
-    rows = db.session.scalars(sa.select(Ensemble).order_by(Ensemble.active.desc(), Ensemble.name)).all()
-    return render_template("admin/ensembles.html", form=form, ensembles=rows,
-                           used=admin_catalog.records_by_ensemble())
-
-
-@bp.route("/ensembles/<int:ensemble_id>/edit", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
-def edit_ensemble(ensemble_id: int):
-    """Rename an ensemble or change its description."""
-    ensemble = get_or_404(Ensemble, ensemble_id)
-    form = EnsembleForm(obj=ensemble)
-    if form.validate_on_submit():
-        try:
-            admin_catalog.save_ensemble(ensemble, form.name.data, form.description.data, actor=actor())
-        except ServiceError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            flash(f"Saved {ensemble.name}.", "success")
-            return redirect(url_for("admin.ensembles"))
-    return render_template("admin/edit.html", form=form, title=f"Edit {ensemble.name}",
-                           back=url_for("admin.ensembles"))
-
-
-@bp.route("/ensembles/<int:ensemble_id>/<any(retire, reactivate):action>", methods=["POST"])
-@role_required(Role.ADMIN)
-def ensemble_active(ensemble_id: int, action: str):
-    """Retire or reactivate an ensemble."""
-    ensemble = get_or_404(Ensemble, ensemble_id)
-    active = action == "reactivate"
-    return run_action(lambda: admin_catalog.set_ensemble_active(ensemble, active, actor=actor()),
-                      f"{ensemble.name} is {'active again' if active else 'retired'}.", url_for("admin.ensembles"))
-
-
-@bp.route("/ensembles/<int:ensemble_id>/delete", methods=["POST"])
-@role_required(Role.ADMIN)
-def delete_ensemble(ensemble_id: int):
-    """Delete an ensemble no record uses."""
-    ensemble = get_or_404(Ensemble, ensemble_id)
-    name = ensemble.name
-    return run_action(lambda: admin_catalog.delete_ensemble(ensemble, actor=actor()), f"Deleted {name}.",
-                      url_for("admin.ensembles"))
+register_simple_item_views(SimpleItemPage(
+    admin_catalog.STUDIO, StudioForm, "studios",
+    intro="A retired studio is no longer offered for new sessions; its sessions stay. "
+          "Only a studio without sessions can be deleted.",
+    usage_header="Sessions"))
+register_simple_item_views(SimpleItemPage(
+    admin_catalog.ENSEMBLE, EnsembleForm, "ensembles",
+    intro="A retired ensemble is no longer offered to students; its records stay. "
+          "Only an ensemble without records can be deleted.",
+    usage_header="Records", detail_class="small"))
 
 
 # ---------------------------------------------------------------- concentrations

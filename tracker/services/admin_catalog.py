@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..extensions import db
 from ..models import (
@@ -55,85 +57,66 @@ def _set_active(obj, active: bool, entity_type: str, label: str, actor: User) ->
     db.session.commit()
 
 
-# ---------------------------------------------------------------- studios
+# ---------------------------------------------------------------- studios and ensembles
 
-def save_studio(studio: Studio | None, name: str, location: str, *, actor: User) -> Studio:
-    """Add a studio (studio None) or edit one."""
-    name = _required(name, "name", "Enter the studio's name.", 120)
-    location = (location or "").strip()[:200]
-    if _name_taken(Studio, name, studio.id if studio else None):
-        raise ServiceError("There is already a studio with this name.", "name")
-    if studio is None:
-        studio = Studio(name=name, location=location, active=True)
-        db.session.add(studio)
+@dataclass(frozen=True, eq=False)  # eq=False: SQLAlchemy columns overload ==, so compare specs by identity
+class SimpleItem:
+    """A catalog item that is only a name, one free-text detail and a use count: a studio or an ensemble."""
+
+    model: type[Studio] | type[Ensemble]
+    noun: str  # history entity type and the word in messages: "studio"
+    article: str  # "a" / "an", for "There is already an ensemble with this name."
+    detail: str  # the free-text column: "location" or "description"
+    detail_max: int | None  # longest detail kept (None: the form alone limits it)
+    usage: InstrumentedAttribute[int]  # the foreign-key column whose rows use an item; an item in use is never deleted
+    usage_noun: str  # "studio session(s)", for the refusal to delete
+    deleted_changes: tuple[str, ...]  # columns the deletion event keeps
+
+
+STUDIO = SimpleItem(Studio, "studio", "a", "location", 200, StudioSession.studio_id, "studio session(s)",
+                    ("name", "location"))
+ENSEMBLE = SimpleItem(Ensemble, "ensemble", "an", "description", None, EnsembleRecord.ensemble_id,
+                      "ensemble record(s)", ("name",))
+
+
+def save_item(kind: SimpleItem, item: Studio | Ensemble | None, name: str, detail: str, *,
+              actor: User) -> Studio | Ensemble:
+    """Add a studio or ensemble (item None) or edit one."""
+    name = _required(name, "name", f"Enter the {kind.noun}'s name.", 120)
+    detail = (detail or "").strip()[:kind.detail_max]
+    if _name_taken(kind.model, name, item.id if item else None):
+        raise ServiceError(f"There is already {kind.article} {kind.noun} with this name.", "name")
+    if item is None:
+        item = kind.model(name=name, active=True, **{kind.detail: detail})
+        db.session.add(item)
         db.session.flush()
-        history.record(actor, "studio.created", "studio", studio.id, summary=f"Added studio {name}",
-                       changes={"name": name, "location": location})
+        history.record(actor, f"{kind.noun}.created", kind.noun, item.id, summary=f"Added {kind.noun} {name}",
+                       changes={"name": name, kind.detail: detail})
     else:
-        changes = history.diff(studio, {"name": name, "location": location})
+        changes = history.diff(item, {"name": name, kind.detail: detail})
         if not changes:
-            return studio
-        studio.name, studio.location = name, location
-        history.record(actor, "studio.updated", "studio", studio.id, summary=f"Edited studio {name}",
+            return item
+        item.name = name
+        setattr(item, kind.detail, detail)
+        history.record(actor, f"{kind.noun}.updated", kind.noun, item.id, summary=f"Edited {kind.noun} {name}",
                        changes=changes)
     db.session.commit()
-    return studio
+    return item
 
 
-def set_studio_active(studio: Studio, active: bool, *, actor: User) -> None:
-    """Retire a studio (no new sessions there) or bring it back."""
-    _set_active(studio, active, "studio", studio.name, actor)
+def set_item_active(kind: SimpleItem, item: Studio | Ensemble, active: bool, *, actor: User) -> None:
+    """Retire a studio or ensemble (no longer offered for new sessions or records) or bring it back."""
+    _set_active(item, active, kind.noun, item.name, actor)
 
 
-def delete_studio(studio: Studio, *, actor: User) -> None:
-    """Delete a studio no session uses."""
-    used = db.session.scalar(sa.select(sa.func.count()).where(StudioSession.studio_id == studio.id))
+def delete_item(kind: SimpleItem, item: Studio | Ensemble, *, actor: User) -> None:
+    """Delete a studio or ensemble nothing uses."""
+    used = db.session.scalar(sa.select(sa.func.count()).where(kind.usage == item.id))
     if used:
-        raise ServiceError(f"{studio.name} has {used} studio session(s) and cannot be deleted; retire it instead.")
-    history.record(actor, "studio.deleted", "studio", studio.id, summary=f"Deleted studio {studio.name}",
-                   changes={"name": studio.name, "location": studio.location})
-    db.session.delete(studio)
-    db.session.commit()
-
-
-# ---------------------------------------------------------------- ensembles
-
-def save_ensemble(ensemble: Ensemble | None, name: str, description: str, *, actor: User) -> Ensemble:
-    """Add an ensemble (ensemble None) or edit one."""
-    name = _required(name, "name", "Enter the ensemble's name.", 120)
-    description = (description or "").strip()
-    if _name_taken(Ensemble, name, ensemble.id if ensemble else None):
-        raise ServiceError("There is already an ensemble with this name.", "name")
-    if ensemble is None:
-        ensemble = Ensemble(name=name, description=description, active=True)
-        db.session.add(ensemble)
-        db.session.flush()
-        history.record(actor, "ensemble.created", "ensemble", ensemble.id, summary=f"Added ensemble {name}",
-                       changes={"name": name, "description": description})
-    else:
-        changes = history.diff(ensemble, {"name": name, "description": description})
-        if not changes:
-            return ensemble
-        ensemble.name, ensemble.description = name, description
-        history.record(actor, "ensemble.updated", "ensemble", ensemble.id, summary=f"Edited ensemble {name}",
-                       changes=changes)
-    db.session.commit()
-    return ensemble
-
-
-def set_ensemble_active(ensemble: Ensemble, active: bool, *, actor: User) -> None:
-    """Retire an ensemble (students can no longer pick it) or bring it back."""
-    _set_active(ensemble, active, "ensemble", ensemble.name, actor)
-
-
-def delete_ensemble(ensemble: Ensemble, *, actor: User) -> None:
-    """Delete an ensemble no record uses."""
-    used = db.session.scalar(sa.select(sa.func.count()).where(EnsembleRecord.ensemble_id == ensemble.id))
-    if used:
-        raise ServiceError(f"{ensemble.name} has {used} ensemble record(s) and cannot be deleted; retire it instead.")
-    history.record(actor, "ensemble.deleted", "ensemble", ensemble.id, summary=f"Deleted ensemble {ensemble.name}",
-                   changes={"name": ensemble.name})
-    db.session.delete(ensemble)
+        raise ServiceError(f"{item.name} has {used} {kind.usage_noun} and cannot be deleted; retire it instead.")
+    history.record(actor, f"{kind.noun}.deleted", kind.noun, item.id, summary=f"Deleted {kind.noun} {item.name}",
+                   changes={column: getattr(item, column) for column in kind.deleted_changes})
+    db.session.delete(item)
     db.session.commit()
 
 
@@ -281,14 +264,9 @@ def _counts(column) -> dict[int, int]:
     return dict(db.session.execute(sa.select(column, sa.func.count()).group_by(column)).all())
 
 
-def sessions_by_studio() -> dict[int, int]:
-    """Studio id -> number of sessions logged there (one query)."""
-    return _counts(StudioSession.studio_id)
-
-
-def records_by_ensemble() -> dict[int, int]:
-    """Ensemble id -> number of ensemble records (one query)."""
-    return _counts(EnsembleRecord.ensemble_id)
+def usage_by_item(kind: SimpleItem) -> dict[int, int]:
+    """Studio (or ensemble) id -> sessions logged there (or ensemble records) (one query)."""
+    return _counts(kind.usage)
 
 
 def students_by_concentration() -> dict[int, int]:
