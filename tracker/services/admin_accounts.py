@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Concentration, Enrollment, PasswordResetToken, Program, Role, Term, Track, User, utcnow
 from ..security import hash_password, password_problem
-from . import ServiceError, history
+from . import ServiceError, history, unique_or_refuse
 from .accounts import find_user_by_email, normalise_email
 
 RESET_LINK_LIFETIME = timedelta(hours=72)
@@ -211,7 +210,7 @@ def create_account(email: str, display_name: str, role: str, *, actor: User,
         role = Role(role)
     except ValueError:
         raise ServiceError("Choose a role.", "role") from None
-    try:
+    with unique_or_refuse("An account with this email already exists.", "email"):
         if role == Role.STUDENT:
             if enrollment is None:
                 raise ServiceError("Choose the program.", "program_id")
@@ -225,12 +224,6 @@ def create_account(email: str, display_name: str, role: str, *, actor: User,
             history.record(actor, "user.created", "user", user.id, summary=f"Created {role.label.lower()} {email}",
                            changes={"email": email, "display_name": display_name, "role": role})
         db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError("An account with this email already exists.", "email") from None
-    except Exception:
-        db.session.rollback()
-        raise
     return user, raw
 
 
@@ -452,18 +445,12 @@ def apply_import(text: str, program: Program | None, *, actor: User) -> list[tup
     if not plan.ok:
         raise ImportRefused(plan)
     created = []
-    try:
+    with unique_or_refuse("Another account with one of these emails was created meanwhile; nothing was imported. "
+                          "Check the file again.", "csv_file"):
         for row in plan.rows:
             values = {"program": program, "concentration": row.concentration, "track": row.track,
                       "start_term": row.start_term, "advisor": row.advisor}
             created.append(_add_student(row.email, row.name, values, actor,
                                         f"Created student {row.email} (CSV import, row {row.row})"))
         db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError("Another account with one of these emails was created meanwhile; nothing was imported. "
-                           "Check the file again.", "csv_file") from None
-    except Exception:
-        db.session.rollback()
-        raise
     return created

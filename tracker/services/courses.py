@@ -7,7 +7,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -22,7 +21,7 @@ from ..models import (
     Term,
     User,
 )
-from . import ServiceError, history
+from . import ServiceError, history, unique_or_refuse
 
 ENTITY = "course_record"
 
@@ -117,21 +116,13 @@ def _duplicate(course: Course, term: Term) -> ServiceError:
     return ServiceError(f"You already have {course.code} in {term.name}. Edit that record instead.", "course_id")
 
 
-def _flush_or_duplicate(course: Course, term: Term) -> None:
-    """Flush; the unique constraint catches a double submit that raced past the check."""
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise _duplicate(course, term) from None
-
-
 def add_course(student: User, data: CourseInput, *, actor: User) -> CourseRecord:
     """Add a course record for the student."""
     course, term, status, grade = _check(student, data, None)
     record = CourseRecord(student_id=student.id, course_id=course.id, term_id=term.id, status=status, grade=grade)
     db.session.add(record)
-    _flush_or_duplicate(course, term)
+    with unique_or_refuse(_duplicate(course, term)):
+        db.session.flush()
     history.record(
         actor, "course_record.added", ENTITY, record.id, subject_id=student.id,
         summary=f"Added {course.code} in {term.name} ({status.label.lower()})",
@@ -152,7 +143,8 @@ def update_course(record: CourseRecord, data: CourseInput, *, actor: User) -> Co
         return record
     for name, value in values.items():
         setattr(record, name, value)
-    _flush_or_duplicate(course, term)
+    with unique_or_refuse(_duplicate(course, term)):
+        db.session.flush()
     history.record(
         actor, "course_record.edited", ENTITY, record.id, subject_id=record.student_id,
         summary=f"Edited {course.code} in {term.name}", changes=changes,

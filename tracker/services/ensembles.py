@@ -5,12 +5,11 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Ensemble, EnsembleRecord, EnsembleRole, Term, User
-from . import ServiceError, history
+from . import ServiceError, history, unique_or_refuse
 
 ENTITY = "ensemble_record"
 
@@ -64,21 +63,13 @@ def _duplicate(ensemble: Ensemble, term: Term) -> ServiceError:
                         "Edit that record instead.", "ensemble_id")
 
 
-def _flush_or_duplicate(ensemble: Ensemble, term: Term) -> None:
-    """Flush; the unique constraint catches a double submit that raced past the check."""
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise _duplicate(ensemble, term) from None
-
-
 def add_ensemble(student: User, data: EnsembleInput, *, actor: User) -> EnsembleRecord:
     """Record the student's participation in an ensemble for a term."""
     ensemble, term, role, notes = _check(student, data, None)
     record = EnsembleRecord(student_id=student.id, ensemble_id=ensemble.id, term_id=term.id, role=role, notes=notes)
     db.session.add(record)
-    _flush_or_duplicate(ensemble, term)
+    with unique_or_refuse(_duplicate(ensemble, term)):
+        db.session.flush()
     history.record(
         actor, "ensemble_record.added", ENTITY, record.id, subject_id=student.id,
         summary=f"Added {ensemble.name} in {term.name} ({role.label.lower()})",
@@ -98,7 +89,8 @@ def update_ensemble(record: EnsembleRecord, data: EnsembleInput, *, actor: User)
     if not changes:
         return record
     record.ensemble_id, record.term_id, record.role, record.notes = ensemble.id, term.id, role, notes
-    _flush_or_duplicate(ensemble, term)
+    with unique_or_refuse(_duplicate(ensemble, term)):
+        db.session.flush()
     history.record(actor, "ensemble_record.edited", ENTITY, record.id, subject_id=record.student_id,
                    summary=f"Edited {ensemble.name} in {term.name}", changes=changes)
     db.session.commit()

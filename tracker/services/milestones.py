@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from .. import domain
 from ..extensions import db
 from ..models import MilestoneKind, MilestoneRecord, User
-from . import ServiceError, history
+from . import ServiceError, history, unique_or_refuse
 from ..models import Enrollment
 from .audit import MilestoneRow, StudentAudit, load_enrollment, program_rules, requirement_rows
 
@@ -99,7 +98,8 @@ def sign_off(actor: User, student_id: int, kind: str, completed_on: date | None,
                            "kind")
     record = MilestoneRecord(student_id=student_id, kind=milestone, completed_on=completed_on, note=note,
                              signed_by_id=actor.id)
-    try:
+    # Someone may have signed the same milestone off a moment ago (unique per student and kind).
+    with unique_or_refuse(f"“{milestone.label}” was just signed off by someone else.", "kind"):
         db.session.add(record)
         db.session.flush()
         history.record(
@@ -108,13 +108,6 @@ def sign_off(actor: User, student_id: int, kind: str, completed_on: date | None,
             changes={"kind": milestone, "completed_on": completed_on, "note": note},
         )
         db.session.commit()
-    except IntegrityError:
-        # Someone signed the same milestone off a moment ago (unique per student and kind).
-        db.session.rollback()
-        raise ServiceError(f"“{milestone.label}” was just signed off by someone else.", "kind") from None
-    except Exception:
-        db.session.rollback()
-        raise
     return record
 
 
