@@ -115,3 +115,21 @@ def test_load_program_loads_the_demo_definition(runner):
     assert _count(Requirement) >= 8
     again = runner.invoke(args=["tracker", "load-program", "tracker/programs/demo.toml"])
     assert again.exit_code == 0 and "no changes" in again.output
+
+
+def test_demo_records_come_with_their_history(runner):
+    """Demo sessions, courses and milestones show who logged, approved or signed them off, as real ones would."""
+    from tracker.models import HistoryEvent, SessionStatus
+
+    runner.invoke(args=["tracker", "seed-demo"])
+    approved = db.session.scalars(sa.select(StudioSession).where(StudioSession.status == SessionStatus.APPROVED)).all()
+    assert approved
+    for session in approved[:5]:
+        actions = db.session.scalars(sa.select(HistoryEvent.action).where(
+            HistoryEvent.entity_type == "studio_session", HistoryEvent.entity_id == session.id)
+            .order_by(HistoryEvent.created_at)).all()
+        assert actions == ["studio_session.logged", "studio_session.approved"]
+    records = _count(CourseRecord)
+    added = db.session.scalar(sa.select(sa.func.count(HistoryEvent.id)).where(
+        HistoryEvent.action == "course_record.added"))
+    assert added == records

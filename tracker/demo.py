@@ -182,13 +182,33 @@ class _Records:
         self.faculty, self.today = faculty, today
         self.advisor = faculty[spec.advisor]
 
+    def event(self, actor, action, entity_type, entity_id, summary, changes, at):
+        """A history event dated when the demo change would have happened, so record pages show a history."""
+        event = history.record(actor, action, entity_type, entity_id, subject_id=self.student.id, summary=summary,
+                               changes=changes)
+        event.created_at = at
+
     def course(self, course, term_index, status, grade=None):
-        db.session.add(CourseRecord(student_id=self.student.id, course_id=course.id,
-                                    term_id=self.terms[term_index].id, status=CourseStatus(status), grade=grade))
+        term = self.terms[term_index]
+        record = CourseRecord(student_id=self.student.id, course_id=course.id, term_id=term.id,
+                              status=CourseStatus(status), grade=grade)
+        db.session.add(record)
+        db.session.flush()
+        self.event(self.student, "course_record.added", "course_record", record.id,
+                   f"Added {course.code} in {term.name} ({record.status.label.lower()})",
+                   {"course": course.code, "term": term.name, "status": status, "grade": grade},
+                   datetime.combine(min(term.start_date, self.today), time(10), tzinfo=timezone.utc))
 
     def ensemble(self, index, term_index, role):
-        db.session.add(EnsembleRecord(student_id=self.student.id, ensemble_id=self.ensembles[index].id,
-                                      term_id=self.terms[term_index].id, role=EnsembleRole(role)))
+        term, ensemble = self.terms[term_index], self.ensembles[index]
+        record = EnsembleRecord(student_id=self.student.id, ensemble_id=ensemble.id, term_id=term.id,
+                                role=EnsembleRole(role))
+        db.session.add(record)
+        db.session.flush()
+        self.event(self.student, "ensemble_record.added", "ensemble_record", record.id,
+                   f"Added {ensemble.name} in {term.name} ({record.role.label.lower()})",
+                   {"ensemble": ensemble.name, "term": term.name, "role": role},
+                   datetime.combine(min(term.start_date, self.today), time(11), tzinfo=timezone.utc))
 
     def sessions(self, term_index, count, hours, status, first_day=3, studio=0, project="Thesis EP"):
         """`count` sessions of `hours` each, every third day of the term, never after today."""
@@ -215,13 +235,34 @@ class _Records:
                     reviewed_at=logged_at + timedelta(days=2) if reviewed else None,
                     submitted_at=logged_at, created_at=logged_at,
                 ))
+                db.session.flush()
+                session = db.session.scalar(sa.select(StudioSession).where(
+                    StudioSession.student_id == self.student.id, StudioSession.date == day,
+                    StudioSession.start_time == start))
+                self.event(self.student, "studio_session.logged", "studio_session", session.id,
+                           f"Logged {session.hours} h in {session.studio.name} on {day:%Y-%m-%d}",
+                           {"date": day, "hours": str(session.hours), "project": project}, logged_at)
+                if reviewed:
+                    action = {SessionStatus.APPROVED: "approved", SessionStatus.REJECTED: "rejected",
+                              SessionStatus.NEEDS_CHANGES: "sent_back"}[status]
+                    self.event(self.advisor, f"studio_session.{action}", "studio_session", session.id,
+                               f"{action.replace('_', ' ').capitalize()} the session of {day:%Y-%m-%d}",
+                               {"status": ["pending", status.value], "review_note": session.review_note},
+                               session.reviewed_at)
                 made += 1
             day += timedelta(days=3)
 
     def milestone(self, kind, days_ago):
-        db.session.add(MilestoneRecord(student_id=self.student.id, kind=MilestoneKind(kind),
-                                       completed_on=self.today - timedelta(days=days_ago),
-                                       note="Signed off at the committee meeting.", signed_by_id=self.advisor.id))
+        record = MilestoneRecord(student_id=self.student.id, kind=MilestoneKind(kind),
+                                 completed_on=self.today - timedelta(days=days_ago),
+                                 note="Signed off at the committee meeting.", signed_by_id=self.advisor.id,
+                                 signed_at=datetime.combine(self.today - timedelta(days=days_ago), time(15),
+                                                            tzinfo=timezone.utc))
+        db.session.add(record)
+        db.session.flush()
+        self.event(self.advisor, "milestone.signed_off", "milestone_record", record.id,
+                   f"Signed off “{record.kind.label}” for {self.student.display_name}",
+                   {"kind": kind, "completed_on": record.completed_on, "note": record.note}, record.signed_at)
 
     def build(self) -> None:
         c, login = self.catalog, self.spec.login
