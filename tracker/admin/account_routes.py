@@ -16,6 +16,7 @@ from ..permissions import role_required
 from ..services import ServiceError, accounts, admin_accounts
 from . import bp
 from .catalog_routes import actor, concentration_choices, get_or_404, program_choices, run_action
+from ..forms import attach_error
 from .forms import (
     AdvisorForm,
     EnrollmentForm,
@@ -23,7 +24,6 @@ from .forms import (
     ImportForm,
     NewUserForm,
     UserFilterForm,
-    attach_error,
 )
 
 

@@ -16,6 +16,7 @@ from ..models import Concentration, Course, Program, Role, Term
 from ..permissions import role_required
 from ..services import ServiceError, admin_catalog, admin_terms
 from . import bp
+from ..forms import attach_error
 from .forms import (
     ConcentrationForm,
     CourseFilterForm,
@@ -25,7 +26,6 @@ from .forms import (
     RenameConcentrationForm,
     StudioForm,
     TermForm,
-    attach_error,
 )
 
 

@@ -13,7 +13,8 @@ from ..services import ServiceError
 from ..services import exceptions as exception_service
 from . import bp
 from .catalog_routes import actor
-from .forms import SubstitutionForm, TransferForm, WaiverForm, attach_error
+from ..forms import attach_error
+from .forms import SubstitutionForm, TransferForm, WaiverForm
 
 
 def _student(student_id: int) -> tuple[User, Enrollment]:

@@ -29,15 +29,6 @@ class FilterForm(FlaskForm):
         csrf = False
 
 
-def attach_error(form: FlaskForm, err) -> None:
-    """Show a ServiceError next to its field, or at the top of the form."""
-    target = getattr(form, err.field, None) if err.field else None
-    if target is not None and hasattr(target, "errors") and not isinstance(target.errors, dict):
-        target.errors = list(target.errors) + [err.message]
-    else:
-        form.form_errors.append(err.message)
-
-
 # ---------------------------------------------------------------- program setup
 
 class TermForm(FlaskForm):

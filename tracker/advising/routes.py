@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
+from ..forms import attach_error
 from ..extensions import db
 from ..models import Enrollment, EnrollmentStatus, HistoryEvent, Role, Term, User
 from ..permissions import role_required
@@ -94,12 +95,6 @@ def _advisee_or_404(student_id: int) -> Enrollment:
     return enrollment
 
 
-def _attach(form, err: ServiceError) -> None:
-    """Show a service refusal at its field (or at the top of the form)."""
-    target = getattr(form, err.field, None) if err.field else None
-    (target.errors if target is not None else form.form_errors).append(err.message)
-
-
 @bp.route("/students/<int:student_id>/milestones", methods=["GET", "POST"])
 @role_required(Role.FACULTY, Role.ADMIN)
 def milestones(student_id: int):
@@ -117,7 +112,7 @@ def milestones(student_id: int):
             record = milestone_service.sign_off(current_user._get_current_object(), student_id, form.kind.data,
                                                 form.completed_on.data, form.note.data or "")
         except ServiceError as err:
-            _attach(form, err)
+            attach_error(form, err)
         else:
             flash(f"Signed off “{record.kind.label}” for {enrollment.student.display_name}.", "success")
             return redirect(url_for("advising.milestones", student_id=student_id))

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
+from ..forms import attach_error
 from ..models import CourseRecord, Role
 from ..permissions import get_own_or_404, role_required
 from ..services import ServiceError, courses
@@ -15,12 +16,6 @@ from ..services.studio import term_for
 from ..templating import format_hours
 from . import bp
 from .forms import CourseRecordForm
-
-
-def _attach(form, err: ServiceError) -> None:
-    """Show a service refusal at its field (or at the top of the form)."""
-    target = getattr(form, err.field, None) if err.field else None
-    (target.errors if target is not None else form.form_errors).append(err.message)
 
 
 def _fill_choices(form: CourseRecordForm, program_id: int, record: CourseRecord | None = None) -> None:
@@ -65,7 +60,7 @@ def add():
             record = courses.add_course(current_user._get_current_object(), _input(form),
                                         actor=current_user._get_current_object())
         except ServiceError as err:
-            _attach(form, err)
+            attach_error(form, err)
         else:
             flash(f"Added {record.course.code} in {record.term.name}.", "success")
             return redirect(url_for("courses.index"))
@@ -87,7 +82,7 @@ def edit(record_id: int):
         try:
             courses.update_course(record, _input(form), actor=current_user._get_current_object())
         except ServiceError as err:
-            _attach(form, err)
+            attach_error(form, err)
         else:
             flash("Course record saved.", "success")
             return redirect(url_for("courses.index"))

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
+from ..forms import attach_error
 from ..models import EnsembleRecord, Role
 from ..permissions import get_own_or_404, role_required
 from ..services import ServiceError, ensembles
@@ -15,12 +16,6 @@ from ..services.courses import all_terms
 from ..services.studio import term_for
 from . import bp
 from .forms import EnsembleRecordForm
-
-
-def _attach(form, err: ServiceError) -> None:
-    """Show a service refusal at its field (or at the top of the form)."""
-    target = getattr(form, err.field, None) if err.field else None
-    (target.errors if target is not None else form.form_errors).append(err.message)
 
 
 def _fill_choices(form: EnsembleRecordForm, record: EnsembleRecord | None = None) -> None:
@@ -57,7 +52,7 @@ def add():
             record = ensembles.add_ensemble(current_user._get_current_object(), _input(form),
                                             actor=current_user._get_current_object())
         except ServiceError as err:
-            _attach(form, err)
+            attach_error(form, err)
         else:
             flash(f"Added {record.ensemble.name} in {record.term.name}.", "success")
             return redirect(url_for("ensembles.index"))
@@ -77,7 +72,7 @@ def edit(record_id: int):
         try:
             ensembles.update_ensemble(record, _input(form), actor=current_user._get_current_object())
         except ServiceError as err:
-            _attach(form, err)
+            attach_error(form, err)
         else:
             flash("Ensemble record saved.", "success")
             return redirect(url_for("ensembles.index"))

@@ -5,6 +5,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from ..forms import attach_error
 from ..extensions import db
 from ..models import Role
 from ..permissions import role_required
@@ -14,12 +15,6 @@ from ..services.studio import session_history
 from ..templating import format_date, format_hours, url_with
 from . import bp
 from .forms import BulkDecisionForm, DecisionForm, QueueFilterForm
-
-
-def _attach(form, err: ServiceError) -> None:
-    """Show a service refusal at its field (or at the top of the form)."""
-    target = getattr(form, err.field, None) if err.field else None
-    (target.errors if target is not None else form.form_errors).append(err.message)
 
 
 def _int(value) -> int | None:
@@ -70,7 +65,7 @@ def queue():
         try:
             result = review.decide_many(_selected(bulk.selected.data), decision, bulk.note.data, actor=user)
         except ServiceError as err:
-            _attach(bulk, err)
+            attach_error(bulk, err)
         else:
             flash(_bulk_message(result, decision), "success" if result.decided else "warning")
             return redirect(url_with())
@@ -112,7 +107,7 @@ def decide(session_id: int):
             review.decide(session, decision, form.note.data, actor=user, expected_version=_int(form.version.data))
         except ServiceError as err:
             if err.field:
-                _attach(form, err)
+                attach_error(form, err)
                 return render_template("review/decide.html", session=session, form=form,
                                        events=session_history(session.id), back=_back(form.next.data))
             flash(err.message, "warning")

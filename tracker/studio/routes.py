@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
+from ..forms import attach_error
 from ..dashboard.routes import load_enrollment
 from ..extensions import db
 from ..models import Role, SessionStatus, StudioSession
@@ -16,12 +17,6 @@ from ..services import ServiceError, studio
 from ..templating import format_hours
 from . import bp
 from .forms import EditSessionForm, SessionForm
-
-
-def _attach(form, err: ServiceError) -> None:
-    """Show a service refusal at its field (or at the top of the form)."""
-    target = getattr(form, err.field, None) if err.field else None
-    (target.errors if target is not None else form.form_errors).append(err.message)
 
 
 def _fill_choices(form: SessionForm, session: StudioSession | None = None) -> None:
@@ -82,7 +77,7 @@ def log():
         try:
             session = studio.log_session(user, _input(form), actor=user)
         except ServiceError as err:
-            _attach(form, err)
+            attach_error(form, err)
         else:
             flash(f"Session logged: {format_hours(session.hours)} hours, waiting for review.", "success")
             return redirect(url_for("studio.index"))
@@ -120,7 +115,7 @@ def edit(session_id: int):
             studio.update_session(session, _input(form), actor=current_user._get_current_object(),
                                   expected_version=_posted_version())
         except ServiceError as err:
-            _attach(form, err)
+            attach_error(form, err)
         else:
             flash("Session resubmitted for review." if resubmitting else "Session saved.", "success")
             return redirect(url_for("studio.detail", session_id=session_id))
