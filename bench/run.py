@@ -78,6 +78,8 @@ def seed(url: str, students: int, sessions_per_student: int, faculty: int) -> di
     from tracker.services.programs import load_program_text
 
     started = time.perf_counter()
+    # Outside the `flask` command the app refuses the public development secret (fail closed); seeding signs nothing.
+    os.environ.setdefault("SECRET_KEY", os.urandom(24).hex())
     app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()

@@ -1,9 +1,29 @@
-"""Configurations: production refuses unsafe settings and starts with safe ones."""
+"""Configurations: production refuses unsafe settings and starts with safe ones; a deployment that forgets
+TRACKER_ENV refuses the public development secret (fail closed) outside the `flask` command."""
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+import config
 from tracker import create_app, normalise_database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+A_SECRET = "a-real-secret-of-enough-length"
+
+
+@pytest.fixture
+def no_deployment_settings(monkeypatch, tmp_path):
+    """What gunicorn sees when nobody set TRACKER_ENV or SECRET_KEY (and no `flask` command is running)."""
+    for name in ("TRACKER_ENV", "SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI", config.FLASK_CLI_MARKER):
+        monkeypatch.delenv(name, raising=False)
+    # The class attribute was read when config.py was imported; make it the default whatever the shell had.
+    monkeypatch.setattr(config.Config, "SECRET_KEY", config.DEV_SECRET_KEY)
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path))
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
@@ -38,9 +58,8 @@ def test_production_starts_with_a_secret_and_a_database(monkeypatch):
     assert app.config["SEED_DEMO_ALLOWED"] is False
 
 
-def test_development_defaults_to_sqlite_in_the_instance_folder(monkeypatch, tmp_path):
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path))
+def test_development_defaults_to_sqlite_in_the_instance_folder(no_deployment_settings, monkeypatch, tmp_path):
+    monkeypatch.setenv(config.FLASK_CLI_MARKER, "true")
     app = create_app("development")
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///" + str(tmp_path / "tracker.sqlite3")
 
@@ -49,3 +68,66 @@ def test_plain_postgresql_urls_use_psycopg3():
     assert normalise_database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+# ---------------------------------------------------------------- fail closed without TRACKER_ENV
+
+def test_no_tracker_env_and_no_secret_outside_the_flask_cli_refuses_to_start(no_deployment_settings):
+    with pytest.raises(RuntimeError, match="SECRET_KEY.*TRACKER_ENV=production"):
+        create_app()
+
+
+@pytest.mark.parametrize("secret", [config.DEV_SECRET_KEY, "short"])
+def test_the_development_secret_or_a_short_one_is_refused_outside_the_flask_cli(no_deployment_settings, monkeypatch,
+                                                                               secret):
+    monkeypatch.setenv("SECRET_KEY", secret)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app()
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("development")
+
+
+def test_the_flask_cli_marker_allows_the_development_secret(no_deployment_settings, monkeypatch):
+    monkeypatch.setenv(config.FLASK_CLI_MARKER, "true")
+    app = create_app()
+    assert app.config["CONFIG_NAME"] == "development"
+    assert app.config["SECRET_KEY"] == config.DEV_SECRET_KEY
+
+
+def test_a_real_secret_starts_without_tracker_env(no_deployment_settings, monkeypatch):
+    """What `make bench` does: gunicorn, the default configuration, a random SECRET_KEY."""
+    monkeypatch.setenv("SECRET_KEY", A_SECRET)
+    app = create_app()
+    assert app.config["SECRET_KEY"] == A_SECRET
+
+
+def test_the_testing_configuration_needs_no_secret(no_deployment_settings):
+    assert create_app("testing").config["TESTING"] is True
+
+
+def _run(argv: list[str], env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_real_processes_gunicorn_style_refuses_and_the_flask_command_starts(tmp_path):
+    """End to end, with Flask's own CLI setting its marker (flask/cli.py) rather than the test setting it."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TRACKER_ENV", "SECRET_KEY", "DATABASE_URL", config.FLASK_CLI_MARKER)}
+    env["TRACKER_INSTANCE_PATH"] = str(tmp_path)
+    wsgi = _run([sys.executable, "-c", "from tracker import create_app; create_app()"], env)
+    assert wsgi.returncode != 0
+    assert "RuntimeError" in wsgi.stderr and "SECRET_KEY" in wsgi.stderr
+    cli = _run([str(Path(sys.executable).parent / "flask"), "--app", "tracker", "routes"], env)
+    assert cli.returncode == 0, cli.stderr
+    assert "auth.login" in cli.stdout
+
+
+def test_login_and_session_settings():
+    app_config = config.Config
+    assert app_config.WTF_CSRF_TIME_LIMIT == int(app_config.PERMANENT_SESSION_LIFETIME.total_seconds())
+    assert app_config.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED is True
+    assert app_config.RATELIMIT_SWALLOW_ERRORS is True
+    # Per address alone is much looser than per account and address.
+    strict = int(app_config.LOGIN_RATE_LIMIT.split()[0])
+    loose = int(app_config.LOGIN_ADDRESS_RATE_LIMIT.split()[0])
+    assert loose >= 10 * strict

@@ -2,31 +2,54 @@
 from __future__ import annotations
 
 from flask import current_app, flash, g, make_response, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from ..extensions import limiter
 from ..security import is_safe_next
 from ..services import ServiceError, accounts, admin_accounts
 from . import bp
 from .forms import ChangePasswordForm, LoginForm, ResetPasswordForm
+from .session import start_session
 
 
 def _login_failed() -> bool:
-    """Only failed attempts use up the login rate limit."""
+    """Only failed attempts use up the login rate limits."""
     return bool(g.get("login_failed"))
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+def _account() -> str:
+    """The account a login attempt names, as stored (bounded like the email column)."""
+    return accounts.normalise_email(request.form.get("email") or "")[:254]
 
 
-def _email_key() -> str:
-    return "login-email:" + (request.form.get("email") or "").strip().lower()
+def _account_address_key() -> str:
+    return f"login-account-address:{_account()}|{request.remote_addr}"
+
+
+def _account_key() -> str:
+    return "login-account:" + _account()
+
+
+def _address_key() -> str:
+    return f"login-address:{request.remote_addr}"
+
+
+def _limit(setting: str):
+    return lambda: current_app.config[setting]
+
+
+def _failed_login_limit(setting: str, key_func):
+    """A limit on failed login POSTs (a successful login does not count)."""
+    return limiter.limit(_limit(setting), methods=["POST"], key_func=key_func,
+                         deduct_when=lambda response: _login_failed())
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: _login_failed())
-@limiter.limit(_login_limit, methods=["POST"], key_func=_email_key, deduct_when=lambda response: _login_failed())
+# Strict per account from one address and per account from anywhere, so guessing is slow; loose per address
+# alone, so one person's typos or guesses cannot lock out everyone else behind the same NAT.
+@_failed_login_limit("LOGIN_RATE_LIMIT", _account_address_key)
+@_failed_login_limit("LOGIN_ACCOUNT_RATE_LIMIT", _account_key)
+@_failed_login_limit("LOGIN_ADDRESS_RATE_LIMIT", _address_key)
 def login():
     """Show the login form; on success go to `next` (inside the app only) or the user's home page."""
     if current_user.is_authenticated:
@@ -38,7 +61,7 @@ def login():
             g.login_failed = True
             form.password.errors.append(message)
             return render_template("auth/login.html", form=form), 200
-        login_user(user, remember=form.remember.data)
+        start_session(user, remember=bool(form.remember.data))
         target = request.args.get("next")
         return redirect(target if is_safe_next(target) else url_for("dashboard.home"))
     return render_template("auth/login.html", form=form)
@@ -66,7 +89,7 @@ def change_password():
         except ServiceError as err:
             getattr(form, err.field or "current_password").errors.append(err.message)
         else:
-            login_user(user)  # re-issue this browser's cookie with the new token
+            start_session(user)  # a new session with the new token for this browser
             flash("Your password is changed. Other devices have been logged out.", "success")
             return redirect(url_for("dashboard.home"))
     return render_template("auth/change_password.html", form=form)

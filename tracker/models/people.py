@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Optional
 
@@ -47,8 +48,16 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        """The login id carries the session token so that rotating it ends old sessions."""
-        return f"{self.id}:{self.session_token}"
+        """The login id "id:token:issued-at:s|r": rotating the token ends old sessions, and the issue time (with
+        s = session, r = remembered) lets the user loader end a login after its absolute lifetime."""
+        issued_at = getattr(self, "_login_issued_at", None) or int(time.time())
+        kind = "r" if getattr(self, "_login_remembered", False) else "s"
+        return f"{self.id}:{self.session_token}:{issued_at}:{kind}"
+
+    def mark_login(self, issued_at: int, remembered: bool) -> None:
+        """Note when this login began and whether it is remembered (not stored: it travels in the signed id)."""
+        self._login_issued_at = issued_at
+        self._login_remembered = remembered
 
     def rotate_session_token(self) -> None:
         """End every existing session of this user."""
