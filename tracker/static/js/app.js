@@ -50,4 +50,26 @@
     openedForPrint.forEach(function (d) { d.open = false; });
     openedForPrint = [];
   });
+  // A table that scrolls sideways (phone width) must be reachable by keyboard to scroll it: make each
+  // overflowing .table-responsive a focusable, labelled region, and undo that when it fits again.
+  function markScrollableTables() {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (!box.hasAttribute("tabindex")) {
+          box.setAttribute("tabindex", "0");
+          box.setAttribute("data-scroll-focus", "");
+          if (!box.hasAttribute("role")) { box.setAttribute("role", "region"); }
+          if (!box.hasAttribute("aria-label")) {
+            var caption = box.querySelector("caption");
+            box.setAttribute("aria-label", caption ? caption.textContent.trim() : "Table, scrolls sideways");
+          }
+        }
+      } else if (box.hasAttribute("data-scroll-focus")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("data-scroll-focus");
+      }
+    });
+  }
+  markScrollableTables();
+  window.addEventListener("resize", markScrollableTables);
 })();
