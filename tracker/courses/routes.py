@@ -86,7 +86,7 @@ def edit(record_id: int):
         else:
             flash("Course record saved.", "success")
             return redirect(url_for("courses.index"))
-    return render_template("courses/form.html", form=form, record=record)
+    return render_template("courses/form.html", form=form, record=record, relied_on=courses.relied_on_by(record))
 
 
 @bp.route("/<int:record_id>/delete", methods=["POST"])

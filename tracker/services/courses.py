@@ -18,6 +18,8 @@ from ..models import (
     CourseRecord,
     CourseStatus,
     Enrollment,
+    Requirement,
+    Role,
     Term,
     User,
 )
@@ -133,7 +135,12 @@ def add_course(student: User, data: CourseInput, *, actor: User) -> CourseRecord
 
 
 def update_course(record: CourseRecord, data: CourseInput, *, actor: User) -> CourseRecord:
-    """Change a course record's course, term, status or grade."""
+    """Change a course record's course, term, status or grade.
+
+    A record an active substitution rests on keeps what the advisor relied on (course, term, status, grade) unless
+    the actor is someone who may change that substitution (the student's advisor or an admin).
+    """
+    _lock(record)
     course, term, status, grade = _check(record.student, data, record)
     values = {"course_id": course.id, "term_id": term.id, "status": status, "grade": grade}
     # The history shows codes and term names, which a reader understands, rather than ids.
@@ -141,6 +148,7 @@ def update_course(record: CourseRecord, data: CourseInput, *, actor: User) -> Co
                            vars(_readable(course, term, status, grade)))
     if not changes:
         return record
+    _refuse_if_relied_on(record, actor, changing=changes)
     for name, value in values.items():
         setattr(record, name, value)
     with unique_or_refuse(_duplicate(course, term)):
@@ -157,13 +165,52 @@ def _readable(course: Course, term: Term, status: CourseStatus, grade: str | Non
     return SimpleNamespace(course=course.code, term=term.name, status=status, grade=grade)
 
 
+def _lock(record: CourseRecord) -> None:
+    """Serialise writes to this record with an advisor recording a substitution for it (a row lock on PostgreSQL;
+    SQLite write requests already hold the database's write lock)."""
+    db.session.execute(sa.select(CourseRecord.id).where(CourseRecord.id == record.id).with_for_update())
+
+
+def may_change_exceptions(actor: User, student_id: int) -> bool:
+    """Whoever may record or revoke the student's exceptions: their advisor or an admin."""
+    from ..permissions import can_view_student
+
+    return actor.role != Role.STUDENT and can_view_student(actor, student_id)
+
+
+def relied_on_by(record: CourseRecord) -> AuditException | None:
+    """The active substitution that counts this record toward a requirement, if any."""
+    return db.session.scalar(
+        sa.select(AuditException)
+        .where(AuditException.course_record_id == record.id, AuditException.revoked_at.is_(None))
+        .options(joinedload(AuditException.created_by))
+        .order_by(AuditException.id)
+        .limit(1)
+    )
+
+
+def _refuse_if_relied_on(record: CourseRecord, actor: User, *, changing: dict | None = None) -> None:
+    """Refuse a student's change to a record an advisor's substitution relies on, saying who and why."""
+    exc = relied_on_by(record)
+    if exc is None or may_change_exceptions(actor, record.student_id):
+        return
+    what = "deleted" if changing is None else "changed in its " + ", ".join(
+        name for name in ("course", "term", "status", "grade") if name in changing)
+    requirement = db.session.scalar(
+        sa.select(Requirement.title).where(Requirement.key == exc.requirement_key,
+                                           Requirement.program_id == program_id_of(record.student))
+    ) or exc.requirement_key
+    raise ServiceError(
+        f"{exc.created_by.display_name} counted {record.course.code} in {record.term.name} toward "
+        f"{requirement} as a substitution, so this record can no longer be {what}. "
+        "Ask them to revoke the substitution first; they can record it again afterwards."
+    )
+
+
 def delete_course(record: CourseRecord, *, actor: User) -> None:
     """Delete a course record, unless an advisor's substitution rests on it."""
-    in_use = db.session.scalar(sa.select(AuditException.id).where(
-        AuditException.course_record_id == record.id, AuditException.revoked_at.is_(None)))
-    if in_use is not None:
-        raise ServiceError(f"Your advisor counted {record.course.code} in {record.term.name} as a substitution; "
-                           "ask them before deleting it.")
+    _lock(record)
+    _refuse_if_relied_on(record, actor)
     summary = f"Deleted {record.course.code} in {record.term.name}"
     changes = {"course": record.course.code, "term": record.term.name, "status": record.status, "grade": record.grade}
     history.record(actor, "course_record.deleted", ENTITY, record.id, subject_id=record.student_id,
