@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import CONFIGS, environment_overrides
+from config import CONFIGS, check_secret_key, environment_overrides
 
 from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -32,6 +32,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config["CONFIG_NAME"] = config_name
     if overrides:
         app.config.update(overrides)
+    check_secret_key(config_name, app.config.get("SECRET_KEY"))
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "tracker.sqlite3")
@@ -41,6 +42,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     register_extensions(app)
+    register_input_guards(app)
     register_blueprints(app)
     register_errors(app)
     register_hooks(app)
@@ -68,6 +70,54 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.close()
 
 
+# Methods that never change anything (the CSRF-exempt ones): their transactions stay deferred.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_IMMEDIATE = "tracker_begin_immediate"  # marks a pooled connection whose pysqlite BEGIN we switched off
+
+
+def _request_may_write() -> bool:
+    """True inside a request whose method may change state (POST, PUT, PATCH, DELETE)."""
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in READ_ONLY_METHODS
+
+
+@sa.event.listens_for(sa.engine.Engine, "begin")
+def _sqlite_begin(conn) -> None:
+    """On SQLite, a transaction of a request that may write takes the write lock at BEGIN (BEGIN IMMEDIATE).
+
+    Why: pysqlite opens its transaction only at the first INSERT/UPDATE, and `with_for_update()` is a plain
+    SELECT on SQLite, so two identical POSTs could both run a check-then-insert (the studio overlap rule, a
+    one-time form token) before either held a lock, and both insert. With BEGIN IMMEDIATE the second request
+    waits (busy_timeout) until the first commits, then its checks see the first one's rows. PostgreSQL is
+    untouched: its row locks and unique indexes already serialise these requests.
+
+    How: SQLAlchemy's documented pysqlite recipe — the DBAPI connection's `isolation_level` set to None (pysqlite
+    emits no BEGIN of its own) and SQLAlchemy emitting BEGIN from this "begin" event — applied per transaction.
+
+    Why only for writing requests: GET/HEAD/OPTIONS requests and work outside a request (CLI, Alembic, test
+    factories and observers in the test thread) keep pysqlite's own deferred BEGIN, exactly as before. An
+    IMMEDIATE transaction there would hold the single write lock while merely reading, and block the live server
+    in browser tests; an explicit deferred BEGIN would pin a read snapshot for the whole transaction, so a
+    later write on it fails at once with SQLITE_BUSY (no busy wait) whenever another connection committed
+    meanwhile. A connection someone put into AUTOCOMMIT is left alone.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    fairy = conn.connection
+    dbapi_connection = fairy.dbapi_connection
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    if dbapi_connection.isolation_level is None and not fairy.info.get(_IMMEDIATE):
+        return  # AUTOCOMMIT was asked for explicitly (execution_options): not ours to change
+    if _request_may_write():
+        dbapi_connection.isolation_level = None  # pysqlite: no implicit BEGIN; commit()/rollback() still work
+        fairy.info[_IMMEDIATE] = True
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif fairy.info.pop(_IMMEDIATE, False):
+        dbapi_connection.isolation_level = ""  # back to pysqlite's deferred BEGIN before the first write
+
+
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app."""
     from . import models  # noqa: F401  (registers every table on the metadata)
@@ -85,6 +135,13 @@ def register_extensions(app: Flask) -> None:
     from .auth.session import load_user
 
     login_manager.user_loader(load_user)
+
+
+def register_input_guards(app: Flask) -> None:
+    """Bounded URL ids and query-argument guards (before any route is registered)."""
+    from .query_args import register
+
+    register(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -40,7 +40,12 @@ def load_program(path: Path) -> None:
     from .services.programs import load_program_text
 
     try:
-        program, summary = load_program_text(path.read_text(encoding="utf-8"), actor=None)
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        click.echo(f"{path}: the file is not UTF-8 text; nothing was loaded.", err=True)
+        sys.exit(1)
+    try:
+        program, summary = load_program_text(text, actor=None)
     except DefinitionError as err:
         click.echo(f"{path}: the program definition has {len(err.errors)} problem(s); nothing was loaded.", err=True)
         for message in err.errors:

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from flask import Flask, current_app, request, url_for
 
+from .query_args import filter_args
+
 
 def format_hours(value) -> str:
     """3.5 -> '3.5', 4.00 -> '4', 2.25 -> '2.25'."""
@@ -49,14 +51,19 @@ def nav_has(endpoint: str) -> bool:
 
 
 def url_with(**changes) -> str:
-    """The current URL with some query arguments changed (for pagination and filters)."""
-    args = request.args.to_dict()
+    """The current URL with some query arguments changed (for pagination and filters).
+
+    Only the known filter keys of the current query string are kept: a raw argument would reach url_for as one of its
+    own keywords (`_method=DELETE` raises, `_external=1` makes the link absolute to whatever Host was sent).
+    """
+    view_args = request.view_args or {}
+    args = {key: value for key, value in filter_args().items() if key not in view_args}
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)
         else:
             args[key] = value
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for(request.endpoint, **view_args, **args)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -13,10 +13,11 @@ from wtforms import SelectChoice
 from ..extensions import db
 from ..models import Enrollment, HistoryEvent, Program, Role, Term, User
 from ..permissions import role_required
+from ..query_args import page_arg, parse_id
 from ..services import ServiceError, accounts, admin_accounts
 from . import bp
 from .catalog_routes import actor, concentration_choices, get_or_404, program_choices, run_action
-from ..forms import attach_error
+from ..forms import attach_error, form_refusal
 from .forms import (
     AdvisorForm,
     EnrollmentForm,
@@ -51,7 +52,8 @@ def term_choices() -> list[SelectChoice]:
 
 
 def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
+    """An id chosen in a select (or a hidden field): None when blank, garbled or impossible."""
+    return parse_id(value)
 
 
 @bp.route("/users")
@@ -61,7 +63,7 @@ def users():
     form = UserFilterForm(formdata=request.args)
     form.validate()
     role = form.role.data if form.role.data and not form.role.errors else None
-    page = db.paginate(admin_accounts.users_query(role, form.q.data), page=request.args.get("page", 1, type=int),
+    page = db.paginate(admin_accounts.users_query(role, form.q.data), page=page_arg(),
                        per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     return render_template("admin/users.html", form=form, page=page)
 
@@ -218,7 +220,10 @@ def import_students():
             form.csv_file.errors = list(form.csv_file.errors) + [
                 "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8”."]
         else:
-            program = db.session.get(Program, int(form.program_id.data))
+            program_id = parse_id(form.program_id.data)
+            program = db.session.get(Program, program_id) if program_id else None
+            if program is None:  # the select only offers existing programs; a forged value is refused here
+                abort(400)
             return _dry_run_page(form, program, text)
     return render_template("admin/import.html", form=form, plan=None)
 
@@ -237,9 +242,10 @@ def _dry_run_page(form: ImportForm, program: Program, text: str, plan=None):
 def apply_import():
     """Import the checked file: every student or, if any row is bad now, none."""
     apply_form = ImportApplyForm()
-    if not apply_form.validate_on_submit() or not (apply_form.program_id.data or "").isdigit():
-        abort(400)
-    program = get_or_404(Program, int(apply_form.program_id.data))
+    program_id = parse_id(apply_form.program_id.data)
+    if not apply_form.validate_on_submit() or program_id is None:
+        abort(400, description=form_refusal(apply_form))
+    program = get_or_404(Program, program_id)
     text = apply_form.csv_text.data or ""
     try:
         created = admin_accounts.apply_import(text, program, actor=actor())

@@ -2,21 +2,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from ..extensions import db
 from ..models import Concentration, Course, Program, Role, Term
 from ..permissions import role_required
+from ..query_args import filter_args, parse_id, parse_text
 from ..services import ServiceError, admin_catalog, admin_terms
 from . import bp
-from ..forms import attach_error
+from ..forms import TrackerForm, attach_error
 from .forms import (
     ConcentrationForm,
     CourseFilterForm,
@@ -32,6 +33,12 @@ from .forms import (
 def actor():
     """The logged-in admin as a model object (services record it in the history)."""
     return current_user._get_current_object()
+
+
+def _program(value) -> Program | None:
+    """The program a select or hidden field names; None when blank, garbled or impossible (the service refuses)."""
+    program_id = parse_id(value)
+    return db.session.get(Program, program_id) if program_id is not None else None
 
 
 def get_or_404(model, object_id: int, *options):
@@ -146,7 +153,7 @@ class SimpleItemPage:
     """How one kind of simple catalog item appears in the admin: its form, its URLs and its list page's texts."""
 
     kind: admin_catalog.SimpleItem
-    form: type[FlaskForm]
+    form: type[TrackerForm]
     plural: str  # URL segment and list endpoint: "studios"
     intro: str  # what the list page explains first
     usage_header: str  # heading of the use-count column
@@ -253,7 +260,7 @@ def concentrations():
     form.program_id.choices = program_choices()
     if form.validate_on_submit():
         try:
-            conc = admin_catalog.create_concentration(db.session.get(Program, int(form.program_id.data)),
+            conc = admin_catalog.create_concentration(_program(form.program_id.data),
                                                       form.code.data, form.name.data, actor=actor())
         except ServiceError as err:
             attach_error(form, err)
@@ -317,11 +324,11 @@ def courses():
     query = (sa.select(Course).join(Program)
              .options(joinedload(Course.program), joinedload(Course.concentration))
              .order_by(Program.code, Course.code))
-    if (form.program.data or "").isdigit() and not form.program.errors:
-        query = query.where(Course.program_id == int(form.program.data))
+    if parse_id(form.program.data) is not None and not form.program.errors:
+        query = query.where(Course.program_id == parse_id(form.program.data))
     if form.state.data in ("active", "retired"):
         query = query.where(Course.active.is_(form.state.data == "active"))
-    search = (form.q.data or "").strip()
+    search = parse_text(form.q.data)
     if search:
         query = query.where(sa.or_(Course.code.icontains(search, autoescape=True),
                                    Course.title.icontains(search, autoescape=True)))
@@ -337,7 +344,7 @@ def new_course():
     form = CourseForm()
     _course_choices(form)
     if form.validate_on_submit():
-        program = db.session.get(Program, int(form.program_id.data))
+        program = _program(form.program_id.data)
         try:
             course = admin_catalog.create_course(
                 program, form.code.data, form.title.data, form.credits.data, form.category.data,
@@ -381,7 +388,7 @@ def course_active(course_id: int, action: str):
     active = action == "reactivate"
     return run_action(lambda: admin_catalog.set_course_active(course, active, actor=actor()),
                       f"{course.code} is {'active again' if active else 'retired'}.",
-                      request.referrer if _same_site(request.referrer) else url_for("admin.courses"))
+                      _back_to_courses(request.referrer))
 
 
 @bp.route("/courses/<int:course_id>/delete", methods=["POST"])
@@ -394,9 +401,16 @@ def delete_course(course_id: int):
                       url_for("admin.courses"))
 
 
-def _same_site(url: str | None) -> bool:
-    """Only go back to a page of this app (the course list with its filters)."""
-    if not url:
-        return False
-    parts = urlsplit(url)
-    return parts.netloc == request.host and parts.path.startswith(url_for("admin.courses"))
+def _back_to_courses(referrer: str | None) -> str:
+    """Back to the course list with its filters when that is where the admin came from, else the plain list.
+
+    Only the referrer's path and query are kept, so the redirect stays relative whatever Host header was sent.
+    """
+    courses_url = url_for("admin.courses")
+    if not referrer:
+        return courses_url
+    parts = urlsplit(referrer)
+    if parts.netloc != request.host or parts.path != courses_url:
+        return courses_url
+    query = urlencode(filter_args(args=MultiDict(parse_qsl(parts.query))))
+    return f"{courses_url}?{query}" if query else courses_url

@@ -1,7 +1,6 @@
 """Forms of the administration pages; choices that come from the database are filled in by the views."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -17,12 +16,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ..forms import TrackerForm
 from ..models import CourseCategory, Role, Track
 
 TRACK_CHOICES = [SelectChoice("", "— choose —")] + Track.choices()
 
 
-class FilterForm(FlaskForm):
+class FilterForm(TrackerForm):
     """A GET form of filters: no CSRF token (it changes nothing), values read from the query string."""
 
     class Meta:
@@ -31,7 +31,7 @@ class FilterForm(FlaskForm):
 
 # ---------------------------------------------------------------- program setup
 
-class TermForm(FlaskForm):
+class TermForm(TrackerForm):
     """A term's name and dates."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=64)], description="For example “Fall 2026”.")
@@ -40,7 +40,7 @@ class TermForm(FlaskForm):
     submit = SubmitField("Save term")
 
 
-class StudioForm(FlaskForm):
+class StudioForm(TrackerForm):
     """A studio room."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
@@ -48,7 +48,7 @@ class StudioForm(FlaskForm):
     submit = SubmitField("Save studio")
 
 
-class EnsembleForm(FlaskForm):
+class EnsembleForm(TrackerForm):
     """An ensemble."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
@@ -56,7 +56,7 @@ class EnsembleForm(FlaskForm):
     submit = SubmitField("Save ensemble")
 
 
-class ConcentrationForm(FlaskForm):
+class ConcentrationForm(TrackerForm):
     """A new concentration of a program."""
 
     program_id = SelectField("Program", validators=[DataRequired(message="Choose the program.")])
@@ -66,20 +66,20 @@ class ConcentrationForm(FlaskForm):
     submit = SubmitField("Add concentration")
 
 
-class RenameConcentrationForm(FlaskForm):
+class RenameConcentrationForm(TrackerForm):
     """A concentration's new name."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     submit = SubmitField("Rename")
 
 
-class _CourseIdentity(FlaskForm):
+class _CourseIdentity(TrackerForm):
     # Defined first so that program and code come first on the new-course form (fields keep creation order).
     program_id = SelectField("Program", validators=[DataRequired(message="Choose the program.")])
     code = StringField("Code", validators=[DataRequired(), Length(max=32)], description="For example MPT 601.")
 
 
-class CourseEditForm(FlaskForm):
+class CourseEditForm(TrackerForm):
     """A course's editable settings (its code and program are fixed once created)."""
 
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
@@ -107,7 +107,7 @@ class CourseFilterForm(FilterForm):
     submit = SubmitField("Filter")
 
 
-class DefinitionForm(FlaskForm):
+class DefinitionForm(TrackerForm):
     """A program definition, typed or pasted in the box or uploaded as a .toml file."""
 
     definition = TextAreaField(
@@ -121,7 +121,7 @@ class DefinitionForm(FlaskForm):
     submit = SubmitField("Preview changes")
 
 
-class ApplyDefinitionForm(FlaskForm):
+class ApplyDefinitionForm(TrackerForm):
     """The previewed definition, carried back to be checked again and applied."""
 
     definition = HiddenField()
@@ -139,7 +139,7 @@ class UserFilterForm(FilterForm):
     submit = SubmitField("Filter")
 
 
-class NewUserForm(FlaskForm):
+class NewUserForm(TrackerForm):
     """A new account; students also get their enrollment."""
 
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
@@ -153,7 +153,7 @@ class NewUserForm(FlaskForm):
     submit = SubmitField("Create account")
 
 
-class ImportForm(FlaskForm):
+class ImportForm(TrackerForm):
     """A CSV file of students to check (dry run)."""
 
     program_id = SelectField("Program the students join", validators=[DataRequired(message="Choose the program.")])
@@ -166,7 +166,7 @@ class ImportForm(FlaskForm):
     submit = SubmitField("Check the file")
 
 
-class ImportApplyForm(FlaskForm):
+class ImportApplyForm(TrackerForm):
     """The checked file, carried back to be checked again and imported."""
 
     program_id = HiddenField()
@@ -174,14 +174,14 @@ class ImportApplyForm(FlaskForm):
     submit = SubmitField("Import the students")
 
 
-class AdvisorForm(FlaskForm):
+class AdvisorForm(TrackerForm):
     """Assign a student's advisor."""
 
     advisor_id = SelectField("Advisor", validators=[DataRequired(message="Choose an advisor.")])
     submit = SubmitField("Assign advisor")
 
 
-class EnrollmentForm(FlaskForm):
+class EnrollmentForm(TrackerForm):
     """Move a student to another concentration or track."""
 
     concentration_id = SelectField("Concentration", validators=[DataRequired()])
@@ -195,7 +195,7 @@ _JUSTIFICATION = dict(validators=[DataRequired(message="A justification is requi
                       render_kw={"rows": 2}, description="Why this exception is made; kept with it for good.")
 
 
-class SubstitutionForm(FlaskForm):
+class SubstitutionForm(TrackerForm):
     """One of the student's courses counts toward a requirement."""
 
     course_record_id = SelectField("Course taken", validators=[DataRequired(message="Choose a course.")])
@@ -204,7 +204,7 @@ class SubstitutionForm(FlaskForm):
     submit = SubmitField("Record substitution")
 
 
-class WaiverForm(FlaskForm):
+class WaiverForm(TrackerForm):
     """All or part of a requirement is waived."""
 
     requirement_key = SelectField("Requirement", validators=[DataRequired(message="Choose a requirement.")])
@@ -214,7 +214,7 @@ class WaiverForm(FlaskForm):
     submit = SubmitField("Record waiver")
 
 
-class TransferForm(FlaskForm):
+class TransferForm(TrackerForm):
     """Credit accepted from another institution."""
 
     transfer_title = StringField("Course title", validators=[DataRequired(), Length(max=200)])

@@ -1,14 +1,18 @@
 """Program requirements: see them, edit or upload the program definition, preview the changes, apply them."""
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, url_for
 from sqlalchemy.orm import selectinload
 
 from ..domain import DefinitionError, parse_program_definition
 from ..extensions import db
+from ..forms import form_refusal
 from ..models import Program, Role
 from ..permissions import role_required
+from ..query_args import parse_id
 from ..services import programs as program_service
 from . import bp
 from .catalog_routes import actor, get_or_404
@@ -42,7 +46,9 @@ def download_definition(program_id: int):
     prog = get_or_404(Program, program_id)
     if not prog.definition_source:
         abort(404)
-    filename = f"{prog.code.lower()}.toml"
+    # Codes are validated when loaded; the filename is still reduced to safe characters, since a header holding a
+    # quote or a line break (from a row older than that check) would break the response.
+    filename = f"{re.sub(r'[^a-z0-9_-]+', '-', prog.code.lower()).strip('-') or 'program'}.toml"
     return Response(prog.definition_source, mimetype="application/toml",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -122,8 +128,12 @@ def apply_definition():
     """Check the previewed definition again and apply it in one transaction."""
     form = ApplyDefinitionForm()
     if not form.validate_on_submit():
-        abort(400)
-    prog = get_or_404(Program, int(form.program_id.data)) if (form.program_id.data or "").isdigit() else None
+        abort(400, description=form_refusal(form))
+    raw_id = (form.program_id.data or "").strip()
+    program_id = parse_id(raw_id)
+    if raw_id and program_id is None:
+        abort(404)
+    prog = get_or_404(Program, program_id) if program_id is not None else None
     text = form.definition.data or ""
     edit_form = DefinitionForm(formdata=None)
     defn, problems = _check_text(edit_form, text, prog)

@@ -1,7 +1,7 @@
 """The administration landing page and the history browser."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from flask import render_template, request
@@ -21,6 +21,8 @@ from ..models import (
     User,
 )
 from ..permissions import role_required
+from ..query_args import id_arg, page_arg, parse_date
+from ..services.values import MAX_DATE, MIN_DATE
 from . import bp
 from .forms import HistoryFilterForm
 
@@ -79,6 +81,16 @@ def _day_start(day) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.utc)
 
 
+def _bounded_day(field) -> date | None:
+    """A filter date the form parsed, if it is one the app keeps; otherwise the field says why and it is ignored."""
+    if field.data is None or field.errors:
+        return None
+    if parse_date(field.data) is None:
+        field.errors = list(field.errors) + [f"Enter a date between {MIN_DATE.year} and {MAX_DATE.year}."]
+        return None
+    return field.data
+
+
 @bp.route("/history")
 @role_required(Role.ADMIN)
 def history():
@@ -100,20 +112,20 @@ def history():
     actor = request.args.get("actor", "")
     if actor == "system":
         query = query.where(HistoryEvent.actor_id.is_(None))
-    elif actor.isdigit():
-        query = query.where(HistoryEvent.actor_id == int(actor))
+    elif id_arg("actor") is not None:
+        query = query.where(HistoryEvent.actor_id == id_arg("actor"))
     if form.entity_type.data and not form.entity_type.errors:
         query = query.where(HistoryEvent.entity_type == form.entity_type.data)
-    if form.date_from.data and not form.date_from.errors:
-        query = query.where(HistoryEvent.created_at >= _day_start(form.date_from.data))
-    if form.date_to.data and not form.date_to.errors:
-        query = query.where(HistoryEvent.created_at < _day_start(form.date_to.data + timedelta(days=1)))
+    date_from, date_to = _bounded_day(form.date_from), _bounded_day(form.date_to)
+    if date_from is not None:
+        query = query.where(HistoryEvent.created_at >= _day_start(date_from))
+    if date_to is not None:
+        query = query.where(HistoryEvent.created_at < _day_start(date_to + timedelta(days=1)))
     subject = None
-    if request.args.get("subject", "").isdigit():
-        subject = db.session.get(User, int(request.args["subject"]))
-        query = query.where(sa.or_(HistoryEvent.subject_id == int(request.args["subject"]),
-                                   sa.and_(HistoryEvent.entity_type == "user",
-                                           HistoryEvent.entity_id == int(request.args["subject"]))))
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=HISTORY_PER_PAGE,
-                       error_out=False, count=True)
+    subject_id = id_arg("subject")
+    if subject_id is not None:
+        subject = db.session.get(User, subject_id)
+        query = query.where(sa.or_(HistoryEvent.subject_id == subject_id,
+                                   sa.and_(HistoryEvent.entity_type == "user", HistoryEvent.entity_id == subject_id)))
+    page = db.paginate(query, page=page_arg(), per_page=HISTORY_PER_PAGE, error_out=False, count=True)
     return render_template("admin/history.html", form=form, page=page, subject=subject)

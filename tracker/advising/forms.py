@@ -1,10 +1,11 @@
 """Advising forms: the advisor filter (admins) and the milestone sign-off."""
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from ..forms import TrackerForm
 
-class AdvisorFilterForm(FlaskForm):
+
+class AdvisorFilterForm(TrackerForm):
     """Narrow the students list to one advisor's advisees (a GET form, no CSRF token)."""
 
     class Meta:
@@ -14,7 +15,7 @@ class AdvisorFilterForm(FlaskForm):
     submit = SubmitField("Filter")
 
 
-class SignOffForm(FlaskForm):
+class SignOffForm(TrackerForm):
     """Sign a milestone of the student's track off: which one, when, and a note."""
 
     # The service checks the milestone belongs to the student's track and says so in words.

@@ -14,6 +14,7 @@ from ..forms import attach_error
 from ..extensions import db
 from ..models import Enrollment, EnrollmentStatus, HistoryEvent, Role, Term, User
 from ..permissions import role_required
+from ..query_args import id_arg, page_arg
 from ..progress.present import helpers
 from ..services import ServiceError
 from ..services import audit as audit_service
@@ -52,8 +53,8 @@ def _advisor_filter() -> tuple[AdvisorFilterForm | None, sa.ColumnElement | None
     chosen = request.args.get("advisor", "")
     if chosen == "none":
         return form, Enrollment.advisor_id.is_(None)
-    if chosen.isdigit():
-        return form, Enrollment.advisor_id == int(chosen)
+    if id_arg("advisor") is not None:
+        return form, Enrollment.advisor_id == id_arg("advisor")
     return form, None
 
 
@@ -70,7 +71,7 @@ def advisees():
     if condition is not None:
         ids_query = ids_query.where(condition)
     ids_query = ids_query.order_by(User.display_name, User.id)
-    page = db.paginate(ids_query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(ids_query, page=page_arg(), per_page=PER_PAGE, error_out=False)
     today = date.today()
     audits = audit_service.audit_students(page.items, today=today) if page.items else {}
     terms = db.session.scalars(sa.select(Term)).all() if audits else []

@@ -1,11 +1,14 @@
 """Forms for logging in and changing a password."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..forms import TrackerForm
 
-class LoginForm(FlaskForm):
-    """Email and password."""
+
+class LoginForm(TrackerForm):
+    """Email and password (no one-time token: logging in twice is harmless and should not wait on a write)."""
+
+    one_time_submission = False
 
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)], render_kw={"autocomplete": "username"})
     password = PasswordField(
@@ -15,7 +18,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(TrackerForm):
     """The current password, then the new one twice."""
 
     current_password = PasswordField(
@@ -39,7 +42,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password")
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(TrackerForm):
     """A new password, twice, chosen through a one-time link (same rules as changing a password)."""
 
     new_password = PasswordField(

@@ -1,8 +1,8 @@
 """The course record form: a course from the program's catalog (filterable), a term, a status and a grade."""
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired
 
+from ..forms import TrackerForm
 from ..models import LETTER_GRADES, CourseStatus
 
 
@@ -22,7 +22,7 @@ GRADE_CHOICES = ([SelectChoice("", "No grade yet")] + [SelectChoice(g, g) for g 
                  + [SelectChoice("P", "P (pass)"), SelectChoice("NP", "NP (no pass)")])
 
 
-class CourseRecordForm(FlaskForm):
+class CourseRecordForm(TrackerForm):
     """Add or edit one course record; the service checks the catalog, the grade rules and duplicates."""
 
     find = StringField(

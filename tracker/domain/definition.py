@@ -17,6 +17,7 @@ positive number` is about the third [[requirements]] table.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,6 +25,8 @@ from .inputs import ProgramRules
 from .requirements import (
     CATEGORIES,
     KEY_PATTERN,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_TITLE_LENGTH,
     STUDENT_CONCENTRATION,
     CreditsRequirement,
     DefinitionError,
@@ -39,6 +42,17 @@ _PROGRAM_KEYS = ("code", "name", "degree", "total_credits", "min_gpa", "max_tran
 _CONCENTRATION_KEYS = ("code", "name")
 _COURSE_KEYS = ("code", "title", "credits", "category", "concentration", "pass_fail", "description")
 _REQUIREMENT_COMMON = ("key", "kind", "title", "description", "concentrations", "track")
+
+# A program code names files and URLs (the definition download's filename): letters, digits, '-' and '_' only.
+PROGRAM_CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,20}")
+PROGRAM_CODE_RULE = "must be 1 to 20 letters, digits, '-' or '_'"
+MAX_SOURCE_LENGTH = 500_000  # characters of TOML; the demo program is about 10,000
+# Bounds of the program's numbers (the columns: Numeric(5, 1), Numeric(3, 2), Numeric(4, 1)).
+MAX_TOTAL_CREDITS = Decimal(999)
+MAX_COURSE_CREDITS = Decimal(99)
+# Longest one-line values, as the columns hold them.
+_LENGTHS = {"name": 200, "degree": 120, "title": MAX_TITLE_LENGTH, "code": 32, "description": MAX_DESCRIPTION_LENGTH}
+_CONCENTRATION_NAME_LENGTH = 120
 
 
 @dataclass(frozen=True)
@@ -89,7 +103,8 @@ class ProgramDefinition:
         return next((r for r in self.requirements if r.key == key), None)
 
 
-def _text(table: dict, name: str, path: str, errors: list[str], *, required: bool = True, default: str = "") -> str:
+def _text(table: dict, name: str, path: str, errors: list[str], *, required: bool = True, default: str = "",
+          max_length: int | None = None) -> str:
     value = table.get(name)
     if value is None:
         if required:
@@ -98,22 +113,31 @@ def _text(table: dict, name: str, path: str, errors: list[str], *, required: boo
     if not isinstance(value, str) or (required and not value.strip()):
         errors.append(f"{path}.{name}: must be a non-empty string" if required else f"{path}.{name}: must be a string")
         return default
-    return value.strip() if required else value
+    value = value.strip() if required else value
+    limit = max_length or _LENGTHS.get(name, MAX_TITLE_LENGTH)
+    if len(value) > limit:
+        errors.append(f"{path}.{name}: must be at most {limit} characters")
+        return default
+    # Required values are one-line names and codes; free text may hold line breaks but never NUL.
+    if "\x00" in value or (required and any(ord(c) < 32 for c in value)):
+        errors.append(f"{path}.{name}: must not contain control characters" if not required or "\x00" in value
+                      else f"{path}.{name}: must be a single line")
+        return default
+    return value
 
 
 def _number(table: dict, name: str, path: str, errors: list[str], *, required: bool = True,
-            default: Decimal | None = None, positive: bool = True, maximum: Decimal | None = None) -> Decimal | None:
+            default: Decimal | None = None, positive: bool = True, maximum: Decimal | None = None,
+            places: int = 1) -> Decimal | None:
     if name not in table:
         if required:
             errors.append(f"{path}.{name}: required")
         return default
     try:
-        value = to_decimal(table[name], positive=positive)
+        value = to_decimal(table[name], positive=positive, **({"maximum": maximum} if maximum is not None else {}),
+                           places=places)
     except _Invalid as exc:
         errors.append(f"{path}.{name}: {exc}")
-        return default
-    if maximum is not None and value > maximum:
-        errors.append(f"{path}.{name}: must be at most {maximum}")
         return default
     return value
 
@@ -141,10 +165,18 @@ def _tables(data: dict, name: str, errors: list[str]) -> list[tuple[str, dict]]:
 
 def parse_program_definition(text: str) -> ProgramDefinition:
     """Parse a TOML program definition; raises DefinitionError listing every problem found."""
+    if len(text) > MAX_SOURCE_LENGTH:
+        raise DefinitionError([f"The definition is longer than {MAX_SOURCE_LENGTH:,} characters; no program needs "
+                               "that much."])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DefinitionError([f"TOML syntax error: {exc}"]) from None
+    except RecursionError:
+        raise DefinitionError(["TOML: arrays or inline tables are nested too deeply."]) from None
+    except ValueError:
+        # tomllib turns integers into int(); above 4300 digits Python refuses (ValueError, not a TOMLDecodeError).
+        raise DefinitionError(["TOML: a number has too many digits."]) from None
     errors: list[str] = []
     for name in data:
         if name not in ("program", "concentrations", "courses", "requirements"):
@@ -156,20 +188,23 @@ def parse_program_definition(text: str) -> ProgramDefinition:
         program = {}
     _unknown_keys(program, _PROGRAM_KEYS, "program", errors)
     code = _text(program, "code", "program", errors)
+    if code and not PROGRAM_CODE_PATTERN.fullmatch(code):
+        errors.append(f"program.code: {PROGRAM_CODE_RULE} (got {code[:21]!r})")
     name = _text(program, "name", "program", errors)
     degree = _text(program, "degree", "program", errors)
-    total_credits = _number(program, "total_credits", "program", errors)
-    min_gpa = _number(program, "min_gpa", "program", errors, maximum=Decimal(4))
+    total_credits = _number(program, "total_credits", "program", errors, maximum=MAX_TOTAL_CREDITS)
+    min_gpa = _number(program, "min_gpa", "program", errors, maximum=Decimal(4), places=2)
     max_transfer = _number(program, "max_transfer_credits", "program", errors, required=False,
-                           default=Decimal(6), positive=False)
+                           default=Decimal(6), positive=False, maximum=MAX_TOTAL_CREDITS)
 
     concentrations: list[tuple[str, str]] = []
     for path, table in _tables(data, "concentrations", errors):
         _unknown_keys(table, _CONCENTRATION_KEYS, path, errors)
         conc_code = _text(table, "code", path, errors)
-        conc_name = _text(table, "name", path, errors)
-        if conc_code and not KEY_PATTERN.match(conc_code):
-            errors.append(f"{path}.code: must be a slug of lowercase letters, digits, '-' or '_' (got {conc_code!r})")
+        conc_name = _text(table, "name", path, errors, max_length=_CONCENTRATION_NAME_LENGTH)
+        if conc_code and (not KEY_PATTERN.match(conc_code) or len(conc_code) > 32):
+            errors.append(f"{path}.code: must be a slug of lowercase letters, digits, '-' or '_', at most 32 "
+                          f"characters (got {conc_code[:33]!r})")
         elif conc_code in {c for c, _ in concentrations}:
             errors.append(f'{path}.code: duplicate concentration code "{conc_code}"')
         elif conc_code:
@@ -182,14 +217,16 @@ def parse_program_definition(text: str) -> ProgramDefinition:
         _unknown_keys(table, _COURSE_KEYS, path, errors)
         course_code = _text(table, "code", path, errors)
         title = _text(table, "title", path, errors)
-        credits = _number(table, "credits", path, errors)
+        credits = _number(table, "credits", path, errors, maximum=MAX_COURSE_CREDITS)
         category = table.get("category")
         if category is None:
             errors.append(f"{path}.category: required")
-        elif category not in CATEGORIES:
+        elif not isinstance(category, str) or category not in CATEGORIES:
             errors.append(f'{path}.category: unknown category "{category}" (expected one of {", ".join(CATEGORIES)})')
         concentration = table.get("concentration")
-        if concentration is not None and concentration not in concentration_codes:
+        if concentration is not None and not isinstance(concentration, str):
+            errors.append(f"{path}.concentration: must be a concentration code")
+        elif concentration is not None and concentration not in concentration_codes:
             errors.append(f'{path}.concentration: unknown concentration "{concentration}"')
         if category == "concentration" and concentration is None:
             errors.append(f'{path}.concentration: required for category "concentration"')

@@ -12,6 +12,7 @@ in a program definition. Blocks that take leftovers cannot share (leftovers are,
 from __future__ import annotations
 
 import re
+import reprlib
 from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Union
@@ -41,6 +42,13 @@ MILESTONE_LABELS: dict[str, str] = {
 # In course_concentrations, stands for the audited student's own concentration (so what-if audits work).
 STUDENT_CONCENTRATION = "$student"
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# Bounds on a definition's values: what the database columns hold, and far beyond any real program.
+MAX_KEY_LENGTH = 64
+MAX_TITLE_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 5000
+MAX_AMOUNT = Decimal(10_000)  # credits, hours: any requirement's amount
+MAX_PLACES = 4  # decimals of any amount
+MAX_COUNT = 1000  # terms
 
 
 class DefinitionError(ValueError):
@@ -178,18 +186,28 @@ COMMON_FIELDS = ("key", "title", "description", "concentrations", "track")
 # --- value converters: each returns the converted value or raises _Invalid(message) -----------------------------
 
 
+def _shown(value: Any) -> str:
+    """A value quoted in a message: reprlib bounds its length and nesting (a file may hold anything)."""
+    return reprlib.repr(value)
+
+
 class _Invalid(Exception):
     """A single setting is invalid; the message completes '<path>: ...'."""
 
 
-def to_decimal(value: Any, *, positive: bool = False, allow_zero: bool = True) -> Decimal:
-    """A Decimal from an int, a decimal string or a float (via its shortest repr); bools are refused."""
+def to_decimal(value: Any, *, positive: bool = False, allow_zero: bool = True,
+               maximum: Decimal = MAX_AMOUNT, places: int = MAX_PLACES) -> Decimal:
+    """A bounded Decimal from an int, a decimal string or a float (via its shortest repr); bools are refused."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise _Invalid("must be a number")
+    if isinstance(value, int) and value > maximum:  # before str(): a huge int is slow (or refused) to print
+        raise _Invalid(f"must be at most {maximum}")
+    if isinstance(value, str) and len(value) > 64:
         raise _Invalid("must be a number")
     try:
         # str() of a float gives its shortest repr, so 0.1 becomes Decimal("0.1"), not the binary expansion.
         number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-    except InvalidOperation:
+    except (InvalidOperation, ValueError):
         raise _Invalid("must be a number") from None
     if not number.is_finite():
         raise _Invalid("must be a number")
@@ -199,6 +217,11 @@ def to_decimal(value: Any, *, positive: bool = False, allow_zero: bool = True) -
         raise _Invalid("must not be zero")
     if number < 0:
         raise _Invalid("must not be negative")
+    if number > maximum:
+        raise _Invalid(f"must be at most {maximum}")
+    # Only now is quantize safe (it refuses results beyond the context's precision).
+    if number.as_tuple().exponent < -places and number != number.quantize(Decimal(1).scaleb(-places)):
+        raise _Invalid(f"must have at most {places} decimal{'s' if places != 1 else ''}")
     return number
 
 
@@ -218,6 +241,8 @@ def _positive_int(value: Any) -> int:
         raise _Invalid("must be a whole number")
     if value <= 0:
         raise _Invalid("must be a positive whole number")
+    if value > MAX_COUNT:
+        raise _Invalid(f"must be at most {MAX_COUNT}")
     return value
 
 
@@ -231,7 +256,7 @@ def _min_grade(value: Any) -> str | None:
     if value is None:
         return None
     if value not in LETTER_GRADES:
-        raise _Invalid(f"unknown grade {value!r} (expected one of {', '.join(LETTER_GRADES)})")
+        raise _Invalid(f"unknown grade {_shown(value)} (expected one of {', '.join(LETTER_GRADES)})")
     return value
 
 
@@ -242,6 +267,8 @@ def _string_list(value: Any, *, allow_empty: bool = True) -> tuple[str, ...]:
     for item in value:
         if not isinstance(item, str) or not item.strip():
             raise _Invalid("must be a list of non-empty strings")
+        if len(item) > MAX_KEY_LENGTH or any(ord(c) < 32 for c in item):
+            raise _Invalid(f"must list codes of at most {MAX_KEY_LENGTH} characters, each on one line")
         if item in items:
             raise _Invalid(f'lists "{item}" twice')
         items.append(item)
@@ -325,23 +352,28 @@ def build_requirement(
     """Validate one requirement, appending '<path>.<field>: problem' messages to errors; None when invalid."""
     param_path = param_path or path
     count = len(errors)
-    if not isinstance(key, str) or not KEY_PATTERN.match(key):
-        errors.append(f"{path}.key: must be a slug of lowercase letters, digits, '-' or '_' (got {key!r})")
+    if not isinstance(key, str) or not KEY_PATTERN.match(key) or len(key) > MAX_KEY_LENGTH:
+        errors.append(f"{path}.key: must be a slug of lowercase letters, digits, '-' or '_', at most "
+                      f"{MAX_KEY_LENGTH} characters (got {_shown(key)})")
     if not isinstance(title, str) or not title.strip():
         errors.append(f"{path}.title: must be a non-empty string")
+    elif len(title.strip()) > MAX_TITLE_LENGTH or any(ord(c) < 32 for c in title):
+        errors.append(f"{path}.title: must be one line of at most {MAX_TITLE_LENGTH} characters")
     if description is None:
         description = ""
     if not isinstance(description, str):
         errors.append(f"{path}.description: must be a string")
+    elif len(description) > MAX_DESCRIPTION_LENGTH or "\x00" in description:
+        errors.append(f"{path}.description: must be text of at most {MAX_DESCRIPTION_LENGTH} characters")
     try:
         concentration_codes = _string_list(concentrations if concentrations is not None else [])
     except _Invalid as exc:
         errors.append(f"{path}.concentrations: {exc}")
         concentration_codes = ()
-    if track is not None and track not in TRACKS:
-        errors.append(f"{path}.track: unknown track {track!r} (expected one of {', '.join(TRACKS)})")
-    if kind not in REQUIREMENT_CLASSES:
-        errors.append(f"{path}.kind: unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
+    if track is not None and (not isinstance(track, str) or track not in TRACKS):
+        errors.append(f"{path}.track: unknown track {_shown(track)} (expected one of {', '.join(TRACKS)})")
+    if not isinstance(kind, str) or kind not in REQUIREMENT_CLASSES:
+        errors.append(f"{path}.kind: unknown kind {_shown(kind)} (expected one of {', '.join(KINDS)})")
         return None
     values: dict[str, Any] = {}
     spec = PARAM_SPECS[kind]

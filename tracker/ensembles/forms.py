@@ -1,13 +1,13 @@
 """The ensemble participation form."""
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from ..courses.forms import int_or_none
+from ..forms import TrackerForm
 from ..models import EnsembleRole
 
 
-class EnsembleRecordForm(FlaskForm):
+class EnsembleRecordForm(TrackerForm):
     """Add or edit one ensemble record: ensemble, term, role and notes."""
 
     ensemble_id = SelectField("Ensemble", coerce=int_or_none, validators=[InputRequired("Choose an ensemble.")],

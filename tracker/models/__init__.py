@@ -19,5 +19,6 @@ from .enums import (
 from .history import HistoryEvent
 from .people import Enrollment, PasswordResetToken, User
 from .records import AuditException, CourseRecord, EnsembleRecord, MilestoneRecord, Notification, StudioSession
+from .submissions import SubmissionToken
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..query_args import page_arg
 from ..security import is_safe_next
 from ..services import notifications
 from . import bp
@@ -38,7 +39,7 @@ def nav_counts() -> dict:
 def index():
     """The user's notifications, newest first; unread ones stand out and stay unread until opened."""
     page = db.paginate(notifications.notifications_query(current_user.id),
-                       page=request.args.get("page", 1, type=int),
+                       page=page_arg(),
                        per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     return render_template("notifications/index.html", page=page)
 

@@ -1,12 +1,12 @@
 """The what-if form: another concentration and/or track (a GET form: it changes nothing, so no CSRF token)."""
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField
 from wtforms.validators import InputRequired
 
+from ..forms import TrackerForm
 from ..models import Track
 
 
-class WhatIfForm(FlaskForm):
+class WhatIfForm(TrackerForm):
     """Pick the concentration and track to audit the same records under."""
 
     class Meta:

@@ -15,11 +15,16 @@ from ..csv_export import csv_response
 from ..extensions import db
 from ..models import Concentration, Enrollment, Role, Track
 from ..permissions import can_view_enrollment, role_required
+from ..query_args import filter_args
 from ..services import audit as audit_service
 from ..services import milestones as milestone_service
 from . import bp
 from .forms import WhatIfForm
 from .present import CSV_HEADER, csv_rows, helpers
+
+
+# The what-if form's query arguments: the only ones carried over when a student is sent to their own page.
+WHAT_IF_KEYS = frozenset({"concentration", "track", "submit"})
 
 
 @bp.context_processor
@@ -148,7 +153,7 @@ def what_if_mine():
 def student_what_if(student_id: int):
     """What-if for an advisee, for their advisor or an administrator."""
     if current_user.role == Role.STUDENT and student_id == current_user.id:
-        return redirect(url_for("progress.what_if_mine", **request.args))
+        return redirect(url_for("progress.what_if_mine", **filter_args(WHAT_IF_KEYS)))
     return _what_if(_load_or_404(student_id), own=False)
 
 

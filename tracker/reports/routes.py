@@ -5,15 +5,16 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import render_template, request
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, SubmitField
 from wtforms.validators import Optional
 
 from ..admin.catalog_routes import concentration_choices, program_choices
 from ..csv_export import csv_response
 from ..extensions import db
+from ..forms import TrackerForm
 from ..models import Program, Role, Studio, Term, Track
 from ..permissions import role_required
+from ..query_args import id_arg, page_arg
 from ..services import admin_accounts
 from ..services import reports as report_service
 from . import bp
@@ -21,7 +22,7 @@ from . import bp
 COHORT_PER_PAGE = 50
 
 
-class _Filters(FlaskForm):
+class _Filters(TrackerForm):
     """A GET form of report filters (no CSRF: it changes nothing)."""
 
     class Meta:
@@ -53,8 +54,8 @@ def _csv(name: str, header, rows):
 
 
 def _arg_int(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    """A filter id from the query string (None when missing, garbled or impossible)."""
+    return id_arg(name)
 
 
 @bp.route("/")
@@ -117,7 +118,7 @@ def cohort():
         ids = list(db.session.scalars(query))
         header, cells = report_service.cohort_csv(report_service.cohort_rows(ids, columns), columns)
         return _csv("cohort-progress", header, cells)
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=COHORT_PER_PAGE,
+    page = db.paginate(query, page=page_arg(), per_page=COHORT_PER_PAGE,
                        error_out=False)
     rows = report_service.cohort_rows(list(page.items), columns)
     return render_template("reports/cohort.html", form=form, page=page, rows=rows, columns=columns, program=program)

@@ -1,9 +1,9 @@
 """Forms of the review queue: the filters (GET), a decision on one session, and a decision on several."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import TrackerForm
 from ..services.review import MAX_NOTE
 
 NOTE_TOO_LONG = f"Use at most {MAX_NOTE} characters."
@@ -17,7 +17,7 @@ def int_or_none(value):
         return None
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(TrackerForm):
     """Narrow the queue by student, studio and term; read from the query string, so no CSRF token."""
 
     class Meta:
@@ -28,7 +28,7 @@ class QueueFilterForm(FlaskForm):
     term_id = SelectField("Term", coerce=int_or_none, validate_choice=False)
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(TrackerForm):
     """Approve, reject or send back one session; the note is the reason or what to change."""
 
     note = TextAreaField(
@@ -49,7 +49,7 @@ class DecisionForm(FlaskForm):
         return None
 
 
-class BulkDecisionForm(FlaskForm):
+class BulkDecisionForm(TrackerForm):
     """Approve or reject the sessions ticked in the queue (values are 'id:version')."""
 
     select_all = BooleanField("Select all on this page", render_kw={"data-select-all": "selected"})

@@ -9,6 +9,7 @@ from ..forms import attach_error
 from ..extensions import db
 from ..models import Role
 from ..permissions import role_required
+from ..query_args import id_arg, page_arg, parse_count, parse_id, text_arg
 from ..security import is_safe_next
 from ..services import ServiceError, review
 from ..services.studio import session_history
@@ -17,25 +18,18 @@ from . import bp
 from .forms import BulkDecisionForm, DecisionForm, QueueFilterForm
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _back(target: str | None) -> str:
     """Where to go after a decision: the page it came from (inside the app only), else the queue."""
     return target if is_safe_next(target) else url_for("review.queue")
 
 
 def _selected(values: list[str]) -> list[tuple[int, int | None]]:
-    """Ticked boxes are 'id:version'; anything garbled is ignored."""
+    """Ticked boxes are 'id:version'; anything garbled (or an id no row can have) is ignored."""
     out = []
     for value in values or []:
         session_id, _, version = str(value).partition(":")
-        if _int(session_id) is not None:
-            out.append((_int(session_id), _int(version)))
+        if parse_id(session_id) is not None:
+            out.append((parse_id(session_id), parse_count(version)))
     return out
 
 
@@ -57,8 +51,8 @@ def queue():
     """Sessions waiting for the reviewer, oldest first, filterable; POST approves or rejects the ticked ones."""
     user = current_user._get_current_object()
     filters_form = QueueFilterForm(formdata=request.args)
-    filters = review.QueueFilters(filters_form.student_id.data, filters_form.studio_id.data,
-                                  filters_form.term_id.data)
+    # The ids are read with the bounded parser: the form's own coercion would pass 10**30 on to SQL.
+    filters = review.QueueFilters(id_arg("student_id"), id_arg("studio_id"), id_arg("term_id"))
     bulk = BulkDecisionForm()
     if bulk.validate_on_submit():
         decision = "approve" if bulk.approve.data else "reject" if bulk.reject.data else None
@@ -69,7 +63,7 @@ def queue():
         else:
             flash(_bulk_message(result, decision), "success" if result.decided else "warning")
             return redirect(url_with())
-    page = db.paginate(review.queue_query(user, filters), page=request.args.get("page", 1, type=int),
+    page = db.paginate(review.queue_query(user, filters), page=page_arg(),
                        per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     if not page.items and page.page > 1 and page.pages:
         return redirect(url_with(page=page.pages))
@@ -99,12 +93,12 @@ def decide(session_id: int):
     form = DecisionForm()
     if not form.is_submitted():
         form.version.data = session.version
-        form.next.data = request.args.get("next", "")
+        form.next.data = text_arg("next", 2000)
     if form.validate_on_submit():
         student, day, hours = session.student.display_name, format_date(session.date), format_hours(session.hours)
         decision = form.decision()
         try:
-            review.decide(session, decision, form.note.data, actor=user, expected_version=_int(form.version.data))
+            review.decide(session, decision, form.note.data, actor=user, expected_version=parse_count(form.version.data))
         except ServiceError as err:
             if err.field:
                 attach_error(form, err)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
@@ -25,6 +24,7 @@ from ..models import (
     User,
 )
 from . import ServiceError, history
+from .values import optional_id, parse_decimal
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -177,21 +177,19 @@ def concentration_usage(conc_id: int) -> int:
 def _course_values(program: Program, title, credits, category, concentration_id, pass_fail, description) -> dict:
     """Validated column values of a course (all but program and code)."""
     title = _required(title, "title", "Enter the course title.", 200)
-    try:
-        credits = Decimal(str(credits)) if credits not in (None, "") else None
-    except InvalidOperation:
-        credits = None
-    if credits is None or not credits.is_finite():
+    if credits is None or (isinstance(credits, str) and not credits.strip()):
         raise ServiceError("Enter the number of credits.", "credits")
-    if credits <= 0 or credits > 99 or credits != credits.quantize(Decimal("0.1")):
-        raise ServiceError("Credits must be a positive number with at most one decimal, below 100.", "credits")
+    credits = parse_decimal(credits, "credits", places=1, maximum=99,
+                            message="Credits must be a positive number with at most one decimal, below 100.")
     try:
         category = CourseCategory(category)
     except ValueError:
         raise ServiceError("Choose a category.", "category") from None
     conc = None
+    concentration_id = optional_id(concentration_id, "concentration_id",
+                                   "Choose a concentration of this course's program.")
     if concentration_id:
-        conc = db.session.get(Concentration, int(concentration_id))
+        conc = db.session.get(Concentration, concentration_id)
         if conc is None or conc.program_id != program.id:
             raise ServiceError("Choose a concentration of this course's program.", "concentration_id")
     if category == CourseCategory.CONCENTRATION and conc is None:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import CourseRecord, Enrollment, EnsembleRecord, StudioSession, Term, User, utcnow
 from . import ServiceError, history
+from .values import check_date
 
 
 def _check(name: str, start: date | None, end: date | None, term_id: int | None) -> str:
@@ -19,6 +20,8 @@ def _check(name: str, start: date | None, end: date | None, term_id: int | None)
         raise ServiceError("Enter the first day of the term.", "start_date")
     if end is None:
         raise ServiceError("Enter the last day of the term.", "end_date")
+    check_date(start, "start_date")
+    check_date(end, "end_date")
     if end <= start:
         raise ServiceError("The term must end after it starts.", "end_date")
     clash = db.session.scalar(

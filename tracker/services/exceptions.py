@@ -24,6 +24,9 @@ from ..models import (
     utcnow,
 )
 from . import ServiceError, history
+from .values import optional_decimal, optional_id, parse_decimal
+
+MAX_WAIVER = Decimal("9999.99")  # the amount column: Numeric(6, 2)
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,11 @@ def record_substitution(student: User, course_record_id: int | None, requirement
                         justification: str, *, actor: User) -> AuditException:
     """Let one of the student's course records count toward a requirement it would not otherwise fill."""
     enrollment = _enrollment(student)
-    record = db.session.get(CourseRecord, int(course_record_id)) if course_record_id else None
+    course_record_id = optional_id(course_record_id, "course_record_id", "Choose one of the student's courses.")
+    # Locked (PostgreSQL) so the student cannot change the record between this check and the commit
+    # (tracker.services.courses takes the same lock before editing).
+    record = (db.session.get(CourseRecord, course_record_id, with_for_update=True, populate_existing=True)
+              if course_record_id else None)
     if record is None or record.student_id != student.id:
         raise ServiceError("Choose one of the student's courses.", "course_record_id")
     if record.status == CourseStatus.WITHDRAWN:
@@ -163,17 +170,9 @@ def record_waiver(student: User, requirement_key: str | None, amount, justificat
     """Waive a requirement, whole (amount blank) or in part (an amount in the requirement's unit)."""
     enrollment = _enrollment(student)
     choice = _choice(enrollment, requirement_key)
-    if amount in (None, ""):
-        amount = None
-    else:
-        try:
-            amount = Decimal(str(amount))
-        except InvalidOperation:
-            raise ServiceError("Enter a number, or leave it blank to waive the whole requirement.", "amount") from None
-        if not amount.is_finite() or amount <= 0:
-            raise ServiceError("Enter a positive amount, or leave it blank to waive the whole requirement.", "amount")
-        if amount != amount.quantize(Decimal("0.01")):
-            raise ServiceError("Use at most two decimals.", "amount")
+    amount = optional_decimal(amount, "amount", places=2, maximum=MAX_WAIVER,
+                              message="Enter a positive amount, or leave it blank to waive the whole requirement.")
+    if amount is not None:
         if not choice.partial_waiver:
             raise ServiceError(f"{choice.title} can only be waived whole; leave the amount blank.", "amount")
         if choice.full_amount is not None and amount > choice.full_amount:
@@ -210,17 +209,12 @@ def record_transfer(student: User, title: str, institution: str, credits, course
         raise ServiceError("Enter the institution.", "institution")
     if len(institution) > 200:
         raise ServiceError("Use at most 200 characters.", "institution")
-    try:
-        credits = Decimal(str(credits)) if credits not in (None, "") else None
-    except InvalidOperation:
-        credits = None
-    if credits is None or not credits.is_finite() or credits <= 0 or credits > 99:
-        raise ServiceError("Enter the credits accepted (a positive number).", "transfer_credits")
-    if credits != credits.quantize(Decimal("0.1")):
-        raise ServiceError("Use at most one decimal.", "transfer_credits")
+    credits = parse_decimal(credits, "transfer_credits", places=1, maximum=99,
+                            message="Enter the credits accepted (a positive number, at most 99).")
     course = None
+    course_id = optional_id(course_id, "course_id", "Choose a course of the student's program, or none.")
     if course_id:
-        course = db.session.get(Course, int(course_id))
+        course = db.session.get(Course, course_id)
         if course is None or course.program_id != enrollment.program_id:
             raise ServiceError("Choose a course of the student's program, or none.", "course_id")
     justification = _justification(justification)

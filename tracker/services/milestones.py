@@ -17,6 +17,7 @@ from ..extensions import db
 from ..models import MilestoneKind, MilestoneRecord, User
 from . import ServiceError, history, unique_or_refuse
 from ..models import Enrollment
+from .values import check_date
 from .audit import MilestoneRow, StudentAudit, load_enrollment, program_rules, requirement_rows
 
 ENTITY = "milestone_record"
@@ -88,6 +89,7 @@ def sign_off(actor: User, student_id: int, kind: str, completed_on: date | None,
         raise ServiceError("Enter the date the milestone was passed.", "completed_on")
     if completed_on > today:
         raise ServiceError("The date cannot be in the future.", "completed_on")
+    check_date(completed_on, "completed_on")
     note = (note or "").strip()
     if len(note) > 2000:
         raise ServiceError("Keep the note under 2,000 characters.", "note")

@@ -25,6 +25,7 @@ from ..models import (
     utcnow,
 )
 from . import ServiceError, history
+from .values import check_date
 
 ENTITY = "studio_session"
 MIN_MINUTES = 15
@@ -123,6 +124,7 @@ def _check(student: User, data: SessionInput, actor: User, session: StudioSessio
     """Every refusal of the issue, each at its field; returns the column values to store."""
     if data.date is None:
         raise ServiceError("Enter the date of the session.", "date")
+    check_date(data.date, "date")
     studio = db.session.get(Studio, data.studio_id) if data.studio_id else None
     keeping_retired = session is not None and studio is not None and studio.id == session.studio_id
     if studio is None or not (studio.active or keeping_retired):

@@ -1,15 +1,15 @@
 """The studio session form. It has no status, hours, student or reviewer field: those are never the student's to set."""
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length
 
 from ..courses.forms import int_or_none
+from ..forms import TrackerForm
 from ..models import StudioActivity, StudioRole
 
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]  # browsers send seconds when the step allows them
 
 
-class SessionForm(FlaskForm):
+class SessionForm(TrackerForm):
     """Log a session: the term follows from the date and the hours from the times."""
 
     date = DateField("Date", validators=[InputRequired("Enter the date of the session.")],

@@ -13,6 +13,7 @@ from ..dashboard.routes import load_enrollment
 from ..extensions import db
 from ..models import Role, SessionStatus, StudioSession
 from ..permissions import get_own_or_404, role_required
+from ..query_args import form_count, page_arg
 from ..services import ServiceError, studio
 from ..templating import format_hours
 from . import bp
@@ -39,11 +40,8 @@ def _input(form: SessionForm) -> studio.SessionInput:
 
 
 def _posted_version() -> int:
-    """The version the form was loaded at; a missing or garbled one never matches."""
-    try:
-        return int(request.form.get("version", ""))
-    except ValueError:
-        return -1
+    """The version the form was loaded at; a missing, garbled or oversized one never matches."""
+    return form_count("version", default=-1)
 
 
 def _own_session_or_404(session_id: int) -> StudioSession:
@@ -55,7 +53,7 @@ def _own_session_or_404(session_id: int) -> StudioSession:
 @role_required(Role.STUDENT)
 def index():
     """The student's sessions, newest first, paginated."""
-    page = db.paginate(studio.sessions_query(current_user.id), page=request.args.get("page", 1, type=int),
+    page = db.paginate(studio.sessions_query(current_user.id), page=page_arg(),
                        per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     return render_template("studio/index.html", page=page)
 
