@@ -1,26 +1,26 @@
 """Program definition files (TOML): parse, validate every problem at once, and build a ProgramDefinition.
 
-Format (tables and their settings):
+The format, every setting, and what each message below means are described for program directors in
+docs/program-definitions.md (also shown in the app, next to the requirements editor); keep it in step.
 
     [program]          code, name, degree, total_credits, min_gpa, max_transfer_credits (optional, default 6)
     [[concentrations]] code, name
-    [[courses]]        code, title, credits, category (core|concentration|elective|thesis|capstone),
-                       concentration (a concentration code; required for category "concentration"),
-                       pass_fail (optional, default false), description (optional)
-    [[requirements]]   key, kind, title, description (optional), concentrations (optional list; empty = all),
-                       track (optional: "thesis" or "non_thesis"), then the kind's own settings
-                       (see tracker.domain.requirements.PARAM_SPECS).
+    [[courses]]        code, title, credits, category, concentration, pass_fail, description
+    [[requirements]]   key, kind, title, description, concentrations, track, then the kind's own settings
+                       (tracker.domain.requirements.PARAM_SPECS).
 
-Numbers may be written as TOML numbers or strings ("3.0"); they become Decimals. Error messages name the key at
-fault with 1-based positions, as a person counts the tables in the file: `requirements[3].credits: must be a
-positive number` is about the third [[requirements]] table.
+Messages name the key at fault with 1-based positions, as a person counts the tables in the file:
+`requirements[3].credits: must be a positive number` is about the third [[requirements]] table
+(tracker.domain.positions turns that into a line number of the text). Errors refuse the definition; warnings
+(ProgramDefinition.warnings) name settings that fall back to a default or have no effect, and do not.
 """
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+
 from .inputs import ProgramRules
 from .requirements import (
     CATEGORIES,
@@ -28,9 +28,13 @@ from .requirements import (
     MAX_DESCRIPTION_LENGTH,
     MAX_TITLE_LENGTH,
     STUDENT_CONCENTRATION,
+    AllCoursesRequirement,
     CreditsRequirement,
     DefinitionError,
+    GpaRequirement,
     Requirement,
+    StudioTermsRequirement,
+    TotalCreditsRequirement,
     _Invalid,
     build_requirement,
     to_decimal,
@@ -46,6 +50,7 @@ _REQUIREMENT_COMMON = ("key", "kind", "title", "description", "concentrations", 
 # A program code names files and URLs (the definition download's filename): letters, digits, '-' and '_' only.
 PROGRAM_CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,20}")
 PROGRAM_CODE_RULE = "must be 1 to 20 letters, digits, '-' or '_'"
+DEFAULT_MAX_TRANSFER = Decimal(6)  # transfer credits a program allows when [program] does not say
 MAX_SOURCE_LENGTH = 500_000  # characters of TOML; the demo program is about 10,000
 # Bounds of the program's numbers (the columns: Numeric(5, 1), Numeric(3, 2), Numeric(4, 1)).
 MAX_TOTAL_CREDITS = Decimal(999)
@@ -81,6 +86,8 @@ class ProgramDefinition:
     courses: tuple[CourseDef, ...]
     requirements: tuple[Requirement, ...]
     max_transfer_credits: Decimal = Decimal(6)
+    # "path: message" notes that do not refuse the definition (a default applied, a setting without effect).
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def rules(self) -> ProgramRules:
         """The audit's view of this program."""
@@ -178,6 +185,7 @@ def parse_program_definition(text: str) -> ProgramDefinition:
         # tomllib turns integers into int(); above 4300 digits Python refuses (ValueError, not a TOMLDecodeError).
         raise DefinitionError(["TOML: a number has too many digits."]) from None
     errors: list[str] = []
+    warnings: list[str] = []
     for name in data:
         if name not in ("program", "concentrations", "courses", "requirements"):
             errors.append(f'{name}: unknown section "{name}" (expected program, concentrations, courses, requirements)')
@@ -195,7 +203,11 @@ def parse_program_definition(text: str) -> ProgramDefinition:
     total_credits = _number(program, "total_credits", "program", errors, maximum=MAX_TOTAL_CREDITS)
     min_gpa = _number(program, "min_gpa", "program", errors, maximum=Decimal(4), places=2)
     max_transfer = _number(program, "max_transfer_credits", "program", errors, required=False,
-                           default=Decimal(6), positive=False, maximum=MAX_TOTAL_CREDITS)
+                           default=DEFAULT_MAX_TRANSFER, positive=False, maximum=MAX_TOTAL_CREDITS)
+    if isinstance(data.get("program"), dict) and "max_transfer_credits" not in program:
+        warnings.append(f"program.max_transfer_credits: not set, so the default of {DEFAULT_MAX_TRANSFER} transfer "
+                        f"credits applies; write max_transfer_credits = {DEFAULT_MAX_TRANSFER} (or the number you "
+                        "mean) to say so")
 
     concentrations: list[tuple[str, str]] = []
     for path, table in _tables(data, "concentrations", errors):
@@ -212,7 +224,11 @@ def parse_program_definition(text: str) -> ProgramDefinition:
     concentration_codes = {c for c, _ in concentrations}
 
     courses: list[CourseDef] = []
-    for path, table in _tables(data, "courses", errors):
+    course_paths: dict[str, str] = {}
+    before_courses = len(errors)
+    course_tables = _tables(data, "courses", errors)
+    courses_complete = len(errors) == before_courses  # every [[courses]] entry is a table
+    for path, table in course_tables:
         before = len(errors)
         _unknown_keys(table, _COURSE_KEYS, path, errors)
         course_code = _text(table, "code", path, errors)
@@ -238,12 +254,13 @@ def parse_program_definition(text: str) -> ProgramDefinition:
             errors.append(f'{path}.code: duplicate course code "{course_code}"')
         elif len(errors) == before:
             courses.append(CourseDef(course_code, title, credits, category, concentration, pass_fail, description))
+            course_paths[course_code] = path
     # Codes of every [[courses]] table, valid or not, so one bad course does not also flag its uses as unknown.
     known_courses = {t.get("code") for _, t in _tables(data, "courses", []) if isinstance(t.get("code"), str)}
     known_courses = {c.strip() for c in known_courses}
 
     requirements: list[Requirement] = []
-    seen_keys: set[str] = set()
+    seen_keys: dict[str, str] = {}
     requirement_paths: dict[str, str] = {}
     requirement_tables = _tables(data, "requirements", errors)
     if not requirement_tables and "requirements" not in data:
@@ -261,9 +278,9 @@ def parse_program_definition(text: str) -> ProgramDefinition:
             )
         key = table.get("key")
         if isinstance(key, str) and key in seen_keys:
-            errors.append(f'{path}.key: duplicate requirement key "{key}"')
-        if isinstance(key, str):
-            seen_keys.add(key)
+            errors.append(f'{path}.key: duplicate requirement key "{key}" (first used by {seen_keys[key]})')
+        elif isinstance(key, str):
+            seen_keys[key] = path
         # Cross-references are checked on the raw table so they are reported even when another setting is bad.
         for conc in table.get("concentrations", []) if isinstance(table.get("concentrations"), list) else []:
             if isinstance(conc, str) and conc not in concentration_codes:
@@ -280,9 +297,13 @@ def parse_program_definition(text: str) -> ProgramDefinition:
             requirements.append(req)
             requirement_paths[req.key] = path
 
-    _check_sharing(requirements, requirement_paths, errors)
+    _check_sharing(requirement_tables, errors)
+    _check_program_figures(total_credits, min_gpa, requirements, requirement_paths, errors, warnings)
+    catalog = _Catalog(courses, course_paths, [c for c, _ in concentrations], max_transfer or Decimal(0),
+                       complete=len(courses) == len(course_tables) and courses_complete)
+    _check_reachable(requirements, requirement_paths, catalog, errors, warnings)
     if errors:
-        raise DefinitionError(errors)
+        raise DefinitionError(errors, warnings)
     return ProgramDefinition(
         code=code,
         name=name,
@@ -293,27 +314,166 @@ def parse_program_definition(text: str) -> ProgramDefinition:
         courses=tuple(courses),
         requirements=tuple(requirements),
         max_transfer_credits=max_transfer,
+        warnings=tuple(warnings),
     )
 
 
-def _check_sharing(requirements: list[Requirement], paths: dict[str, str], errors: list[str]) -> None:
-    """share_with must name credits blocks that list this block back (sharing needs both sides' consent)."""
-    by_key = {r.key: r for r in requirements}
-    for req in requirements:
-        if not isinstance(req, CreditsRequirement):
-            continue
-        for other_key, _limit in req.share_with:
-            path = f"{paths[req.key]}.share_with.{other_key}"
-            other = by_key.get(other_key)
+def _check_sharing(tables: list[tuple[str, dict]], errors: list[str]) -> None:
+    """share_with must name credits blocks that list this block back (sharing needs both sides' consent).
+
+    Checked on the raw tables, so every share_with is checked even when another setting of either block is bad.
+    """
+    first: dict[str, dict] = {}
+    for _path, table in tables:
+        if isinstance(table.get("key"), str):
+            first.setdefault(table["key"], table)
+    for path, table in tables:
+        key, share = table.get("key"), table.get("share_with")
+        if table.get("kind") != "credits" or not isinstance(share, dict):
+            continue  # share_with elsewhere is reported as an unknown setting, a non-table by its converter
+        for other_key in share:
+            if other_key == key:
+                continue  # "cannot share with itself", from build_requirement
+            where = f"{path}.share_with.{other_key}"
+            other = first.get(other_key)
             if other is None:
-                errors.append(f'{path}: unknown requirement "{other_key}"')
-            elif not isinstance(other, CreditsRequirement):
-                errors.append(f'{path}: "{other_key}" is not a credits block (only credits blocks can share)')
-            elif other.share_limit(req.key) is None:
+                errors.append(f'{where}: unknown requirement "{other_key}"')
+            elif other.get("kind") != "credits":
+                errors.append(f'{where}: "{other_key}" is not a credits block (only credits blocks can share)')
+            elif not isinstance(other.get("share_with"), dict) or key not in other["share_with"]:
                 errors.append(
-                    f'{path}: "{other_key}" does not list "{req.key}" in its share_with '
+                    f'{where}: "{other_key}" does not list "{key}" in its share_with '
                     "(sharing needs both blocks to allow it)"
                 )
+
+
+def _amount(value: Decimal) -> str:
+    """A number as written in a message: 36, 3.0, 1.5 (no exponent)."""
+    return format(value, "f")
+
+
+def _check_program_figures(total_credits: Decimal | None, min_gpa: Decimal | None, requirements: list[Requirement],
+                           paths: dict[str, str], errors: list[str], warnings: list[str]) -> None:
+    """[program] total_credits and min_gpa are what progress pages show: the requirements must ask the same."""
+    for figure, kind, setting, value, what in (
+        ("total_credits", TotalCreditsRequirement, "credits", total_credits, "credits in all"),
+        ("min_gpa", GpaRequirement, "min_gpa", min_gpa, "as the minimum GPA"),
+    ):
+        if value is None:
+            continue  # the [program] value itself is reported
+        blocks = [r for r in requirements if isinstance(r, kind)]
+        for req in blocks:
+            asked = getattr(req, setting)
+            if asked != value:
+                errors.append(f"{paths[req.key]}.{setting}: asks for {_amount(asked)} {what}, but "
+                              f"program.{figure} is {_amount(value)}; write the same number in both")
+        if not blocks:
+            warnings.append(f'program.{figure}: no requirement of kind "{kind.kind}" checks it, so progress pages '
+                            f"show {_amount(value)} but the audit never requires it; add a [[requirements]] table "
+                            f'with kind = "{kind.kind}" and {setting} = {_amount(value)}')
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    """What the course blocks can draw on: the valid courses, the concentrations and the transfer allowance."""
+
+    courses: list[CourseDef]
+    paths: dict[str, str]
+    concentrations: list[str]
+    max_transfer: Decimal
+    complete: bool  # every [[courses]] table was valid (otherwise sums of credits would be too low)
+
+    def get(self, code: str) -> CourseDef | None:
+        return next((c for c in self.courses if c.code == code), None)
+
+
+def _selects(req: CreditsRequirement, course: CourseDef, concentration: str | None) -> bool:
+    """The audit's own matching (tracker.domain.audit._matches), plus leftovers: any course may be left over."""
+    if req.accepts_leftovers or course.code in req.courses or course.category in req.categories:
+        return True
+    wanted = {concentration if c == STUDENT_CONCENTRATION else c for c in req.course_concentrations}
+    return course.concentration is not None and course.concentration in wanted
+
+
+def _reachable_credits(req: CreditsRequirement, catalog: _Catalog, concentration: str | None) -> Decimal:
+    """The most credits the block can ever count for a student of this concentration, exceptions aside."""
+    worth = sum((c.credits for c in catalog.courses if _selects(req, c, concentration)
+                 and not (req.min_grade and c.pass_fail)), Decimal(0))
+    # Transfer credit counts as ungraded elective credit (tracker.services.audit), up to max_transfer_credits.
+    if req.accepts_leftovers or "elective" in req.categories:
+        worth += catalog.max_transfer
+    return worth
+
+
+def _check_reachable(requirements: list[Requirement], paths: dict[str, str], catalog: _Catalog,
+                     errors: list[str], warnings: list[str]) -> None:
+    """Refuse blocks the catalog can never satisfy, following how the audit counts courses."""
+    for req in requirements:
+        path = paths[req.key]
+        if isinstance(req, AllCoursesRequirement) and req.min_grade:
+            for code in req.courses:
+                course = catalog.get(code)
+                if course is not None and course.pass_fail:
+                    errors.append(f'{path}.courses: "{code}" is graded pass/fail ({catalog.paths[code]}) and a P '
+                                  f'meets no minimum grade, so min_grade = "{req.min_grade}" can never be met; '
+                                  "drop min_grade or the course")
+        elif isinstance(req, CreditsRequirement) and catalog.complete:
+            scopes: tuple[str | None, ...] = (None,)
+            if STUDENT_CONCENTRATION in req.course_concentrations:
+                scopes = req.concentrations or tuple(catalog.concentrations) or (None,)
+            transfer = (f" (with up to {_amount(catalog.max_transfer)} transfer credits)"
+                        if catalog.max_transfer and (req.accepts_leftovers or "elective" in req.categories) else "")
+            short: dict[Decimal, list[str | None]] = {}  # one message per shortfall, naming its concentrations
+            for concentration in scopes:
+                worth = _reachable_credits(req, catalog, concentration)
+                if worth < req.credits:
+                    short.setdefault(worth, []).append(concentration)
+            for worth, concs in short.items():
+                named = ", ".join(f'"{c}"' for c in concs if c)
+                who = ("" if not named else f" for a student in the {named} concentration" if len(concs) == 1
+                       else f" for students in the {named} concentrations")
+                errors.append(f"{path}.credits: asks for {_amount(req.credits)} credits, but{who} the courses "
+                              f"it can select are worth {_amount(worth)} credits in all{transfer}; lower credits "
+                              "or let it select more courses")
+            if req.min_grade and not req.accepts_leftovers:
+                codes = [c.code for c in catalog.courses if c.pass_fail and any(
+                    _selects(req, c, conc) for conc in (tuple(catalog.concentrations) or (None,)))]
+                if codes:
+                    warnings.append(f"{path}.min_grade: the pass/fail courses it selects ({', '.join(codes)}) can "
+                                    "never count toward it, since a P meets no minimum grade")
+        elif isinstance(req, TotalCreditsRequirement) and catalog.complete:
+            worth = sum((c.credits for c in catalog.courses), Decimal(0)) + catalog.max_transfer
+            if worth < req.credits:
+                errors.append(f"{path}.credits: asks for {_amount(req.credits)} credits in all, but the whole "
+                              f"catalog is worth {_amount(worth)} credits (with up to {_amount(catalog.max_transfer)} "
+                              "transfer credits), and a course counts once; lower credits or add courses")
+        elif isinstance(req, StudioTermsRequirement) and req.total_hours is not None:
+            if req.total_hours <= req.terms * req.min_hours:
+                warnings.append(f"{path}.total_hours: {_amount(req.total_hours)} hours in all has no effect: "
+                                f"{req.terms} terms of at least {_amount(req.min_hours)} hours already make "
+                                f"{_amount(req.terms * req.min_hours)}; remove it or raise it")
+    _check_overlapping_lists(requirements, paths, errors)
+
+
+def _may_meet(a: Requirement, b: Requirement) -> bool:
+    """True when some student (a concentration and a track) has both requirements."""
+    concentrations = not a.concentrations or not b.concentrations or set(a.concentrations) & set(b.concentrations)
+    return bool(concentrations) and (a.track is None or b.track is None or a.track == b.track)
+
+
+def _check_overlapping_lists(requirements: list[Requirement], paths: dict[str, str], errors: list[str]) -> None:
+    """A course record counts toward one all_courses block only (only credits blocks share), and a course counts
+    once however often it is taken: two all_courses blocks one student has cannot both require the same course."""
+    lists = [r for r in requirements if isinstance(r, AllCoursesRequirement)]
+    for i, later in enumerate(lists):
+        for earlier in lists[:i]:
+            if not _may_meet(earlier, later):
+                continue
+            for code in later.courses:
+                if code in earlier.courses:
+                    errors.append(f'{paths[later.key]}.courses: "{code}" is also required by {paths[earlier.key]} '
+                                  f'("{earlier.key}"), and a course counts toward one of them only, so a student '
+                                  "who has both can never complete both; list it in one block")
 
 
 def load_program_definition(path: str) -> ProgramDefinition:

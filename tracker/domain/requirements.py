@@ -54,8 +54,10 @@ MAX_COUNT = 1000  # terms
 class DefinitionError(ValueError):
     """A program definition or requirement is invalid; `errors` lists every problem, each naming its key."""
 
-    def __init__(self, errors: list[str]):
+    def __init__(self, errors: list[str], warnings: tuple[str, ...] | list[str] = ()):
         self.errors = list(errors)
+        # What a program definition's parser would also have warned about, to show beside the errors.
+        self.warnings = tuple(warnings)
         super().__init__("; ".join(self.errors))
 
 
@@ -192,7 +194,14 @@ def _shown(value: Any) -> str:
 
 
 class _Invalid(Exception):
-    """A single setting is invalid; the message completes '<path>: ...'."""
+    """A single setting is invalid; each message completes '<path>: ...' (a list setting may have several)."""
+
+    def __init__(self, *messages: str):
+        super().__init__(*messages)
+        self.messages = messages
+
+    def __str__(self) -> str:
+        return "; ".join(self.messages)
 
 
 def to_decimal(value: Any, *, positive: bool = False, allow_zero: bool = True,
@@ -264,14 +273,19 @@ def _string_list(value: Any, *, allow_empty: bool = True) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)):
         raise _Invalid("must be a list of strings")
     items = []
+    twice = []
     for item in value:
         if not isinstance(item, str) or not item.strip():
             raise _Invalid("must be a list of non-empty strings")
         if len(item) > MAX_KEY_LENGTH or any(ord(c) < 32 for c in item):
             raise _Invalid(f"must list codes of at most {MAX_KEY_LENGTH} characters, each on one line")
         if item in items:
-            raise _Invalid(f'lists "{item}" twice')
-        items.append(item)
+            if item not in twice:
+                twice.append(item)
+        else:
+            items.append(item)
+    if twice:  # every repeated item, not only the first
+        raise _Invalid(*(f'lists "{item}" twice' for item in twice))
     if not items and not allow_empty:
         raise _Invalid("must not be empty")
     return tuple(items)
@@ -283,17 +297,18 @@ def _non_empty_list(value: Any) -> tuple[str, ...]:
 
 def _categories(value: Any) -> tuple[str, ...]:
     items = _string_list(value)
-    for item in items:
-        if item not in CATEGORIES:
-            raise _Invalid(f'unknown category "{item}" (expected one of {", ".join(CATEGORIES)})')
+    unknown = [item for item in items if item not in CATEGORIES]
+    if unknown:
+        raise _Invalid(*(f'unknown category "{item}" (expected one of {", ".join(CATEGORIES)})' for item in unknown))
     return items
 
 
 def _milestones(value: Any) -> tuple[str, ...]:
     items = _string_list(value, allow_empty=False)
-    for item in items:
-        if item not in MILESTONE_KINDS:
-            raise _Invalid(f'unknown milestone "{item}" (expected one of {", ".join(MILESTONE_KINDS)})')
+    unknown = [item for item in items if item not in MILESTONE_KINDS]
+    if unknown:
+        raise _Invalid(*(f'unknown milestone "{item}" (expected one of {", ".join(MILESTONE_KINDS)})'
+                         for item in unknown))
     return items
 
 
@@ -301,11 +316,14 @@ def _share_with(value: Any) -> tuple[tuple[str, Decimal], ...]:
     if not isinstance(value, dict):
         raise _Invalid("must be a table of requirement key = credits")
     pairs = []
+    problems = []
     for key, limit in value.items():
         try:
             pairs.append((str(key), to_decimal(limit, positive=True)))
         except _Invalid as exc:
-            raise _Invalid(f"{key}: {exc}") from None
+            problems.extend(f"{key}: {message}" for message in exc.messages)
+    if problems:
+        raise _Invalid(*problems)
     return tuple(sorted(pairs))
 
 
@@ -368,7 +386,7 @@ def build_requirement(
     try:
         concentration_codes = _string_list(concentrations if concentrations is not None else [])
     except _Invalid as exc:
-        errors.append(f"{path}.concentrations: {exc}")
+        errors.extend(f"{path}.concentrations: {message}" for message in exc.messages)
         concentration_codes = ()
     if track is not None and (not isinstance(track, str) or track not in TRACKS):
         errors.append(f"{path}.track: unknown track {_shown(track)} (expected one of {', '.join(TRACKS)})")
@@ -389,7 +407,7 @@ def build_requirement(
         try:
             values[name] = convert(params[name])
         except _Invalid as exc:
-            errors.append(f"{param_path}.{name}: {exc}")
+            errors.extend(f"{param_path}.{name}: {message}" for message in exc.messages)
     if kind == "credits" and len(errors) == count:
         if not (values["courses"] or values["categories"] or values["course_concentrations"]):
             if not values["accepts_leftovers"]:
