@@ -133,3 +133,33 @@ def test_demo_records_come_with_their_history(runner):
     added = db.session.scalar(sa.select(sa.func.count(HistoryEvent.id)).where(
         HistoryEvent.action == "course_record.added"))
     assert added == records
+
+
+def test_load_program_prints_each_problem_and_warning_with_its_line(runner, tmp_path):
+    demo = open("tracker/programs/demo.toml", encoding="utf-8").read()
+    bad = tmp_path / "bad.toml"
+    broken = demo.replace("max_transfer_credits = 6\n", "").replace('title = "Total credits"\ncredits = 36',
+                                                                     'title = "Total credits"\ncredits = 30')
+    bad.write_text(broken)
+    lines = broken.splitlines()
+    total_line = lines.index("credits = 30") + 1
+    result = runner.invoke(args=["tracker", "load-program", str(bad)])
+    assert result.exit_code == 1
+    assert (f"  - line {total_line}: requirements[11].credits: asks for 30 credits in all, but program.total_credits "
+            f"(line {lines.index('total_credits = 36') + 1}) is 36") in result.output
+    assert f"  - warning: line {lines.index('[program]') + 1}: program.max_transfer_credits: not set" in result.output
+    assert _count(Program) == 0
+
+
+def test_load_program_warns_and_loads(runner, tmp_path):
+    demo = open("tracker/programs/demo.toml", encoding="utf-8").read()
+    quiet = runner.invoke(args=["tracker", "load-program", "tracker/programs/demo.toml"])
+    assert quiet.exit_code == 0 and "warning" not in quiet.output
+    lenient = tmp_path / "lenient.toml"
+    lenient.write_text(demo.replace("max_transfer_credits = 6\n", ""))
+    result = runner.invoke(args=["tracker", "load-program", str(lenient)])
+    assert result.exit_code == 0, result.output
+    assert "1 warning(s)" in result.output
+    header = demo.splitlines().index("[program]") + 1
+    assert f"  - warning: line {header}: program.max_transfer_credits: not set, so the default of 6" in result.output
+    assert "Loaded MM-PROD" in result.output

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
+from .domain.positions import with_lines
 from .extensions import db
 from .models import Role, User
 from .services import ServiceError
@@ -36,8 +37,8 @@ def create_user(email: str, display_name: str, role: str, password: str) -> None
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load_program(path: Path) -> None:
     """Load (or update) a program and its requirements from a TOML definition file."""
-    from .domain import DefinitionError
-    from .services.programs import load_program_text
+    from .domain import DefinitionError, parse_program_definition
+    from .services.programs import apply_definition
 
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -45,13 +46,31 @@ def load_program(path: Path) -> None:
         click.echo(f"{path}: the file is not UTF-8 text; nothing was loaded.", err=True)
         sys.exit(1)
     try:
-        program, summary = load_program_text(text, actor=None)
+        definition = parse_program_definition(text)
     except DefinitionError as err:
         click.echo(f"{path}: the program definition has {len(err.errors)} problem(s); nothing was loaded.", err=True)
+        for message in with_lines(text, err.errors):
+            click.echo(f"  - {message}", err=True)
+        _echo_warnings(path, text, err.warnings)
+        sys.exit(1)
+    _echo_warnings(path, text, definition.warnings)
+    try:
+        program, summary = apply_definition(definition, text, actor=None)
+    except DefinitionError as err:
+        click.echo(f"{path}: the program definition could not be applied; nothing was loaded.", err=True)
         for message in err.errors:
             click.echo(f"  - {message}", err=True)
         sys.exit(1)
     click.echo(f"Loaded {program.code} ({program.name}): {summary}")
+
+
+def _echo_warnings(path: Path, text: str, warnings: tuple[str, ...]) -> None:
+    """Warnings do not stop a load; each is printed with its line, as problems are."""
+    if warnings:
+        click.echo(f"{path}: {len(warnings)} warning(s) (the definition is loaded all the same "
+                   "unless there are problems above):", err=True)
+        for message in with_lines(text, warnings):
+            click.echo(f"  - warning: {message}", err=True)
 
 
 @tracker_cli.command("seed-demo")
