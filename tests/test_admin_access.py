@@ -6,7 +6,8 @@ import pytest
 
 ADMIN_PAGES = [
     "/manage/", "/manage/terms", "/manage/studios", "/manage/ensembles", "/manage/concentrations", "/manage/courses",
-    "/manage/courses/new", "/manage/programs", "/manage/programs/load", "/manage/users", "/manage/users/new",
+    "/manage/courses/new", "/manage/programs", "/manage/programs/load",
+    "/manage/programs/definition-reference", "/manage/users", "/manage/users/new",
     "/manage/users/import", "/manage/history", "/reports/", "/reports/studio-usage", "/reports/review-turnaround",
     "/reports/cohort", "/reports/studio-usage?format=csv", "/reports/review-turnaround?format=csv",
     "/reports/cohort?format=csv",

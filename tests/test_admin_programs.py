@@ -140,3 +140,83 @@ def test_programs_list(client, admin, demo_program, count_queries):
         page = client.get("/manage/programs").get_data(as_text=True)
     assert "Master of Music in Music Production" in page
     assert q.count <= 6
+
+
+# --- validation messages by line, warnings, and the reference ------------------------------------------------------
+
+
+def line_of(text: str, line: str, after: int = 0) -> int:
+    """The 1-based number of the first line equal to `line` (after line `after`)."""
+    lines = text.splitlines()
+    return lines.index(line, after) + 1
+
+
+def test_editor_shows_each_problem_with_its_line(client, admin, demo_program):
+    broken = DEMO.replace('title = "Total credits"\ncredits = 36', 'title = "Total credits"\ncredits = 30').replace(
+        'milestones = ["capstone", "comprehensive_exam"]', 'milestones = ["capstone", "party"]')
+    response = client.post_form(f"/manage/programs/{demo_program.id}/definition", {"definition": broken})
+    page = response.get_data(as_text=True)
+    assert "The definition has 2 problems; nothing was changed. Each problem names its line" in page
+    total = line_of(broken, "credits = 30")
+    assert (f"line {total}: requirements[11].credits: asks for 30 credits in all, but program.total_credits "
+            f"(line {line_of(broken, 'total_credits = 36')}) is 36; write the same number in both") in page
+    milestones = line_of(broken, 'milestones = ["capstone", "party"]')
+    assert f"line {milestones}: requirements[8].milestones: unknown milestone &#34;party&#34;" in page
+    assert "Apply changes" not in page
+
+
+def test_preview_shows_the_warnings_and_can_still_be_applied(client, admin, demo_program):
+    lenient = DEMO.replace("max_transfer_credits = 6\n", "")
+    response = client.post_form(f"/manage/programs/{demo_program.id}/definition", {"definition": lenient})
+    page = response.get_data(as_text=True)
+    assert 'id="definition-warnings"' in page and "1 warning: the definition can still be applied" in page
+    assert (f"line {line_of(lenient, '[program]')}: program.max_transfer_credits: not set, so the default of 6 "
+            "transfer credits applies") in page
+    assert "Apply changes" in page
+    quiet = client.post_form(f"/manage/programs/{demo_program.id}/definition", {"definition": DEMO})
+    assert 'id="definition-warnings"' not in quiet.get_data(as_text=True)
+
+
+def test_warnings_are_shown_beside_the_problems(client, admin, demo_program):
+    both = DEMO.replace("max_transfer_credits = 6\n", "").replace('kind = "gpa"', 'kind = "nonsense"')
+    page = client.post_form(f"/manage/programs/{demo_program.id}/definition", {"definition": both}).get_data(
+        as_text=True)
+    assert "requirements[12].kind: unknown kind" in page
+    assert "program.max_transfer_credits: not set" in page and "would load once the problems are fixed" in page
+
+
+def test_editor_links_to_the_reference(client, admin, demo_program):
+    page = client.get(f"/manage/programs/{demo_program.id}/definition").get_data(as_text=True)
+    assert 'href="/manage/programs/definition-reference"' in page
+    assert "definition.py" not in page
+
+
+def test_reference_renders_the_markdown_for_admins(client, admin):
+    response = client.get("/manage/programs/definition-reference")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert '<h1 id="top">Program definitions: a reference for program directors</h1>' in page
+    assert '<h2 id="warnings">Warnings</h2>' in page and "<table" in page and "<pre><code" in page
+    assert "<script" not in page.split('id="definition-reference"')[1].split("</article>")[0]
+
+
+def test_reference_is_refused_to_students(client, login_as):
+    login_as("student")
+    assert client.get("/manage/programs/definition-reference").status_code == 403
+
+
+def test_reference_documents_every_kind_and_setting(client, admin):
+    from tracker.domain.definition import _COURSE_KEYS, _PROGRAM_KEYS, _REQUIREMENT_COMMON
+    from tracker.domain.requirements import CATEGORIES, MILESTONE_KINDS, PARAM_SPECS
+
+    page = client.get("/manage/programs/definition-reference").get_data(as_text=True)
+    for kind, spec in PARAM_SPECS.items():
+        section = page.split(f'id="kind-{kind}"', 1)
+        assert len(section) == 2, f"kind {kind} has no section"
+        body = section[1].split("<h3", 1)[0].split("<h2", 1)[0]
+        for setting in spec:
+            assert f"<code>{setting}</code>" in body, f"{kind}.{setting} is not documented"
+    for setting in _PROGRAM_KEYS + _COURSE_KEYS + _REQUIREMENT_COMMON:
+        assert f"<code>{setting}</code>" in page, setting
+    for value in CATEGORIES + MILESTONE_KINDS:
+        assert f"<code>{value}</code>" in page, value

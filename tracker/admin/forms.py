@@ -113,8 +113,8 @@ class DefinitionForm(TrackerForm):
     definition = TextAreaField(
         "Program definition (TOML)", validators=[Optional()],
         render_kw={"rows": 24, "spellcheck": "false"},
-        description="The format is described at the top of tracker/domain/definition.py. "
-                    "Nothing changes until you apply the previewed changes.",
+        description="Every table, kind and setting is explained in the program definition reference (linked "
+                    "above). Nothing changes until you apply the previewed changes.",
     )
     upload = FileField("…or upload a .toml file", validators=[FileAllowed(["toml"], "Upload a .toml file.")],
                        description="A file, when given, replaces the text in the box.")

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from sqlalchemy.orm import selectinload
 
 from ..domain import DefinitionError, parse_program_definition
+from ..domain.positions import with_lines
 from ..extensions import db
 from ..forms import form_refusal
+from ..markdown import render_markdown
 from ..models import Program, Role
 from ..permissions import role_required
 from ..query_args import parse_id
@@ -65,28 +68,41 @@ def _read_text(form: DefinitionForm) -> str | None:
     return form.definition.data or ""
 
 
-def _definition_page(form: DefinitionForm, prog: Program | None, problems: list[str] | None = None):
-    return render_template("admin/definition.html", form=form, program=prog, problems=problems or [])
+def _definition_page(form: DefinitionForm, prog: Program | None, problems: list[str] | None = None,
+                     warnings: list[str] | None = None):
+    return render_template("admin/definition.html", form=form, program=prog, problems=problems or [],
+                           warnings=warnings or [])
 
 
 def _check_text(form: DefinitionForm, text: str, prog: Program | None):
-    """Parse the definition; on a problem, fill the form's errors and return None."""
+    """Parse the definition; returns it (None after a problem, with the form's errors filled), the problems and
+    the warnings, each message led by its line in the text."""
     form.definition.data = text
     if not text.strip():
         form.definition.errors = ["Paste a program definition or choose a .toml file."]
-        return None, []
+        return None, [], []
     try:
         defn = parse_program_definition(text)
     except DefinitionError as err:
         count = len(err.errors)
         form.definition.errors = [f"The definition has {count} problem{'s' if count != 1 else ''}; nothing was "
-                                  "changed. Each problem names the key at fault:"]
-        return None, err.errors
+                                  "changed. Each problem names its line and the key at fault:"]
+        return None, with_lines(text, err.errors), with_lines(text, err.warnings)
+    warnings = with_lines(text, defn.warnings)
     if prog is not None and defn.code != prog.code:
         form.definition.errors = [f"This definition is for the program “{defn.code}”, not {prog.code}. "
                                   "Change [program] code, or load it as a new program."]
-        return None, []
-    return defn, []
+        return None, [], warnings
+    return defn, [], warnings
+
+
+@bp.route("/programs/definition-reference")
+@role_required(Role.ADMIN)
+def definition_reference():
+    """The program definition reference for directors, rendered from docs/program-definitions.md (one source)."""
+    source = Path(current_app.root_path).parent / "docs" / "program-definitions.md"
+    return render_template("admin/definition_reference.html",
+                           body=render_markdown(source.read_text(encoding="utf-8")))
 
 
 @bp.route("/programs/<int:program_id>/definition", methods=["GET", "POST"])
@@ -113,13 +129,13 @@ def _preview_or_form(form: DefinitionForm, prog: Program | None):
     text = _read_text(form)
     if text is None:
         return _definition_page(form, prog)
-    defn, problems = _check_text(form, text, prog)
+    defn, problems, warnings = _check_text(form, text, prog)
     if defn is None:
-        return _definition_page(form, prog, problems)
+        return _definition_page(form, prog, problems, warnings)
     changes = program_service.plan_changes(defn)
     apply_form = ApplyDefinitionForm(formdata=None, definition=text, program_id=str(prog.id) if prog else "")
     return render_template("admin/definition_preview.html", program=prog, definition=defn, changes=changes,
-                           apply_form=apply_form)
+                           apply_form=apply_form, warnings=warnings)
 
 
 @bp.route("/programs/apply", methods=["POST"])
@@ -136,9 +152,9 @@ def apply_definition():
     prog = get_or_404(Program, program_id) if program_id is not None else None
     text = form.definition.data or ""
     edit_form = DefinitionForm(formdata=None)
-    defn, problems = _check_text(edit_form, text, prog)
+    defn, problems, warnings = _check_text(edit_form, text, prog)
     if defn is None:
-        return _definition_page(edit_form, prog, problems)
+        return _definition_page(edit_form, prog, problems, warnings)
     try:
         applied, summary = program_service.apply_definition(defn, text, actor())
     except DefinitionError as err:
