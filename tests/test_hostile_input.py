@@ -315,11 +315,15 @@ def test_history_with_a_date_python_cannot_count_past_shows_a_message(app):
     assert client.get(f"/manage/history?actor={2**63}&subject={10**30}&page={2**63 - 1}").status_code == 200
 
 
-def test_a_page_past_the_end_is_empty_not_an_error(app):
+def test_a_page_past_the_end_shows_the_last_page_not_an_error(app):
     client = _admin(app)
     for url in ("/manage/history", "/manage/users", "/reports/cohort", "/advising", "/review", "/notifications"):
         response = client.get(f"{url}?page=9223372036854775807", follow_redirects=True)
         assert response.status_code == 200, url
+    history = client.get("/manage/history?page=9223372036854775807").get_data(as_text=True)
+    match = re.search(r"page (\d+) of (\d+)", history)
+    assert match and match.group(1) == match.group(2), "the last page, not an empty page 100000"
+    assert "No recorded changes" not in history
 
 
 def test_bulk_review_ignores_impossible_session_ids(app):

@@ -153,3 +153,20 @@ def register(app: Flask) -> None:
     """Install the bounded converter before any blueprint registers its routes, and the NUL guard."""
     app.url_map.converters["int"] = BoundedIntConverter
     app.before_request(_refuse_nul)
+
+
+
+def paginate(select, per_page: int):
+    """One page of `select` for the page asked for; a page past the end shows the last page, not an empty one.
+
+    Two queries whatever the page: the count first (to know the last page), then that page's rows.
+    """
+    import sqlalchemy as sa
+
+    from .extensions import db
+
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(select.order_by(None).subquery()))
+    last = max(1, -(-total // per_page))
+    page = db.paginate(select, page=min(page_arg(), last), per_page=per_page, error_out=False, count=False)
+    page.total = total
+    return page

@@ -13,7 +13,7 @@ from wtforms import SelectChoice
 from ..extensions import db
 from ..models import Enrollment, HistoryEvent, Program, Role, Term, User
 from ..permissions import role_required
-from ..query_args import page_arg, parse_id
+from ..query_args import paginate, parse_id
 from ..services import ServiceError, accounts, admin_accounts
 from . import bp
 from .catalog_routes import actor, concentration_choices, get_or_404, program_choices, run_action
@@ -63,8 +63,7 @@ def users():
     form = UserFilterForm(formdata=request.args)
     form.validate()
     role = form.role.data if form.role.data and not form.role.errors else None
-    page = db.paginate(admin_accounts.users_query(role, form.q.data), page=page_arg(),
-                       per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    page = paginate(admin_accounts.users_query(role, form.q.data), current_app.config["ITEMS_PER_PAGE"])
     return render_template("admin/users.html", form=form, page=page)
 
 

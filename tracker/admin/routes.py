@@ -21,7 +21,7 @@ from ..models import (
     User,
 )
 from ..permissions import role_required
-from ..query_args import id_arg, page_arg, parse_date
+from ..query_args import id_arg, paginate, parse_date
 from ..services.values import MAX_DATE, MIN_DATE
 from . import bp
 from .forms import HistoryFilterForm
@@ -127,5 +127,5 @@ def history():
         subject = db.session.get(User, subject_id)
         query = query.where(sa.or_(HistoryEvent.subject_id == subject_id,
                                    sa.and_(HistoryEvent.entity_type == "user", HistoryEvent.entity_id == subject_id)))
-    page = db.paginate(query, page=page_arg(), per_page=HISTORY_PER_PAGE, error_out=False, count=True)
+    page = paginate(query, HISTORY_PER_PAGE)
     return render_template("admin/history.html", form=form, page=page, subject=subject)

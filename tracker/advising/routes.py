@@ -14,7 +14,7 @@ from ..forms import attach_error
 from ..extensions import db
 from ..models import Enrollment, EnrollmentStatus, HistoryEvent, Role, Term, User
 from ..permissions import role_required
-from ..query_args import id_arg, page_arg
+from ..query_args import id_arg, paginate
 from ..progress.present import helpers
 from ..services import ServiceError
 from ..services import audit as audit_service
@@ -71,7 +71,7 @@ def advisees():
     if condition is not None:
         ids_query = ids_query.where(condition)
     ids_query = ids_query.order_by(User.display_name, User.id)
-    page = db.paginate(ids_query, page=page_arg(), per_page=PER_PAGE, error_out=False)
+    page = paginate(ids_query, PER_PAGE)
     today = date.today()
     audits = audit_service.audit_students(page.items, today=today) if page.items else {}
     terms = db.session.scalars(sa.select(Term)).all() if audits else []

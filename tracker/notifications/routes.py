@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..query_args import page_arg
+from ..query_args import paginate
 from ..security import is_safe_next
 from ..services import notifications
 from . import bp
@@ -38,9 +38,7 @@ def nav_counts() -> dict:
 @login_required
 def index():
     """The user's notifications, newest first; unread ones stand out and stay unread until opened."""
-    page = db.paginate(notifications.notifications_query(current_user.id),
-                       page=page_arg(),
-                       per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    page = paginate(notifications.notifications_query(current_user.id), current_app.config["ITEMS_PER_PAGE"])
     return render_template("notifications/index.html", page=page)
 
 

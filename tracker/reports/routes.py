@@ -14,7 +14,7 @@ from ..extensions import db
 from ..forms import TrackerForm
 from ..models import Program, Role, Studio, Term, Track
 from ..permissions import role_required
-from ..query_args import id_arg, page_arg
+from ..query_args import id_arg, paginate
 from ..services import admin_accounts
 from ..services import reports as report_service
 from . import bp
@@ -118,7 +118,6 @@ def cohort():
         ids = list(db.session.scalars(query))
         header, cells = report_service.cohort_csv(report_service.cohort_rows(ids, columns), columns)
         return _csv("cohort-progress", header, cells)
-    page = db.paginate(query, page=page_arg(), per_page=COHORT_PER_PAGE,
-                       error_out=False)
+    page = paginate(query, COHORT_PER_PAGE)
     rows = report_service.cohort_rows(list(page.items), columns)
     return render_template("reports/cohort.html", form=form, page=page, rows=rows, columns=columns, program=program)

@@ -10,10 +10,9 @@ from wtforms import SelectChoice
 
 from ..forms import attach_error
 from ..dashboard.routes import load_enrollment
-from ..extensions import db
 from ..models import Role, SessionStatus, StudioSession
 from ..permissions import get_own_or_404, role_required
-from ..query_args import form_count, page_arg
+from ..query_args import form_count, paginate
 from ..services import ServiceError, studio
 from ..templating import format_hours
 from . import bp
@@ -53,8 +52,7 @@ def _own_session_or_404(session_id: int) -> StudioSession:
 @role_required(Role.STUDENT)
 def index():
     """The student's sessions, newest first, paginated."""
-    page = db.paginate(studio.sessions_query(current_user.id), page=page_arg(),
-                       per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    page = paginate(studio.sessions_query(current_user.id), current_app.config["ITEMS_PER_PAGE"])
     return render_template("studio/index.html", page=page)
 
 
