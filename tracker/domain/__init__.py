@@ -55,6 +55,15 @@ from .requirements import (
     requirement_from_dict,
     requirement_to_dict,
 )
+from .vocabulary import (
+    DEFAULT_MILESTONES,
+    DEFAULT_TRACKS,
+    DEFAULT_VOCABULARY,
+    SIGNERS,
+    MilestoneDef,
+    TrackDef,
+    Vocabulary,
+)
 
 __all__ = [
     "AllCoursesRequirement", "AppliedException", "AuditInput", "AuditResult", "AuditWarning", "BlockResult",
@@ -66,4 +75,5 @@ __all__ = [
     "Term", "TotalCreditsRequirement", "UnusedRecord", "UsedRecord", "Waiver", "audit", "compute_gpa",
     "format_amount", "grade_points", "is_passing", "load_program_definition", "meets_gpa", "meets_minimum",
     "parse_program_definition", "requirement_from_dict", "requirement_to_dict", "round_gpa",
+    "DEFAULT_MILESTONES", "DEFAULT_TRACKS", "DEFAULT_VOCABULARY", "SIGNERS", "MilestoneDef", "TrackDef", "Vocabulary",
 ]

@@ -412,6 +412,7 @@ def audit(inp: AuditInput) -> AuditResult:
     student = inp.student
     today = inp.today
     titles = dict(rules.course_titles)
+    milestone_labels = dict(getattr(rules, "milestone_labels", ()))
     warnings: list[AuditWarning] = []
     reqs = [r for r in rules.requirements if r.applies_to(student.concentration, student.track)]
     by_key = {r.key: r for r in reqs}
@@ -564,7 +565,7 @@ def audit(inp: AuditInput) -> AuditResult:
         elif isinstance(req, StudioTermsRequirement):
             block, fraction = _studio_block(req, need, inp.sessions, today, warnings, req.key in waived_whole)
         else:
-            block, fraction = _milestone_block(req, need, inp.milestones, warnings)
+            block, fraction = _milestone_block(req, need, inp.milestones, warnings, milestone_labels)
         blocks.append(_with_exceptions(block, exceptions[req.key]))
         progress.append(fraction)
 
@@ -841,7 +842,11 @@ def _studio_block(req, need, sessions, today, warnings, waived) -> tuple[BlockRe
                        still_needed=tuple(still), studio_terms=tuple(terms))
 
 
-def _milestone_block(req, need, milestones, warnings) -> tuple[BlockResult, Fraction]:
+def _milestone_block(req, need, milestones, warnings, labels) -> tuple[BlockResult, Fraction]:
+    # The program's own labels; the default ones for rules built without them; the code as a last resort.
+    def label_of(kind: str) -> str:
+        return labels.get(kind) or MILESTONE_LABELS.get(kind, kind)
+
     signed: dict[str, object] = {}
     unsigned: dict[str, object] = {}
     # Earliest sign-off per kind wins if a kind appears twice.
@@ -853,7 +858,7 @@ def _milestone_block(req, need, milestones, warnings) -> tuple[BlockResult, Frac
     used = []
     rejected = []
     for position, kind in enumerate(req.milestones):
-        label = MILESTONE_LABELS[kind]
+        label = label_of(kind)
         m = signed.get(kind)
         if m is None:
             if kind in unsigned:
@@ -865,15 +870,15 @@ def _milestone_block(req, need, milestones, warnings) -> tuple[BlockResult, Frac
         for previous in req.milestones[:position]:
             p = signed.get(previous)
             if p is None:
-                early.append(MILESTONE_LABELS[previous])
+                early.append(label_of(previous))
             elif p.completed_on > m.completed_on:
-                early.append(f"{MILESTONE_LABELS[previous]} ({p.completed_on.isoformat()})")
+                early.append(f"{label_of(previous)} ({p.completed_on.isoformat()})")
         if early:
             warnings.append(AuditWarning(
                 "milestone_order",
                 f"{label} was signed off ({m.completed_on.isoformat()}) before {', '.join(early)}.", req.key))
     done = Decimal(len(used))
-    missing = [MILESTONE_LABELS[k] for k in req.milestones if k not in signed]
+    missing = [label_of(k) for k in req.milestones if k not in signed]
     remaining = max(ZERO, need - done)
     still = []
     if remaining > 0:

@@ -6,6 +6,8 @@ docs/program-definitions.md (also shown in the app, next to the requirements edi
     [program]          code, name, degree, total_credits, min_gpa, max_transfer_credits (optional, default 6)
     [[concentrations]] code, name
     [[courses]]        code, title, credits, category, concentration, pass_fail, description
+    [[tracks]]         code, label (none declared: thesis / non_thesis, with a warning if the file uses them)
+    [[milestones]]     code, label, signed_by, track or tracks (none declared: the six default kinds, likewise)
     [[requirements]]   key, kind, title, description, concentrations, track, then the kind's own settings
                        (tracker.domain.requirements.PARAM_SPECS).
 
@@ -39,6 +41,14 @@ from .requirements import (
     build_requirement,
     to_decimal,
 )
+from .vocabulary import (
+    DEFAULT_MILESTONES,
+    DEFAULT_TRACKS,
+    SIGNERS,
+    MilestoneDef,
+    TrackDef,
+    Vocabulary,
+)
 
 __all__ = ["CourseDef", "ProgramDefinition", "DefinitionError", "parse_program_definition", "load_program_definition"]
 
@@ -46,6 +56,10 @@ _PROGRAM_KEYS = ("code", "name", "degree", "total_credits", "min_gpa", "max_tran
 _CONCENTRATION_KEYS = ("code", "name")
 _COURSE_KEYS = ("code", "title", "credits", "category", "concentration", "pass_fail", "description")
 _REQUIREMENT_COMMON = ("key", "kind", "title", "description", "concentrations", "track")
+_TRACK_KEYS = ("code", "label")
+_MILESTONE_KEYS = ("code", "label", "signed_by", "track", "tracks")
+_SECTIONS = ("program", "concentrations", "tracks", "milestones", "courses", "requirements")
+_LABEL_LENGTH = 120  # a track's or milestone's label
 
 # A program code names files and URLs (the definition download's filename): letters, digits, '-' and '_' only.
 PROGRAM_CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,20}")
@@ -86,6 +100,9 @@ class ProgramDefinition:
     courses: tuple[CourseDef, ...]
     requirements: tuple[Requirement, ...]
     max_transfer_credits: Decimal = Decimal(6)
+    # The program's vocabulary, in file order: [[tracks]] and [[milestones]] (the defaults when none are declared).
+    tracks: tuple[TrackDef, ...] = DEFAULT_TRACKS
+    milestones: tuple[MilestoneDef, ...] = DEFAULT_MILESTONES
     # "path: message" notes that do not refuse the definition (a default applied, a setting without effect).
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -99,7 +116,13 @@ class ProgramDefinition:
             min_gpa=self.min_gpa,
             max_transfer_credits=self.max_transfer_credits,
             course_titles=tuple((c.code, c.title) for c in self.courses),
+            milestone_labels=tuple((m.code, m.label) for m in self.milestones),
         )
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The program's tracks and milestone kinds."""
+        return Vocabulary(self.tracks, self.milestones)
 
     def course(self, code: str) -> CourseDef | None:
         """The catalog course with this code, or None."""
@@ -187,8 +210,8 @@ def parse_program_definition(text: str) -> ProgramDefinition:
     errors: list[str] = []
     warnings: list[str] = []
     for name in data:
-        if name not in ("program", "concentrations", "courses", "requirements"):
-            errors.append(f'{name}: unknown section "{name}" (expected program, concentrations, courses, requirements)')
+        if name not in _SECTIONS:
+            errors.append(f'{name}: unknown section "{name}" (expected {", ".join(_SECTIONS)})')
 
     program = data.get("program")
     if not isinstance(program, dict):
@@ -222,6 +245,10 @@ def parse_program_definition(text: str) -> ProgramDefinition:
         elif conc_code:
             concentrations.append((conc_code, conc_name))
     concentration_codes = {c for c, _ in concentrations}
+
+    tracks, milestones = _vocabulary(data, errors, warnings)
+    track_codes = tuple(t.code for t in tracks)
+    milestone_codes = tuple(m.code for m in milestones)
 
     courses: list[CourseDef] = []
     course_paths: dict[str, str] = {}
@@ -275,6 +302,7 @@ def parse_program_definition(text: str) -> ProgramDefinition:
             req = build_requirement(
                 table.get("kind"), table.get("key"), table.get("title"), table.get("description", ""),
                 table.get("concentrations", []), table.get("track"), params, path=path, errors=errors,
+                tracks=track_codes, milestone_kinds=milestone_codes,
             )
         key = table.get("key")
         if isinstance(key, str) and key in seen_keys:
@@ -294,8 +322,11 @@ def parse_program_definition(text: str) -> ProgramDefinition:
             if isinstance(conc, str) and conc != STUDENT_CONCENTRATION and conc not in concentration_codes:
                 errors.append(f'{path}.course_concentrations: unknown concentration "{conc}"')
         if req is not None and len(errors) == before:
+            _check_milestone_tracks(req, path, milestones, track_codes, errors)
+        if req is not None and len(errors) == before:
             requirements.append(req)
             requirement_paths[req.key] = path
+    _warn_default_vocabulary(data, requirement_tables, warnings)
 
     _check_sharing(requirement_tables, errors)
     _check_program_figures(total_credits, min_gpa, requirements, requirement_paths, errors, warnings)
@@ -314,8 +345,114 @@ def parse_program_definition(text: str) -> ProgramDefinition:
         courses=tuple(courses),
         requirements=tuple(requirements),
         max_transfer_credits=max_transfer,
+        tracks=tracks,
+        milestones=milestones,
         warnings=tuple(warnings),
     )
+
+
+def _slug(table: dict, path: str, errors: list[str]) -> str:
+    """A [[tracks]] or [[milestones]] code: required, a slug of at most 32 characters."""
+    value = _text(table, "code", path, errors)
+    if value and (not KEY_PATTERN.match(value) or len(value) > 32):
+        errors.append(f"{path}.code: must be a slug of lowercase letters, digits, '-' or '_', at most 32 "
+                      f"characters (got {value[:33]!r})")
+        return ""
+    return value
+
+
+def _code_list(value, allowed: tuple[str, ...], what: str, path: str, errors: list[str]) -> tuple[str, ...]:
+    """A string or a list of strings, each one of `allowed`; every unknown one is reported."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
+        errors.append(f"{path}: must be a {what} or a non-empty list of them")
+        return ()
+    for item in items:
+        if item not in allowed:
+            errors.append(f'{path}: unknown {what} "{item}" (expected one of {", ".join(allowed)})')
+    return tuple(dict.fromkeys(i for i in items if i in allowed))
+
+
+def _vocabulary(data: dict, errors: list[str], warnings: list[str]
+                ) -> tuple[tuple[TrackDef, ...], tuple[MilestoneDef, ...]]:
+    """[[tracks]] and [[milestones]]: the program's own codes and labels, or the defaults when none are declared."""
+    tracks: list[TrackDef] = []
+    track_tables = _tables(data, "tracks", errors)
+    for path, table in track_tables:
+        _unknown_keys(table, _TRACK_KEYS, path, errors)
+        code = _slug(table, path, errors)
+        label = _text(table, "label", path, errors, max_length=_LABEL_LENGTH)
+        if code and code in {t.code for t in tracks}:
+            errors.append(f'{path}.code: duplicate track code "{code}"')
+        elif code and label:
+            tracks.append(TrackDef(code, label))
+    if "tracks" in data and not track_tables and isinstance(data["tracks"], list):
+        errors.append("tracks: at least one [[tracks]] table is needed (or none at all for thesis / non_thesis)")
+    declared_tracks = "tracks" in data
+    # Track codes of every [[tracks]] table, valid or not, so one bad track does not also flag its uses as unknown.
+    known_tracks = tuple(t.code for t in tracks) if declared_tracks else tuple(t.code for t in DEFAULT_TRACKS)
+    if declared_tracks:
+        known_tracks += tuple(dict.fromkeys(
+            t["code"] for _, t in track_tables if isinstance(t.get("code"), str) and t["code"] not in known_tracks))
+
+    milestones: list[MilestoneDef] = []
+    milestone_tables = _tables(data, "milestones", errors)
+    for path, table in milestone_tables:
+        before = len(errors)
+        _unknown_keys(table, _MILESTONE_KEYS, path, errors)
+        code = _slug(table, path, errors)
+        label = _text(table, "label", path, errors, max_length=_LABEL_LENGTH)
+        signed_by: tuple[str, ...] = ()
+        if "signed_by" not in table:
+            errors.append(f'{path}.signed_by: required (who may sign it off: {", ".join(SIGNERS)}, or a list)')
+        else:
+            signed_by = _code_list(table["signed_by"], SIGNERS, "signer", f"{path}.signed_by", errors)
+        belongs: tuple[str, ...] = ()
+        if "track" in table and "tracks" in table:
+            errors.append(f"{path}.tracks: write track or tracks, not both")
+        elif "track" in table or "tracks" in table:
+            name = "track" if "track" in table else "tracks"
+            belongs = _code_list(table[name], known_tracks, "track", f"{path}.{name}", errors)
+        if code and code in {m.code for m in milestones}:
+            errors.append(f'{path}.code: duplicate milestone code "{code}"')
+        elif len(errors) == before:
+            milestones.append(MilestoneDef(code, label, signed_by, belongs))
+    if "milestones" in data and not milestone_tables and isinstance(data["milestones"], list):
+        errors.append("milestones: at least one [[milestones]] table is needed (or none at all for the default six)")
+    if not declared_tracks:
+        tracks = list(DEFAULT_TRACKS)
+    if "milestones" not in data:
+        milestones = list(DEFAULT_MILESTONES)
+    return tuple(tracks), tuple(milestones)
+
+
+def _check_milestone_tracks(req: Requirement, path: str, milestones: tuple[MilestoneDef, ...],
+                            tracks: tuple[str, ...], errors: list[str]) -> None:
+    """A milestones block may list a milestone only if every student the block applies to can have it."""
+    for code in getattr(req, "milestones", ()):
+        milestone = next((m for m in milestones if m.code == code), None)
+        if milestone is None or not milestone.tracks:
+            continue
+        outside = [t for t in ((req.track,) if req.track else tracks) if t not in milestone.tracks]
+        if outside:
+            errors.append(f'{path}.milestones: "{code}" belongs to the {", ".join(milestone.tracks)} track(s) only, '
+                          f'but this block also applies to {", ".join(outside)}; set track on the block or list '
+                          "the milestone's tracks")
+
+
+def _warn_default_vocabulary(data: dict, requirement_tables: list[tuple[str, dict]], warnings: list[str]) -> None:
+    """A file that uses tracks or milestones without declaring them relies on the defaults: say so, once each."""
+    uses_tracks = any("track" in t for _, t in requirement_tables)
+    uses_milestones = any(t.get("kind") == "milestones" for _, t in requirement_tables)
+    if "tracks" not in data and uses_tracks:
+        listed = ", ".join(f'{t.code} ("{t.label}")' for t in DEFAULT_TRACKS)
+        warnings.append(f"tracks: no [[tracks]] tables, so the file relies on the default tracks {listed}; "
+                        "declare them with [[tracks]] code and label to say so")
+    if "milestones" not in data and uses_milestones:
+        listed = ", ".join(m.code for m in DEFAULT_MILESTONES)
+        warnings.append(f"milestones: no [[milestones]] tables, so the file relies on the default milestones "
+                        f"({listed}), each signed off by the student's advisor or an administrator; declare them "
+                        "with [[milestones]] code, label and signed_by to say so")
 
 
 def _check_sharing(tables: list[tuple[str, dict]], errors: list[str]) -> None:

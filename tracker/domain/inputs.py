@@ -5,6 +5,8 @@ from dataclasses import KW_ONLY, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from .vocabulary import DEFAULT_MILESTONES
+
 COURSE_STATUSES = ("planned", "in_progress", "completed", "withdrawn")
 SESSION_STATUSES = ("pending", "approved", "rejected", "needs_changes", "withdrawn")
 
@@ -108,6 +110,9 @@ class Waiver:
     at: datetime | date
 
 
+DEFAULT_MILESTONE_LABELS = tuple((m.code, m.label) for m in DEFAULT_MILESTONES)
+
+
 @dataclass(frozen=True)
 class ProgramRules:
     """The rules the audit applies: the requirements in order and the program-wide settings."""
@@ -120,6 +125,8 @@ class ProgramRules:
     max_transfer_credits: Decimal = Decimal(6)
     # (code, title) of catalog courses, so "still needed" can name a course the student has not taken yet.
     course_titles: tuple[tuple[str, str], ...] = ()
+    # (code, label) of the program's milestone kinds, so blocks name milestones as the program does.
+    milestone_labels: tuple[tuple[str, str], ...] = DEFAULT_MILESTONE_LABELS
 
 
 @dataclass(frozen=True)

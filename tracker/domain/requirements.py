@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Union
 
 from .grades import LETTER_GRADES
+from .vocabulary import DEFAULT_MILESTONES, DEFAULT_TRACKS
 
 KINDS: tuple[str, ...] = (
     "all_courses",
@@ -28,17 +29,11 @@ KINDS: tuple[str, ...] = (
     "studio_terms",
     "milestones",
 )
-TRACKS: tuple[str, ...] = ("thesis", "non_thesis")
+# The default vocabulary (a program that declares no [[tracks]] or [[milestones]]); see tracker.domain.vocabulary.
+TRACKS: tuple[str, ...] = tuple(t.code for t in DEFAULT_TRACKS)
 CATEGORIES: tuple[str, ...] = ("core", "concentration", "elective", "thesis", "capstone")
-MILESTONE_KINDS: tuple[str, ...] = ("proposal", "committee", "defense", "deposit", "capstone", "comprehensive_exam")
-MILESTONE_LABELS: dict[str, str] = {
-    "proposal": "Thesis proposal approved",
-    "committee": "Committee formed",
-    "defense": "Defense passed",
-    "deposit": "Thesis deposited",
-    "capstone": "Capstone project passed",
-    "comprehensive_exam": "Comprehensive exam passed",
-}
+MILESTONE_KINDS: tuple[str, ...] = tuple(m.code for m in DEFAULT_MILESTONES)
+MILESTONE_LABELS: dict[str, str] = {m.code: m.label for m in DEFAULT_MILESTONES}
 # In course_concentrations, stands for the audited student's own concentration (so what-if audits work).
 STUDENT_CONCENTRATION = "$student"
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -304,12 +299,8 @@ def _categories(value: Any) -> tuple[str, ...]:
 
 
 def _milestones(value: Any) -> tuple[str, ...]:
-    items = _string_list(value, allow_empty=False)
-    unknown = [item for item in items if item not in MILESTONE_KINDS]
-    if unknown:
-        raise _Invalid(*(f'unknown milestone "{item}" (expected one of {", ".join(MILESTONE_KINDS)})'
-                         for item in unknown))
-    return items
+    # Whether each code is one of the program's milestones is checked by build_requirement (it knows the program).
+    return _string_list(value, allow_empty=False)
 
 
 def _share_with(value: Any) -> tuple[tuple[str, Decimal], ...]:
@@ -366,9 +357,16 @@ def build_requirement(
     path: str,
     errors: list[str],
     param_path: str | None = None,
+    tracks: tuple[str, ...] | None = None,
+    milestone_kinds: tuple[str, ...] | None = None,
 ) -> Requirement | None:
-    """Validate one requirement, appending '<path>.<field>: problem' messages to errors; None when invalid."""
+    """Validate one requirement, appending '<path>.<field>: problem' messages to errors; None when invalid.
+
+    `tracks` and `milestone_kinds` are the program's declared codes (None: the default vocabulary).
+    """
     param_path = param_path or path
+    tracks = TRACKS if tracks is None else tuple(tracks)
+    milestone_kinds = MILESTONE_KINDS if milestone_kinds is None else tuple(milestone_kinds)
     count = len(errors)
     if not isinstance(key, str) or not KEY_PATTERN.match(key) or len(key) > MAX_KEY_LENGTH:
         errors.append(f"{path}.key: must be a slug of lowercase letters, digits, '-' or '_', at most "
@@ -388,8 +386,8 @@ def build_requirement(
     except _Invalid as exc:
         errors.extend(f"{path}.concentrations: {message}" for message in exc.messages)
         concentration_codes = ()
-    if track is not None and (not isinstance(track, str) or track not in TRACKS):
-        errors.append(f"{path}.track: unknown track {_shown(track)} (expected one of {', '.join(TRACKS)})")
+    if track is not None and (not isinstance(track, str) or track not in tracks):
+        errors.append(f"{path}.track: unknown track {_shown(track)} (expected one of {', '.join(tracks)})")
     if not isinstance(kind, str) or kind not in REQUIREMENT_CLASSES:
         errors.append(f"{path}.kind: unknown kind {_shown(kind)} (expected one of {', '.join(KINDS)})")
         return None
@@ -408,6 +406,9 @@ def build_requirement(
             values[name] = convert(params[name])
         except _Invalid as exc:
             errors.extend(f"{param_path}.{name}: {message}" for message in exc.messages)
+    if kind == "milestones" and values.get("milestones"):
+        errors.extend(f'{param_path}.milestones: unknown milestone "{item}" (expected one of '
+                      f'{", ".join(milestone_kinds)})' for item in values["milestones"] if item not in milestone_kinds)
     if kind == "credits" and len(errors) == count:
         if not (values["courses"] or values["categories"] or values["course_concentrations"]):
             if not values["accepts_leftovers"]:
@@ -474,14 +475,19 @@ def requirement_from_dict(
     concentrations: list | tuple,
     track: str | None,
     params: dict,
+    *,
+    tracks: tuple[str, ...] | None = None,
+    milestone_kinds: tuple[str, ...] | None = None,
 ) -> Requirement:
-    """Rebuild a requirement from its stored parts (the inverse of requirement_to_dict); raises DefinitionError."""
+    """Rebuild a requirement from its stored parts (the inverse of requirement_to_dict); raises DefinitionError.
+
+    `tracks` and `milestone_kinds` are the program's codes (None: the default vocabulary)."""
     errors: list[str] = []
     if not isinstance(params, dict):
         raise DefinitionError([f"{key}.params: must be a mapping"])
     req = build_requirement(
         kind, key, title, description, concentrations, track, params,
-        path=str(key), errors=errors, param_path=f"{key}.params",
+        path=str(key), errors=errors, param_path=f"{key}.params", tracks=tracks, milestone_kinds=milestone_kinds,
     )
     if errors or req is None:
         raise DefinitionError(errors)
