@@ -120,7 +120,7 @@ def test_create_a_student_with_enrollment(client, admin, make_program, make_term
     ({"advisor": "inactive"}, "Not a valid choice"),  # only active faculty are offered
     ({"advisor": "admin"}, "Not a valid choice"),
     ({"concentration": "retired"}, "Not a valid choice"),  # retired concentrations are not offered
-    ({"track": ""}, "Choose thesis or non-thesis."),
+    ({"track": ""}, "Choose a track of this program: thesis or non-thesis."),
     ({"start_term_id": ""}, "Choose the term the student starts."),
     ({"email": "not-an-email"}, "Enter a valid email address."),
     ({"email": "taken@example.edu"}, "already exists"),

@@ -61,3 +61,52 @@ def test_models_match_migrations(empty_database_url):
             diff = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert diff == []
+
+
+def _execute(app, *statements):
+    with app.app_context():
+        with db.engine.begin() as conn:
+            results = [conn.execute(sa.text(s)) for s in statements]
+            return [r.fetchall() if r.returns_rows else None for r in results]
+
+
+def test_vocabulary_migration_keeps_tracks_and_milestones_and_frees_the_columns(empty_database_url):
+    """Existing enrollments and sign-offs keep their values; afterwards any declared code fits; down restores."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="7c1e4b2a9d30")
+    now = "'2026-01-01 00:00:00'"
+    _execute(
+        app,
+        "INSERT INTO program (id, code, name, degree, total_credits, min_gpa, max_transfer_credits, updated_at) "
+        f"VALUES (1, 'MM', 'Music', 'MM', 36, 3, 6, {now})",
+        "INSERT INTO concentration (id, program_id, code, name, active) VALUES (1, 1, 'prod', 'Production', true)",
+        "INSERT INTO \"user\" (id, email, display_name, role, active, session_token, created_at) VALUES "
+        f"(1, 's@x.edu', 'S', 'student', true, 't1', {now}), (2, 'f@x.edu', 'F', 'faculty', true, 't2', {now})",
+        "INSERT INTO enrollment (id, student_id, program_id, concentration_id, track, status, created_at) "
+        f"VALUES (1, 1, 1, 1, 'non_thesis', 'active', {now})",
+        "INSERT INTO milestone_record (id, student_id, kind, completed_on, note, signed_by_id, signed_at) "
+        f"VALUES (1, 1, 'capstone', '2026-01-01', '', 2, {now})",
+    )
+    with app.app_context():
+        upgrade()
+    (enrollments, records, programs) = _execute(
+        app, "SELECT track FROM enrollment", "SELECT kind FROM milestone_record",
+        "SELECT tracks, milestone_kinds FROM program")
+    assert enrollments == [("non_thesis",)] and records == [("capstone",)]
+    with app.app_context():
+        from tracker.models import Program
+        program = db.session.get(Program, 1)
+        assert [t.code for t in program.vocabulary.tracks] == ["thesis", "non_thesis"]
+        assert program.vocabulary.milestone_label("capstone") == "Capstone project passed"
+        db.session.remove()
+    # A program's own codes now fit the columns (no CHECK of the old enums is left).
+    _execute(app, "UPDATE enrollment SET track = 'portfolio'", "UPDATE milestone_record SET kind = 'jury'")
+    _execute(app, "UPDATE enrollment SET track = 'thesis'", "UPDATE milestone_record SET kind = 'proposal'")
+    with app.app_context():
+        downgrade(revision="7c1e4b2a9d30")
+    assert _execute(app, "SELECT track FROM enrollment")[0] == [("thesis",)]
+    with pytest.raises(sa.exc.IntegrityError):
+        _execute(app, "UPDATE enrollment SET track = 'portfolio'")
+    with app.app_context():
+        db.engine.dispose()

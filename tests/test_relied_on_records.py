@@ -186,4 +186,4 @@ def test_a_signed_off_milestone_is_not_the_students_to_change(client, demo_progr
     assert client.post_form(f"/advising/students/{student.id}/milestones",
                             {"kind": "defense", "completed_on": date.today().isoformat()}).status_code in (403, 404)
     db.session.expire_all()
-    assert [m.kind.value for m in db.session.scalars(sa.select(MilestoneRecord))] == ["proposal"]
+    assert [m.kind for m in db.session.scalars(sa.select(MilestoneRecord))] == ["proposal"]

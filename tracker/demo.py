@@ -22,7 +22,6 @@ from .models import (
     EnsembleRecord,
     EnsembleRole,
     Ensemble,
-    MilestoneKind,
     MilestoneRecord,
     Program,
     Role,
@@ -32,7 +31,6 @@ from .models import (
     StudioRole,
     StudioSession,
     Term,
-    Track,
     User,
 )
 from .security import hash_password
@@ -147,7 +145,7 @@ def seed(today: date | None = None) -> str:
         conc = db.session.scalar(sa.select(Concentration).where(
             Concentration.program_id == program.id, Concentration.code == spec.concentration))
         db.session.add(Enrollment(student_id=student.id, program_id=program.id, concentration_id=conc.id,
-                                  track=Track(spec.track), advisor_id=faculty[spec.advisor].id,
+                                  track=spec.track, advisor_id=faculty[spec.advisor].id,
                                   start_term_id=terms[spec.start].id))
         _Records(student, spec, catalog, terms, studios, ensembles, faculty, today).build()
     history.record(admin, "demo.seeded", "program", program.id, summary="Loaded the demo program and accounts",
@@ -161,6 +159,7 @@ class _Catalog:
     """The demo program's courses by role, looked up by category so the seed follows the TOML file."""
 
     def __init__(self, program: Program):
+        self.program = program
         courses = db.session.scalars(
             sa.select(Course).where(Course.program_id == program.id).order_by(Course.code)).all()
         self.core = [c for c in courses if c.category == CourseCategory.CORE]
@@ -253,7 +252,7 @@ class _Records:
             day += timedelta(days=3)
 
     def milestone(self, kind, days_ago):
-        record = MilestoneRecord(student_id=self.student.id, kind=MilestoneKind(kind),
+        record = MilestoneRecord(student_id=self.student.id, kind=kind,
                                  completed_on=self.today - timedelta(days=days_ago),
                                  note="Signed off at the committee meeting.", signed_by_id=self.advisor.id,
                                  signed_at=datetime.combine(self.today - timedelta(days=days_ago), time(15),
@@ -261,7 +260,7 @@ class _Records:
         db.session.add(record)
         db.session.flush()
         self.event(self.advisor, "milestone.signed_off", "milestone_record", record.id,
-                   f"Signed off “{record.kind.label}” for {self.student.display_name}",
+                   f"Signed off “{self.catalog.program.vocabulary.milestone_label(kind)}” for {self.student.display_name}",
                    {"kind": kind, "completed_on": record.completed_on, "note": record.note}, record.signed_at)
 
     def build(self) -> None:

@@ -75,3 +75,9 @@ def can_view_enrollment(user: User, enrollment: Enrollment) -> bool:
     if user.role == Role.STUDENT:
         return enrollment.student_id == user.id
     return enrollment.advisor_id == user.id
+
+
+def may_sign_milestone(user: User, enrollment: Enrollment, milestone) -> bool:
+    """The program's signed_by rule for one milestone kind (a tracker.domain.MilestoneDef) and this student."""
+    return milestone.may_sign(is_admin=user.role == Role.ADMIN,
+                              is_advisor=enrollment.advisor_id is not None and enrollment.advisor_id == user.id)

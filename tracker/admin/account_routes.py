@@ -76,6 +76,7 @@ def new_user():
     form.concentration_id.choices = concentration_choices(blank="— choose —", active_only=True)
     form.start_term_id.choices = term_choices()
     form.advisor_id.choices = advisor_choices()
+    form.track.choices = [SelectChoice("", "— choose —")] + _all_track_choices()
     if not form.is_submitted() and len(form.program_id.choices) == 2:
         form.program_id.data = form.program_id.choices[1].value
     if form.validate_on_submit():
@@ -92,6 +93,15 @@ def new_user():
         else:
             return _no_store(render_template("admin/reset_link.html", user=user, link=reset_url(token), created=True))
     return render_template("admin/new_user.html", form=form)
+
+
+def _all_track_choices() -> list[SelectChoice]:
+    """Every program's tracks, once per code (the service checks the track belongs to the chosen program)."""
+    seen: dict[str, SelectChoice] = {}
+    for program in db.session.scalars(sa.select(Program).order_by(Program.name)):
+        for choice in admin_accounts.track_choices(program):
+            seen.setdefault(choice.value, choice)
+    return list(seen.values()) or admin_accounts.track_choices(None)
 
 
 def _load_user(user_id: int) -> User:
@@ -112,10 +122,11 @@ def _user_page(user: User, advisor_form=None, enrollment_form=None, status: int 
             advisor_form = AdvisorForm(formdata=None, advisor_id=str(user.enrollment.advisor_id or ""))
         if enrollment_form is None:
             enrollment_form = EnrollmentForm(formdata=None, concentration_id=str(user.enrollment.concentration_id),
-                                             track=user.enrollment.track.value)
+                                             track=user.enrollment.track)
         advisor_form.advisor_id.choices = advisor_choices()
         enrollment_form.concentration_id.choices = concentration_choices(
             user.enrollment.program_id, blank=None, active_only=True, keep_id=user.enrollment.concentration_id)
+        enrollment_form.track.choices = admin_accounts.track_choices(user.enrollment.program)
     events = db.session.scalars(
         sa.select(HistoryEvent).options(joinedload(HistoryEvent.actor))
         .where(sa.or_(HistoryEvent.subject_id == user.id,
@@ -187,6 +198,7 @@ def change_enrollment(user_id: int):
     form = EnrollmentForm()
     form.concentration_id.choices = concentration_choices(
         student.enrollment.program_id, blank=None, active_only=True, keep_id=student.enrollment.concentration_id)
+    form.track.choices = admin_accounts.track_choices(student.enrollment.program)
     if form.validate_on_submit():
         try:
             admin_accounts.change_enrollment(student, _int(form.concentration_id.data), form.track.data,

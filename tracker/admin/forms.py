@@ -17,9 +17,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..forms import TrackerForm
-from ..models import CourseCategory, Role, Track
+from ..models import CourseCategory, Role
 
-TRACK_CHOICES = [SelectChoice("", "— choose —")] + Track.choices()
 
 
 class FilterForm(TrackerForm):
@@ -147,7 +146,9 @@ class NewUserForm(TrackerForm):
     role = SelectField("Role", choices=Role.choices())
     program_id = SelectField("Program", validators=[Optional()], description="Students only.")
     concentration_id = SelectField("Concentration", validators=[Optional()], description="Students only.")
-    track = SelectField("Track", choices=TRACK_CHOICES, validators=[Optional()], description="Students only.")
+    # Choices are the programs' own tracks (set by the view); the service checks the track is the chosen program's.
+    track = SelectField("Track", choices=[], validators=[Optional()], validate_choice=False,
+                        description="Students only; one of the program's tracks.")
     start_term_id = SelectField("Start term", validators=[Optional()], description="Students only.")
     advisor_id = SelectField("Advisor", validators=[Optional()], description="Students only; active faculty.")
     submit = SubmitField("Create account")
@@ -160,7 +161,8 @@ class ImportForm(TrackerForm):
     csv_file = FileField(
         "CSV file",
         validators=[FileRequired("Choose a CSV file."), FileAllowed(["csv", "txt"], "Upload a .csv file.")],
-        description="Columns: email, name, concentration (code or name), track (thesis or non-thesis), "
+        description="Columns: email, name, concentration (code or name), track (one of the program's tracks, code "
+                    "or label), "
                     "start term (its name), advisor (a faculty email). The first row names the columns.",
     )
     submit = SubmitField("Check the file")
@@ -185,7 +187,7 @@ class EnrollmentForm(TrackerForm):
     """Move a student to another concentration or track."""
 
     concentration_id = SelectField("Concentration", validators=[DataRequired()])
-    track = SelectField("Track", choices=Track.choices())
+    track = SelectField("Track", choices=[])  # the student's program's tracks, set by the view
     submit = SubmitField("Save concentration and track")
 
 

@@ -13,7 +13,7 @@ from wtforms import SelectChoice
 from ..forms import attach_error
 from ..extensions import db
 from ..models import Enrollment, EnrollmentStatus, HistoryEvent, Role, Term, User
-from ..permissions import role_required
+from ..permissions import may_sign_milestone, role_required
 from ..query_args import id_arg, paginate
 from ..progress.present import helpers
 from ..services import ServiceError
@@ -104,8 +104,18 @@ def milestones(student_id: int):
     form = SignOffForm()
     audit = audit_service.audit_enrollment(enrollment)
     rows = milestone_service.track_milestones(audit)
+    vocabulary = enrollment.program.vocabulary
+    user = current_user._get_current_object()
+
+    def choice_label(kind: str) -> str:
+        # Offered all the same (the refusal then says why at the field), but marked before anyone tries.
+        milestone = vocabulary.milestone(kind)
+        if may_sign_milestone(user, enrollment, milestone):
+            return milestone.label
+        return f"{milestone.label} (signed off by {milestone.signer_words()} only)"
+
     form.kind.choices = [SelectChoice("", "Choose a milestone…")] + [
-        SelectChoice(m.kind, m.label) for m in rows if not m.signed_off]
+        SelectChoice(m.kind, choice_label(m.kind)) for m in rows if not m.signed_off]
     if not form.is_submitted():
         form.completed_on.data = date.today()
     if form.validate_on_submit():
@@ -115,7 +125,8 @@ def milestones(student_id: int):
         except ServiceError as err:
             attach_error(form, err)
         else:
-            flash(f"Signed off “{record.kind.label}” for {enrollment.student.display_name}.", "success")
+            flash(f"Signed off “{milestone_service.milestone_label(enrollment, record.kind)}” for "
+                  f"{enrollment.student.display_name}.", "success")
             return redirect(url_for("advising.milestones", student_id=student_id))
     events = db.session.scalars(
         sa.select(HistoryEvent)
@@ -132,11 +143,11 @@ def milestones(student_id: int):
 @role_required(Role.FACULTY, Role.ADMIN)
 def undo_milestone(student_id: int, record_id: int):
     """Undo a sign-off (after the browser asks for confirmation); the history keeps both events."""
-    _advisee_or_404(student_id)
+    enrollment = _advisee_or_404(student_id)
     try:
         kind = milestone_service.revoke(current_user._get_current_object(), student_id, record_id)
     except ServiceError as err:
         flash(err.message, "warning")
     else:
-        flash(f"The sign-off of “{kind.label}” is undone.", "success")
+        flash(f"The sign-off of “{milestone_service.milestone_label(enrollment, kind)}” is undone.", "success")
     return redirect(url_for("advising.milestones", student_id=student_id))

@@ -66,7 +66,8 @@ def faculty():
         sa.select(User)
         .join(Enrollment, Enrollment.student_id == User.id)
         .where(Enrollment.advisor_id == current_user.id)
-        .options(joinedload(User.enrollment).joinedload(Enrollment.concentration))
+        .options(joinedload(User.enrollment).joinedload(Enrollment.concentration),
+                 joinedload(User.enrollment).joinedload(Enrollment.program))  # the track's label
         .order_by(User.display_name)
     ).all()
     pending = db.session.scalar(

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Who may sign a milestone off: the student's advisor, any faculty member, an administrator.
-SIGNERS: tuple[str, ...] = ("advisor", "faculty", "admin")
+# Who may sign a milestone off: the student's advisor, an administrator (the people who reach the sign-off page).
+SIGNERS: tuple[str, ...] = ("advisor", "admin")
 DEFAULT_SIGNED_BY: tuple[str, ...] = ("advisor", "admin")
 
 
@@ -34,14 +34,13 @@ class MilestoneDef:
         """True when a student of this track can have this milestone."""
         return not self.tracks or track in self.tracks
 
-    def may_sign(self, *, is_admin: bool, is_faculty: bool, is_advisor: bool) -> bool:
-        """True when someone with these roles may sign this milestone off."""
-        return ((is_admin and "admin" in self.signed_by) or (is_faculty and "faculty" in self.signed_by)
-                or (is_advisor and "advisor" in self.signed_by))
+    def may_sign(self, *, is_admin: bool, is_advisor: bool) -> bool:
+        """True when an administrator or the student's advisor (as said) may sign this milestone off."""
+        return (is_admin and "admin" in self.signed_by) or (is_advisor and "advisor" in self.signed_by)
 
     def signer_words(self) -> str:
         """Who may sign it off, in words: "the student's advisor or an administrator"."""
-        words = {"advisor": "the student's advisor", "faculty": "a faculty member", "admin": "an administrator"}
+        words = {"advisor": "the student's advisor", "admin": "an administrator"}
         names = [words[s] for s in SIGNERS if s in self.signed_by]
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 

@@ -10,7 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, enum_column, utcnow
-from .enums import CourseCategory, Track
+from ..domain.vocabulary import DEFAULT_VOCABULARY, Vocabulary
+from .enums import CourseCategory
+
+
+def _default_json() -> tuple[list, list]:
+    """The default vocabulary as the program row stores it (a program created without a definition)."""
+    return DEFAULT_VOCABULARY.to_json()
 
 
 class Program(db.Model):
@@ -27,6 +33,12 @@ class Program(db.Model):
     max_transfer_credits: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), nullable=False, default=Decimal("6"))
     # The program definition (TOML) last loaded or saved, so an admin can download and edit it.
     definition_source: Mapped[Optional[str]] = mapped_column(sa.Text, nullable=True)
+    # The program's vocabulary as its definition declares it (tracker.domain.Vocabulary.to_json): a JSON list each,
+    # read with the program row, so pages that show a track or milestone label need no other query. NULL reads as
+    # the default vocabulary (the migration writes it out for programs stored before vocabularies existed).
+    tracks: Mapped[Optional[list]] = mapped_column(sa.JSON, nullable=True, default=lambda: _default_json()[0])
+    milestone_kinds: Mapped[Optional[list]] = mapped_column(sa.JSON, nullable=True,
+                                                            default=lambda: _default_json()[1])
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     concentrations: Mapped[list["Concentration"]] = relationship(
@@ -36,6 +48,11 @@ class Program(db.Model):
     requirements: Mapped[list["Requirement"]] = relationship(
         back_populates="program", order_by="Requirement.position", cascade="all, delete-orphan"
     )
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The program's tracks and milestone kinds (domain objects)."""
+        return Vocabulary.from_json(self.tracks, self.milestone_kinds)
 
     def __repr__(self) -> str:
         return f"<Program {self.code}>"
@@ -103,7 +120,7 @@ class Requirement(db.Model):
     title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     concentrations: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)  # empty = all
-    track: Mapped[Optional[Track]] = mapped_column(enum_column(Track), nullable=True)  # None = both
+    track: Mapped[Optional[str]] = mapped_column(sa.String(32), nullable=True)  # a declared track code; None = all
     params: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
 
     program: Mapped[Program] = relationship(back_populates="requirements")

@@ -10,6 +10,8 @@ class Role(LabelledEnum):
     ADMIN = ("admin", "Administrator")
 
 
+# The default vocabulary's codes, for code and tests that mean these very values; a program's own tracks and
+# milestone kinds are data (tracker.domain.vocabulary), stored as plain strings.
 class Track(LabelledEnum):
     THESIS = ("thesis", "Thesis")
     NON_THESIS = ("non_thesis", "Non-thesis")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, enum_column, utcnow
-from .enums import EnrollmentStatus, Role, Track
+from .enums import EnrollmentStatus, Role
 
 if TYPE_CHECKING:
     from .catalog import Concentration, Program, Term
@@ -88,7 +88,8 @@ class Enrollment(db.Model):
     student_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), unique=True, nullable=False)
     program_id: Mapped[int] = mapped_column(sa.ForeignKey("program.id"), index=True, nullable=False)
     concentration_id: Mapped[int] = mapped_column(sa.ForeignKey("concentration.id"), index=True, nullable=False)
-    track: Mapped[Track] = mapped_column(enum_column(Track), nullable=False)
+    # A track code the program declares (tracker.services checks it; the program row holds the vocabulary).
+    track: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     start_term_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("term.id"), index=True, nullable=True)
     advisor_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True, nullable=True)
     status: Mapped[EnrollmentStatus] = mapped_column(
@@ -102,8 +103,13 @@ class Enrollment(db.Model):
     concentration: Mapped["Concentration"] = relationship()
     start_term: Mapped[Optional["Term"]] = relationship()
 
+    @property
+    def track_label(self) -> str:
+        """The track's label in the student's program ("Thesis", "Portfolio")."""
+        return self.program.vocabulary.track_label(self.track)
+
     def __repr__(self) -> str:
-        return f"<Enrollment student={self.student_id} program={self.program_id} {self.track.value}>"
+        return f"<Enrollment student={self.student_id} program={self.program_id} {self.track}>"
 
 
 class PasswordResetToken(db.Model):

@@ -15,7 +15,6 @@ from .enums import (
     CourseStatus,
     EnsembleRole,
     ExceptionKind,
-    MilestoneKind,
     SessionStatus,
     StudioActivity,
     StudioRole,
@@ -133,7 +132,8 @@ class MilestoneRecord(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True, nullable=False)
-    kind: Mapped[MilestoneKind] = mapped_column(enum_column(MilestoneKind), nullable=False)
+    # A milestone code the student's program declares (checked by tracker.services.milestones).
+    kind: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     completed_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
     note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     signed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True, nullable=False)
@@ -143,7 +143,7 @@ class MilestoneRecord(db.Model):
     signed_by: Mapped[User] = relationship(foreign_keys=[signed_by_id])
 
     def __repr__(self) -> str:
-        return f"<MilestoneRecord student={self.student_id} {self.kind.value}>"
+        return f"<MilestoneRecord student={self.student_id} {self.kind}>"
 
 
 class AuditException(db.Model):

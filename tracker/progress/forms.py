@@ -3,7 +3,6 @@ from wtforms import SelectField, SubmitField
 from wtforms.validators import InputRequired
 
 from ..forms import TrackerForm
-from ..models import Track
 
 
 class WhatIfForm(TrackerForm):
@@ -13,6 +12,5 @@ class WhatIfForm(TrackerForm):
         csrf = False
 
     concentration = SelectField("Concentration", validators=[InputRequired()], choices=[])
-    track = SelectField("Track", validators=[InputRequired()],
-                        choices=Track.choices())
+    track = SelectField("Track", validators=[InputRequired()], choices=[])  # the program's tracks, set by the view
     submit = SubmitField("Compare")

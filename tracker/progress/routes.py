@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 
 from ..csv_export import csv_response
 from ..extensions import db
-from ..models import Concentration, Enrollment, Role, Track
+from ..models import Concentration, Enrollment, Role
 from ..permissions import can_view_enrollment, role_required
 from ..query_args import filter_args
 from ..services import audit as audit_service
@@ -123,8 +123,10 @@ def _what_if(enrollment: Enrollment, own: bool):
     ).all()
     submitted = bool(request.args)
     form = WhatIfForm(formdata=request.args if submitted else None,
-                      concentration=enrollment.concentration.code, track=enrollment.track.value)
+                      concentration=enrollment.concentration.code, track=enrollment.track)
     form.concentration.choices = [SelectChoice(c.code, c.name) for c in concentrations]
+    vocabulary = enrollment.program.vocabulary
+    form.track.choices = [SelectChoice(t.code, t.label) for t in vocabulary.tracks]
     alternative = None
     if submitted and form.validate():
         alternative = audit_service.rerun(current, concentration=form.concentration.data, track=form.track.data)
@@ -134,7 +136,7 @@ def _what_if(enrollment: Enrollment, own: bool):
     return render_template(
         "progress/what_if.html", form=form, current=current, alternative=alternative, rows=rows, enrollment=enrollment,
         own=own, links=_links(enrollment.student_id, own), concentration_names=names,
-        track_labels={c.value: c.label for c in Track.choices()},
+        track_labels={t.code: t.label for t in vocabulary.tracks},
     )
 
 

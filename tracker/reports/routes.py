@@ -12,7 +12,7 @@ from ..admin.catalog_routes import concentration_choices, program_choices
 from ..csv_export import csv_response
 from ..extensions import db
 from ..forms import TrackerForm
-from ..models import Program, Role, Studio, Term, Track
+from ..models import Program, Role, Studio, Term
 from ..permissions import role_required
 from ..query_args import id_arg, paginate
 from ..services import admin_accounts
@@ -42,7 +42,7 @@ class CohortFilters(_Filters):
 
     program = SelectField("Program", validators=[Optional()])
     concentration = SelectField("Concentration", validators=[Optional()])
-    track = SelectField("Track", choices=[SelectChoice("", "Both tracks")] + Track.choices(), validators=[Optional()])
+    track = SelectField("Track", choices=[], validators=[Optional()])  # the programs' own tracks, set by the view
     start_term = SelectField("Start term", validators=[Optional()])
     advisor = SelectField("Advisor", validators=[Optional()])
     submit = SubmitField("Show")
@@ -102,6 +102,9 @@ def cohort():
         program_id = int(form.program.choices[0].value)
         form.program.data = str(program_id)
     form.concentration.choices = concentration_choices(program_id, blank="All concentrations")
+    program = db.session.get(Program, program_id) if program_id else None
+    tracks = admin_accounts.track_choices(program)
+    form.track.choices = [SelectChoice("", "Both tracks" if len(tracks) == 2 else "All tracks")] + tracks
     form.start_term.choices = [SelectChoice("", "Any start term")] + [
         SelectChoice(str(t.id), t.name) for t in db.session.scalars(sa.select(Term).order_by(Term.start_date.desc()))]
     form.advisor.choices = [SelectChoice("", "Any advisor")] + [
@@ -109,7 +112,7 @@ def cohort():
     track = request.args.get("track", "")
     filters = report_service.CohortFilters(
         program_id=program_id, concentration_id=_arg_int("concentration"),
-        track=track if track in {t.value for t in Track} else None,
+        track=track if track in {t.value for t in tracks} else None,
         start_term_id=_arg_int("start_term"), advisor_id=_arg_int("advisor"))
     program = db.session.get(Program, program_id) if program_id else None
     columns = report_service.requirement_columns(program_id)

@@ -12,9 +12,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
 
+from ..domain import DEFAULT_VOCABULARY
 from ..extensions import db
-from ..models import Concentration, Enrollment, PasswordResetToken, Program, Role, Term, Track, User, utcnow
+from ..models import Concentration, Enrollment, PasswordResetToken, Program, Role, Term, User, utcnow
 from ..security import hash_password, password_problem
 from . import ServiceError, history, unique_or_refuse
 from .accounts import find_user_by_email, normalise_email
@@ -160,15 +162,31 @@ def _enrollment_values(data: EnrollmentInput) -> dict:
         raise ServiceError("Choose a concentration of this program.", "concentration_id")
     if not conc.active:
         raise ServiceError(f"The {conc.name} concentration is retired.", "concentration_id")
-    try:
-        track = Track(data.track)
-    except ValueError:
-        raise ServiceError("Choose thesis or non-thesis.", "track") from None
+    track = _track_of(program, data.track)
     term = db.session.get(Term, int(data.start_term_id)) if data.start_term_id else None
     if term is None:
         raise ServiceError("Choose the term the student starts.", "start_term_id")
     advisor = _advisor(data.advisor_id)
     return {"program": program, "concentration": conc, "track": track, "start_term": term, "advisor": advisor}
+
+
+def _track_of(program: Program, track: str | None) -> str:
+    """A track code the program declares, or a refusal at the track field naming the program's tracks."""
+    vocabulary = program.vocabulary
+    if track not in vocabulary.track_codes:
+        raise ServiceError(f"Choose a track of this program: {_track_words(vocabulary)}.", "track")
+    return track
+
+
+def _track_words(vocabulary) -> str:
+    labels = [t.label.lower() for t in vocabulary.tracks]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
+
+
+def track_choices(program: Program | None) -> list[SelectChoice]:
+    """(code, label) choices of a program's tracks (the default tracks when there is no program yet)."""
+    tracks = program.vocabulary.tracks if program is not None else DEFAULT_VOCABULARY.tracks
+    return [SelectChoice(t.code, t.label) for t in tracks]
 
 
 def _check_identity(email: str, display_name: str) -> tuple[str, str]:
@@ -259,15 +277,12 @@ def change_enrollment(student: User, concentration_id: int | None, track: str | 
         raise ServiceError("Choose a concentration of the student's program.", "concentration_id")
     if not conc.active and conc.id != enrollment.concentration_id:
         raise ServiceError(f"The {conc.name} concentration is retired.", "concentration_id")
-    try:
-        new_track = Track(track)
-    except ValueError:
-        raise ServiceError("Choose thesis or non-thesis.", "track") from None
+    new_track = _track_of(enrollment.program, track)
     changes = {}
     if conc.id != enrollment.concentration_id:
         changes["concentration"] = [enrollment.concentration.code, conc.code]
     if new_track != enrollment.track:
-        changes["track"] = [enrollment.track.value, new_track.value]
+        changes["track"] = [enrollment.track, new_track]
     if not changes:
         return
     enrollment.concentration_id, enrollment.track = conc.id, new_track
@@ -285,8 +300,21 @@ _HEADER_ALIASES = {
     "start": "start term", "start_term": "start term", "term": "start term", "advisor email": "advisor",
     "advisor_email": "advisor",
 }
-_TRACKS = {"thesis": Track.THESIS, "non-thesis": Track.NON_THESIS, "non_thesis": Track.NON_THESIS,
-           "nonthesis": Track.NON_THESIS, "non thesis": Track.NON_THESIS}
+
+
+def _track_names(program: Program) -> dict[str, str]:
+    """What a CSV may write for each of the program's tracks: its code or label, any case, '-', '_' or ' ' alike."""
+    names: dict[str, str] = {}
+    for t in program.vocabulary.tracks:
+        for name in (t.code, t.label):
+            key = _track_key(name)
+            names.setdefault(key, t.code)
+            names.setdefault(key.replace(" ", ""), t.code)
+    return names
+
+
+def _track_key(name: str) -> str:
+    return " ".join(name.lower().replace("-", " ").replace("_", " ").split())
 
 
 @dataclass
@@ -306,7 +334,8 @@ class ImportRow:
     email: str
     name: str
     concentration: Concentration
-    track: Track
+    track: str  # a track code of the program
+    track_label: str
     start_term: Term
     advisor: User
 
@@ -382,6 +411,7 @@ def plan_import(text: str, program: Program | None) -> ImportPlan:
     advisors = {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.in_(advisor_emails)))}
     concentrations = list(db.session.scalars(sa.select(Concentration).where(Concentration.program_id == program.id)))
     by_code = {c.code.lower(): c for c in concentrations}
+    track_names = _track_names(program)
     by_name = {c.name.lower(): c for c in concentrations}
     terms = {t.name.lower(): t for t in db.session.scalars(sa.select(Term))}
     seen: dict[str, int] = {}
@@ -417,9 +447,11 @@ def plan_import(text: str, program: Program | None) -> ImportPlan:
                 problem("concentration", f"the {conc.name} concentration is retired")
         track = None
         if values["track"]:
-            track = _TRACKS.get(values["track"].lower())
+            key = _track_key(values["track"])
+            track = track_names.get(key) or track_names.get(key.replace(" ", ""))
             if track is None:
-                problem("track", f"“{values['track']}” is not a track; write thesis or non-thesis")
+                problem("track", f"“{values['track']}” is not a track of {program.code}; write "
+                                 f"{_track_words(program.vocabulary)}")
         term = None
         if values["start term"]:
             term = terms.get(values["start term"].lower())
@@ -435,7 +467,8 @@ def plan_import(text: str, program: Program | None) -> ImportPlan:
         if problems:
             plan.problems.extend(problems)
         else:
-            plan.rows.append(ImportRow(number, email, values["name"], conc, track, term, advisor))
+            plan.rows.append(ImportRow(number, email, values["name"], conc, track,
+                                       program.vocabulary.track_label(track), term, advisor))
     return plan
 
 

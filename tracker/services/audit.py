@@ -42,7 +42,6 @@ from ..models import (
     Requirement,
     StudioSession,
     Term,
-    Track,
     User,
 )
 
@@ -307,15 +306,17 @@ def _to_domain(rows: Iterable) -> _Loaded:
 def program_rules(program: Program, requirements: Iterable, course_titles: Iterable[tuple[str, str]] = ()
                   ) -> domain.ProgramRules:
     """The engine's view of a program, from its requirement rows (models or RequirementRow)."""
+    vocabulary = program.vocabulary
     reqs = tuple(
-        domain.requirement_from_dict(r.kind, r.key, r.title, r.description, r.concentrations,
-                                     r.track.value if isinstance(r.track, Track) else r.track, r.params)
+        domain.requirement_from_dict(r.kind, r.key, r.title, r.description, r.concentrations, r.track, r.params,
+                                     tracks=vocabulary.track_codes, milestone_kinds=vocabulary.milestone_codes)
         for r in sorted(requirements, key=lambda r: (r.position, r.id))
     )
     return domain.ProgramRules(
         requirements=reqs, code=program.code, name=program.name, total_credits=Decimal(program.total_credits),
         min_gpa=Decimal(program.min_gpa), max_transfer_credits=Decimal(program.max_transfer_credits),
         course_titles=tuple(sorted(course_titles)),
+        milestone_labels=tuple((m.code, m.label) for m in vocabulary.milestones),
     )
 
 
@@ -355,7 +356,7 @@ class StudentAudit:
 def _run(enrollment: Enrollment, rules: domain.ProgramRules, records: StudentRecords, today: date,
          concentration: str | None = None, track: str | None = None) -> StudentAudit:
     context = domain.StudentContext(concentration=concentration or enrollment.concentration.code,
-                                    track=track or enrollment.track.value)
+                                    track=track or enrollment.track)
     inp = domain.AuditInput(
         rules, context,
         courses=tuple(records.courses) + tuple(records.transfers), ensembles=tuple(records.ensembles),

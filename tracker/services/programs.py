@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from ..domain import ProgramDefinition, parse_program_definition, requirement_to_dict
+from ..domain import DefinitionError, ProgramDefinition, Vocabulary, parse_program_definition, requirement_to_dict
 from ..extensions import db
-from ..models import Concentration, Course, CourseCategory, Program, Requirement, Track, User
+from ..models import Concentration, Course, CourseCategory, Enrollment, MilestoneRecord, Program, Requirement, User
 from . import history
 
 @dataclass
@@ -33,7 +33,7 @@ def requirement_row_values(req) -> dict:
         "title": req.title,
         "description": req.description or "",
         "concentrations": list(req.concentrations),
-        "track": Track(req.track) if req.track else None,
+        "track": req.track,
         "params": data["params"],
     }
 
@@ -53,6 +53,7 @@ def plan_changes(defn: ProgramDefinition) -> ProgramChanges:
         old, new = getattr(program, attr), getattr(defn, attr)
         if (Decimal(old) != Decimal(new)) if isinstance(new, Decimal) else (old != new):
             changes.lines.append(f"{label}: {old} → {new}")
+    changes.lines.extend(_vocabulary_changes(program.vocabulary, defn.vocabulary))
     existing_conc = {c.code: c for c in program.concentrations}
     for code, name in defn.concentrations:
         if code not in existing_conc:
@@ -90,14 +91,56 @@ def plan_changes(defn: ProgramDefinition) -> ProgramChanges:
     return changes
 
 
+def _vocabulary_changes(old: Vocabulary, new: Vocabulary) -> list[str]:
+    """The preview's lines for added, renamed and removed tracks and milestone kinds (and changed sign-off rules)."""
+    lines = []
+    for noun, olds, news in (("track", old.tracks, new.tracks), ("milestone", old.milestones, new.milestones)):
+        before = {item.code: item for item in olds}
+        after = {item.code: item for item in news}
+        for code, item in after.items():
+            if code not in before:
+                lines.append(f"add {noun} {item.label} ({code})")
+            elif before[code].label != item.label:
+                lines.append(f"rename {noun} {before[code].label} → {item.label}")
+            elif before[code] != item:
+                lines.append(f"change {noun} {item.label}: who signs it off or its tracks")
+        lines.extend(f"remove {noun} {item.label} ({code})" for code, item in before.items() if code not in after)
+    return lines
+
+
+def _check_vocabulary_in_use(program: Program, vocabulary: Vocabulary) -> None:
+    """Refuse to drop a track students are enrolled in, or a milestone kind someone has been signed off for."""
+    problems = []
+    used_tracks = db.session.execute(
+        sa.select(Enrollment.track, sa.func.count()).where(Enrollment.program_id == program.id)
+        .group_by(Enrollment.track)).all()
+    for code, count in used_tracks:
+        if code not in vocabulary.track_codes:
+            problems.append(f'tracks: track "{code}" is no longer declared, but {count} student(s) of the program '
+                            "follow it; keep its [[tracks]] table or move them to another track first")
+    used_kinds = db.session.execute(
+        sa.select(MilestoneRecord.kind, sa.func.count()).join(Enrollment, Enrollment.student_id ==
+                                                              MilestoneRecord.student_id)
+        .where(Enrollment.program_id == program.id).group_by(MilestoneRecord.kind)).all()
+    for code, count in used_kinds:
+        if code not in vocabulary.milestone_codes:
+            problems.append(f'milestones: milestone "{code}" is no longer declared, but {count} sign-off(s) of '
+                            "the program's students use it; keep its [[milestones]] table")
+    if problems:
+        raise DefinitionError(problems)
+
+
 def apply_definition(defn: ProgramDefinition, source_text: str | None, actor: User | None) -> tuple[Program, str]:
-    """Create or update the program, its concentrations, catalog and requirements in one transaction."""
+    """Create or update the program, its vocabulary, concentrations, catalog and requirements in one transaction."""
     changes = plan_changes(defn)
     try:
         program = db.session.scalar(sa.select(Program).where(Program.code == defn.code))
         if program is None:
             program = Program(code=defn.code)
             db.session.add(program)
+        else:
+            _check_vocabulary_in_use(program, defn.vocabulary)
+        program.tracks, program.milestone_kinds = defn.vocabulary.to_json()
         program.name = defn.name
         program.degree = defn.degree
         program.total_credits = Decimal(defn.total_credits)

@@ -21,7 +21,6 @@ from ..models import (
     Studio,
     StudioSession,
     Term,
-    Track,
     User,
     utcnow,
 )
@@ -165,7 +164,7 @@ def cohort_query(filters: CohortFilters) -> sa.Select:
     if filters.concentration_id:
         query = query.where(Enrollment.concentration_id == filters.concentration_id)
     if filters.track:
-        query = query.where(Enrollment.track == Track(filters.track))
+        query = query.where(Enrollment.track == filters.track)
     if filters.start_term_id:
         query = query.where(Enrollment.start_term_id == filters.start_term_id)
     if filters.advisor_id:
@@ -211,7 +210,7 @@ def cohort_rows(student_ids: list[int], columns: list[Requirement]) -> list[Coho
         by_key = {b.key: b for b in result.blocks}
         rows.append(CohortRow(
             student_id=student_id, name=e.student.display_name, email=e.student.email,
-            concentration=e.concentration.name, track=e.track.label,
+            concentration=e.concentration.name, track=e.track_label,
             start_term=e.start_term.name if e.start_term else "", advisor=e.advisor.display_name if e.advisor else "",
             overall_percent=result.overall_percent, gpa=result.gpa,
             blocks=[by_key.get(req.key) for req in columns],
