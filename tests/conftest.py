@@ -32,7 +32,6 @@ from tracker.models import (
     Role,
     Studio,
     Term,
-    Track,
     User,
 )
 from tracker.security import hash_password
@@ -234,7 +233,7 @@ def make_student(make_user, make_program):
         )
         student = make_user(Role.STUDENT, **user_kwargs)
         db.session.add(Enrollment(
-            student=student, program=program, concentration=conc, track=Track(track),
+            student=student, program=program, concentration=conc, track=str(track),
             advisor_id=advisor.id if advisor else None, start_term_id=start_term.id if start_term else None,
         ))
         db.session.commit()

@@ -206,8 +206,11 @@ def test_reference_is_refused_to_students(client, login_as):
 
 
 def test_reference_documents_every_kind_and_setting(client, admin):
-    from tracker.domain.definition import _COURSE_KEYS, _PROGRAM_KEYS, _REQUIREMENT_COMMON
-    from tracker.domain.requirements import CATEGORIES, MILESTONE_KINDS, PARAM_SPECS
+    from tracker.domain.definition import (
+        _COURSE_KEYS, _MILESTONE_KEYS, _PROGRAM_KEYS, _REQUIREMENT_COMMON, _SECTIONS, _TRACK_KEYS,
+    )
+    from tracker.domain.requirements import CATEGORIES, MILESTONE_KINDS, PARAM_SPECS, TRACKS
+    from tracker.domain.vocabulary import SIGNERS
 
     page = client.get("/manage/programs/definition-reference").get_data(as_text=True)
     for kind, spec in PARAM_SPECS.items():
@@ -218,5 +221,13 @@ def test_reference_documents_every_kind_and_setting(client, admin):
             assert f"<code>{setting}</code>" in body, f"{kind}.{setting} is not documented"
     for setting in _PROGRAM_KEYS + _COURSE_KEYS + _REQUIREMENT_COMMON:
         assert f"<code>{setting}</code>" in page, setting
-    for value in CATEGORIES + MILESTONE_KINDS:
+    for section in _SECTIONS:
+        assert f'id="{section}"' in page, f"[{section}] has no section"
+    for section, keys in (("tracks", _TRACK_KEYS), ("milestones", _MILESTONE_KEYS)):
+        body = page.split(f'id="{section}"', 1)[1].split("<h2", 1)[0]
+        for setting in keys:
+            assert f"<code>{setting}</code>" in body, f"{section}.{setting} is not documented"
+    for value in CATEGORIES + MILESTONE_KINDS + TRACKS:
         assert f"<code>{value}</code>" in page, value
+    for signer in SIGNERS:
+        assert f"<code>&quot;{signer}&quot;</code>" in page, signer

@@ -18,10 +18,11 @@ _HEADER = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED})\s*\]\]?")
 _KEY = re.compile(rf"^\s*({_DOTTED})\s*=")
 _PART = re.compile(_KEY_PART)
 # A position in a message: program, program.min_gpa, courses[5], requirements[3].share_with.b ...
-_POSITION = re.compile(r"\b(program|concentrations\[\d+\]|courses\[\d+\]|requirements\[\d+\])((?:\.[A-Za-z0-9_$-]+)*)")
+_POSITION = re.compile(r"\b(program|(?:concentrations|tracks|milestones|courses|requirements)\[\d+\])"
+                       r"((?:\.[A-Za-z0-9_$-]+)*)")
 # The same, as mentioned inside a message's text: "program" alone is a word there, so it needs a key.
-_MENTION = re.compile(r"\b(?:program(?:\.[A-Za-z0-9_-]+)+|(?:concentrations|courses|requirements)\[\d+\]"
-                      r"(?:\.[A-Za-z0-9_-]+)*)")
+_MENTION = re.compile(r"\b(?:program(?:\.[A-Za-z0-9_-]+)+"
+                      r"|(?:concentrations|tracks|milestones|courses|requirements)\[\d+\](?:\.[A-Za-z0-9_-]+)*)")
 
 
 def _parts(dotted: str) -> tuple[str, ...]:
