@@ -1,4 +1,4 @@
-"""A program with its own tracks and milestone kinds, end to end: loaded, enrolled into, signed off through the pages."""
+"""A program with its own tracks and milestone kinds, end to end: loaded, enrolled in, signed off through the pages."""
 from __future__ import annotations
 
 from datetime import date
@@ -196,3 +196,9 @@ def test_a_track_in_use_cannot_be_dropped_from_the_definition(program, make_stud
                                 "follow it; keep its [[tracks]] table or move them to another track first"]
     db.session.expire_all()
     assert [t["code"] for t in db.session.get(Program, program.id).tracks] == ["portfolio", "recital"]
+
+
+def test_the_admin_program_page_lists_the_vocabulary(app, program, make_user):
+    page = _client(app, make_user("admin")).get(f"/manage/programs/{program.id}").get_data(as_text=True)
+    assert "Jury passed <code>jury</code> · signed off by an administrator" in page
+    assert "Portfolio review passed <code>portfolio_review</code> · signed off by the student&#39;s advisor" in page

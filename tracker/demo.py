@@ -259,8 +259,9 @@ class _Records:
                                                             tzinfo=timezone.utc))
         db.session.add(record)
         db.session.flush()
+        label = self.catalog.program.vocabulary.milestone_label(kind)
         self.event(self.advisor, "milestone.signed_off", "milestone_record", record.id,
-                   f"Signed off “{self.catalog.program.vocabulary.milestone_label(kind)}” for {self.student.display_name}",
+                   f"Signed off “{label}” for {self.student.display_name}",
                    {"kind": kind, "completed_on": record.completed_on, "note": record.note}, record.signed_at)
 
     def build(self) -> None:
