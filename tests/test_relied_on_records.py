@@ -187,3 +187,46 @@ def test_a_signed_off_milestone_is_not_the_students_to_change(client, demo_progr
                             {"kind": "defense", "completed_on": date.today().isoformat()}).status_code in (403, 404)
     db.session.expire_all()
     assert [m.kind for m in db.session.scalars(sa.select(MilestoneRecord))] == ["proposal"]
+
+
+def test_an_edit_waits_for_a_substitution_being_recorded_and_is_then_refused(app, setting):
+    """PostgreSQL: the advisor's transaction holds the record's row lock (as record_substitution takes it); the
+    student's edit, arriving meanwhile, waits for it and then sees the substitution, instead of changing the record
+    the advisor is counting. (SQLite serialises the two requests with its write lock.)"""
+    import threading
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL): SQLite has no row locks; its writes are serialised whole")
+    advisor, student, record, substitution, _ = setting
+    exception_service.revoke(substitution, actor=advisor)
+    record_id, student_id = record.id, student.id
+    outcome: dict = {}
+
+    def student_edits():
+        with app.app_context():
+            try:
+                mine = db.session.get(CourseRecord, record_id)
+                me = db.session.get(type(student), student_id)
+                course_service.update_course(
+                    mine, course_service.CourseInput(course("MPT 611").id, mine.term_id, "completed", "A"), actor=me)
+                outcome["result"] = "saved"
+            except ServiceError as err:
+                outcome["result"] = err.message
+            finally:
+                db.session.remove()
+
+    with db.engine.connect() as advisor_conn:
+        tx = advisor_conn.begin()
+        advisor_conn.execute(sa.select(CourseRecord.id).where(CourseRecord.id == record_id).with_for_update())
+        thread = threading.Thread(target=student_edits, daemon=True)
+        thread.start()
+        thread.join(timeout=1.0)
+        assert thread.is_alive(), "the edit did not wait for the advisor's lock on the record"
+        advisor_conn.execute(sa.insert(AuditException).values(
+            student_id=student_id, kind=ExceptionKind.SUBSTITUTION.value, requirement_key="concentration",
+            course_record_id=record_id, justification=WHY, created_by_id=advisor.id,
+            created_at=substitution.created_at))
+        tx.commit()
+    thread.join(timeout=10)
+    assert "revoke the substitution" in outcome.get("result", ""), outcome
+    assert record_now(record_id).course.code == "MPT 621"

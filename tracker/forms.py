@@ -44,6 +44,7 @@ from wtforms.widgets import HiddenInput
 
 from .extensions import db
 from .services import ServiceError
+from .services.values import MAX_ID
 
 SUBMISSION_TOKEN_NAME = "submission_token"
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -57,8 +58,6 @@ NOT_FINITE_MESSAGE = "Enter an ordinary number, like 3 or 1.5."
 TOO_LARGE_MESSAGE = "This number is far too large; enter a realistic value."
 BAD_CHOICE_MESSAGE = "Choose one of the listed options."
 
-# The largest value a BIGINT / SQLite INTEGER holds; no id or count in this app comes near it.
-MAX_INT = 2**63 - 1
 # Far above any credit, hour or amount, and small enough that quantizing to a dozen places never overflows.
 MAX_DECIMAL = Decimal(10) ** 15
 
@@ -301,7 +300,7 @@ def _number_problem(value) -> str | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return TOO_LARGE_MESSAGE if abs(value) > MAX_INT else None
+        return TOO_LARGE_MESSAGE if abs(value) > MAX_ID else None
     if isinstance(value, float):
         if not math.isfinite(value):
             return NOT_FINITE_MESSAGE

@@ -18,16 +18,13 @@ from flask import Flask, abort, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
-from .services.values import MAX_DATE, MIN_DATE
+from .services.values import ID_DIGITS, MAX_DATE, MAX_ID, MIN_DATE, parse_id  # noqa: F401 (re-exported)
 
-# The largest value a BIGINT / SQLite INTEGER column holds.
-MAX_ID = 2**63 - 1
 # No list is that long; the bound keeps OFFSET far below what the database accepts.
 MAX_PAGE = 100_000
 # Longest free-text filter (a search box) worth sending to the database.
 MAX_TEXT = 200
 
-_DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() also accepts '²', which int() refuses
 _NUMBER = re.compile(r"[0-9]{1,1000}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -49,21 +46,11 @@ class BoundedIntConverter(IntegerConverter):
 
 # ---------------------------------------------------------------- parsers (pure: they take the raw string)
 
-def parse_id(value) -> int | None:
-    """A database id (1..MAX_ID) from a string, or None for anything else (blank, signs, spaces, NUL, too big)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value if 1 <= value <= MAX_ID else None
-    if not isinstance(value, str) or not _DIGITS.fullmatch(value):
-        return None
-    number = int(value)
-    return number if 1 <= number <= MAX_ID else None
-
-
 def parse_count(value, default: int | None = None) -> int | None:
     """A non-negative whole number up to MAX_ID (a version counter) from a string, or `default`."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value if 0 <= value <= MAX_ID else default
-    if not isinstance(value, str) or not _DIGITS.fullmatch(value):
+    if not isinstance(value, str) or not ID_DIGITS.fullmatch(value):
         return default
     number = int(value)
     return number if number <= MAX_ID else default
@@ -153,7 +140,6 @@ def register(app: Flask) -> None:
     """Install the bounded converter before any blueprint registers its routes, and the NUL guard."""
     app.url_map.converters["int"] = BoundedIntConverter
     app.before_request(_refuse_nul)
-
 
 
 def paginate(select, per_page: int):

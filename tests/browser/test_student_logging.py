@@ -23,6 +23,7 @@ def test_student_adds_a_course_and_logs_a_studio_session(page, browser_login, ma
     # A course from the catalog, found by typing in the filter.
     page.get_by_role("link", name="Courses").click()
     page.get_by_role("link", name="Add a course").click()
+    page.wait_for_load_state("load")  # the filter is app.js's: typing before it runs would filter nothing
     page.get_by_label("Find a course").fill("recording")
     expect(page.locator("#course_id option", has_text="Critical Listening")).to_have_attribute("hidden", "")
     course_select = page.get_by_label("Course", exact=True)

@@ -17,9 +17,21 @@ from . import ServiceError
 # span) never overflows and every database stores them.
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2199, 12, 31)
+# The largest value a BIGINT / SQLite INTEGER column holds: no id, count or version above it can exist.
 MAX_ID = 2**63 - 1
 
-_ID = re.compile(r"[0-9]{1,19}")
+ID_DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() also accepts '²', which int() refuses
+
+
+def parse_id(value) -> int | None:
+    """A database id (1..MAX_ID) from an int or a string of digits, or None for anything else (blank, signs,
+    spaces, NUL, too big)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 1 <= value <= MAX_ID else None
+    if not isinstance(value, str) or not ID_DIGITS.fullmatch(value):
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_ID else None
 
 
 def parse_decimal(value, field: str, *, places: int, maximum: Decimal | int, minimum: Decimal | int = 0,
@@ -65,12 +77,7 @@ def optional_id(value, field: str, message: str) -> int | None:
     """An id chosen in a form: None for a blank choice; a garbled or impossible one raises ServiceError."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and _ID.fullmatch(value.strip()):
-        number = int(value.strip())
-    else:
-        raise ServiceError(message, field)
-    if not 1 <= number <= MAX_ID:
+    number = parse_id(value.strip() if isinstance(value, str) else value)
+    if number is None:
         raise ServiceError(message, field)
     return number
