@@ -11,7 +11,8 @@ from .audit import (
     audit,
     format_amount,
 )
-from .definition import CourseDef, ProgramDefinition, load_program_definition, parse_program_definition
+from .definition import CourseDef, Policies, ProgramDefinition, load_program_definition, parse_program_definition
+from .serialize import definition_from_json, definition_to_json
 from .grades import (
     GRADE_POINTS,
     GRADES,
@@ -75,5 +76,5 @@ __all__ = [
     "Term", "TotalCreditsRequirement", "UnusedRecord", "UsedRecord", "Waiver", "audit", "compute_gpa",
     "format_amount", "grade_points", "is_passing", "load_program_definition", "meets_gpa", "meets_minimum",
     "parse_program_definition", "requirement_from_dict", "requirement_to_dict", "round_gpa",
-    "DEFAULT_MILESTONES", "DEFAULT_TRACKS", "DEFAULT_VOCABULARY", "SIGNERS", "MilestoneDef", "TrackDef", "Vocabulary",
+    "DEFAULT_MILESTONES", "DEFAULT_TRACKS", "Policies", "definition_from_json", "definition_to_json", "DEFAULT_VOCABULARY", "SIGNERS", "MilestoneDef", "TrackDef", "Vocabulary",
 ]

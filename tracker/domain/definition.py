@@ -85,6 +85,46 @@ class CourseDef:
     concentration: str | None = None
     pass_fail: bool = False
     description: str = ""
+    # A variable-credit course: credits is the least a record may carry, max_credits the most (None: fixed).
+    max_credits: Decimal | None = None
+    # The catalog's own attributes, which requirements select by (tags = ["cognate"]).
+    tags: tuple[str, ...] = ()
+    # Repeatable for credit: each completed attempt counts, up to this many attempts and/or credits (None: a retake).
+    repeatable: int | None = None
+    repeat_max_credits: Decimal | None = None
+    # False for a course that never counts toward the degree total (remedial, prerequisite).
+    counts_toward_total: bool = True
+
+    @property
+    def variable(self) -> bool:
+        """True when the record, not the catalog, says how many credits the student took."""
+        return self.max_credits is not None
+
+
+RETAKE_RULES = ("latest", "best")
+FAILED_IN_BLOCK_RULES = ("count_elsewhere", "repeat")
+
+
+@dataclass(frozen=True)
+class Policies:
+    """A program's record-keeping rules ([policies]); the defaults are what the audit did before policies existed."""
+
+    retake: str = "latest"  # which completed attempt of a repeated course counts: the latest, or the best grade
+    # A record below a block's minimum grade: may it still count toward another block, or must it be repeated?
+    failed_in_block: str = "count_elsewhere"
+    transfer_min_grade: str | None = None  # transfer credit counts only with at least this grade
+    transfer_max_age_years: int | None = None  # ... and only when earned at most this many years before the start
+    time_limit_years: int | None = None  # the degree must be finished within this many years of the start term
+    min_terms_in_residence: int | None = None  # terms with a completed course at this school
+
+    def to_json(self) -> dict:
+        """The policies that differ from the defaults, as plain data."""
+        return {name: value for name, value in self.__dict__.items() if value != getattr(Policies, name)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Policies":
+        """The inverse of to_json."""
+        return cls(**data)
 
 
 @dataclass(frozen=True)
@@ -103,6 +143,9 @@ class ProgramDefinition:
     # The program's vocabulary, in file order: [[tracks]] and [[milestones]] (the defaults when none are declared).
     tracks: tuple[TrackDef, ...] = DEFAULT_TRACKS
     milestones: tuple[MilestoneDef, ...] = DEFAULT_MILESTONES
+    # [[equivalences]]: groups of codes that are one course (counted once; taking another code is a retake).
+    equivalences: tuple[tuple[str, ...], ...] = ()
+    policies: Policies = Policies()
     # "path: message" notes that do not refuse the definition (a default applied, a setting without effect).
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -117,6 +160,9 @@ class ProgramDefinition:
             max_transfer_credits=self.max_transfer_credits,
             course_titles=tuple((c.code, c.title) for c in self.courses),
             milestone_labels=tuple((m.code, m.label) for m in self.milestones),
+            courses=self.courses,
+            equivalences=self.equivalences,
+            policies=self.policies,
         )
 
     @property

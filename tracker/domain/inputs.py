@@ -127,6 +127,11 @@ class ProgramRules:
     course_titles: tuple[tuple[str, str], ...] = ()
     # (code, label) of the program's milestone kinds, so blocks name milestones as the program does.
     milestone_labels: tuple[tuple[str, str], ...] = DEFAULT_MILESTONE_LABELS
+    # The catalog version's course attributes (tracker.domain.definition.CourseDef), equivalence groups and
+    # policies (tracker.domain.definition.Policies; None: the defaults).
+    courses: tuple = ()
+    equivalences: tuple[tuple[str, ...], ...] = ()
+    policies: object = None
 
 
 @dataclass(frozen=True)
