@@ -99,6 +99,7 @@ class UsedRecord:
     amount: Decimal
     provisional: bool
     reason: str
+    credits: Decimal | None = None  # a course record's own credits (what a variable-credit record carries)
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,17 @@ class BlockResult:
     exceptions: tuple[AppliedException, ...] = ()
     still_needed: tuple[str, ...] = ()
     studio_terms: tuple[StudioTermResult, ...] = ()
+    # A group (kind "all_of" | "any_of" | "n_of", unit "requirements"): its sub-requirements' results.
+    children: tuple["BlockResult", ...] = ()
+    counted: bool = True  # False for an option of an any_of / n_of that does not count (shown, not counted)
+    choose: int | None = None  # n_of: how many options count (any_of: 1)
+    explanation: str = ""  # any_of / n_of: which option(s) counted and why
+
+    def walk(self):
+        """This block and every block nested in it, depth first in file order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
 
     @property
     def complete(self) -> bool:
@@ -196,10 +208,16 @@ class AuditResult:
     unused: tuple[UnusedRecord, ...]
     warnings: tuple[AuditWarning, ...]
     search_note: str | None = None
+    deadline: date | None = None  # the program's time limit: the degree must be finished by this day
+
+    def walk(self):
+        """Every block, nested ones too, depth first in file order."""
+        for block in self.blocks:
+            yield from block.walk()
 
     def block(self, key: str) -> BlockResult | None:
-        """The block with this requirement key, or None when it does not apply."""
-        return next((b for b in self.blocks if b.key == key), None)
+        """The block with this requirement key (nested ones too), or None when it does not apply."""
+        return next((b for b in self.walk() if b.key == key), None)
 
 
 # --- small helpers -------------------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ class StudentContext:
 
     concentration: str
     track: str
+    # The first day of the student's start term (None: unknown): transfer age and the time limit count from it.
+    start: date | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class CourseRecord:
     pass_fail: bool = False
     transfer: bool = False
     institution: str | None = None
+    earned_on: date | None = None  # transfer credit: when it was earned elsewhere (transfer_max_age_years)
 
 
 @dataclass(frozen=True)
