@@ -149,8 +149,8 @@ def test_toml_syntax_error_names_the_line():
     ('\n[[requirements]]\nkey = "x"\nkind = "ensemble_terms"\ntitle = "X"\nterms = 2\nconcentrations = ["jazz"]\n',
      'requirements[2].concentrations: unknown concentration "jazz"'),
     ('\n[[requirements]]\nkey = "x"\nkind = "foo"\ntitle = "X"\n',
-     "requirements[2].kind: unknown kind 'foo' (expected one of all_courses, credits, total_credits, gpa, "
-     "ensemble_terms, studio_terms, milestones)"),
+     "requirements[2].kind: unknown kind 'foo' (expected one of all_courses, credits, courses, total_credits, "
+     "gpa, ensemble_terms, studio_terms, milestones, all_of, any_of, n_of)"),
     ('\n[[requirements]]\nkey = "core"\nkind = "gpa"\ntitle = "X"\nmin_gpa = 3\n',
      'requirements[2].key: duplicate requirement key "core"'),
     ('\n[[requirements]]\nkey = "x"\nkind = "credits"\ntitle = "X"\ncredits = 3\n'

@@ -20,6 +20,14 @@ from tracker.domain import (
     requirement_from_dict,
     requirement_to_dict,
 )
+from tracker.domain.requirements import (
+    AllOfRequirement,
+    AnyOfRequirement,
+    Cap,
+    CoursesRequirement,
+    NOfRequirement,
+)
+from tracker.domain.selectors import Selector
 
 from domain_factories import DEMO
 
@@ -39,6 +47,16 @@ EXAMPLES = [
     StudioTermsRequirement(key="studio", title="Studio", terms=3, min_hours=D(40)),
     StudioTermsRequirement(key="studio-2", title="Studio", terms=3, min_hours=D("37.5"), total_hours=D(150)),
     MilestonesRequirement(key="ms", title="Milestones", milestones=("proposal", "committee", "defense", "deposit")),
+    AllCoursesRequirement(key="core-2", title="Core", courses=("MUS 5010", ("MUS 5020", "MUS 6020"))),
+    CreditsRequirement(key="pool", title="Pool", credits=D(12), count=4, subjects=("MUS",), number_range=(5000, 8999),
+                       exclude_courses=("MUS 5999",), tags=("seminar",), exclude_tags=("remedial",),
+                       max_pass_fail_credits=D(3),
+                       caps=(Cap(Selector(tags=("independent-study",)), max_credits=D(3)),
+                             Cap(Selector(not_subjects=("MUS",)), max_courses=1))),
+    CoursesRequirement(key="choose-two", title="Two seminars", count=2, courses=("MUS 7010", "MUS 7020", "MUS 7030")),
+    AllOfRequirement(key="thesis-option", title="Thesis", of=("thesis-courses", "thesis-milestones")),
+    AnyOfRequirement(key="culminating", title="Thesis or portfolio", of=("thesis-option", "portfolio-option")),
+    NOfRequirement(key="sequences", title="Two sequences", of=("piano", "voice", "guitar"), choose=2),
 ]
 
 

@@ -18,24 +18,29 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Union
 
 from .grades import LETTER_GRADES
+from .selectors import STUDENT_CONCENTRATION, Selector
 from .vocabulary import DEFAULT_MILESTONES, DEFAULT_TRACKS
 
 KINDS: tuple[str, ...] = (
     "all_courses",
     "credits",
+    "courses",
     "total_credits",
     "gpa",
     "ensemble_terms",
     "studio_terms",
     "milestones",
+    "all_of",
+    "any_of",
+    "n_of",
 )
+GROUP_KINDS = frozenset({"all_of", "any_of", "n_of"})
+MAX_NUMBER = 99_999  # the largest course number a number_range may name
 # The default vocabulary (a program that declares no [[tracks]] or [[milestones]]); see tracker.domain.vocabulary.
 TRACKS: tuple[str, ...] = tuple(t.code for t in DEFAULT_TRACKS)
 CATEGORIES: tuple[str, ...] = ("core", "concentration", "elective", "thesis", "capstone")
 MILESTONE_KINDS: tuple[str, ...] = tuple(m.code for m in DEFAULT_MILESTONES)
 MILESTONE_LABELS: dict[str, str] = {m.code: m.label for m in DEFAULT_MILESTONES}
-# In course_concentrations, stands for the audited student's own concentration (so what-if audits work).
-STUDENT_CONCENTRATION = "$student"
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Bounds on a definition's values: what the database columns hold, and far beyond any real program.
 MAX_KEY_LENGTH = 64
@@ -77,28 +82,76 @@ class RequirementBase:
 
 @dataclass(frozen=True, kw_only=True)
 class AllCoursesRequirement(RequirementBase):
-    """Every listed course, each with at least `min_grade` when given."""
+    """Every listed course, each with at least `min_grade` when given.
+
+    An item of `courses` is a code or a tuple of alternative codes ("MPT 602 or MPT 652"): one of them fills it.
+    """
 
     kind: ClassVar[str] = "all_courses"
     unit: ClassVar[str] = "courses"
-    courses: tuple[str, ...]
+    courses: tuple[str | tuple[str, ...], ...]
     min_grade: str | None = None
+
+    @property
+    def slots(self) -> tuple[tuple[str, ...], ...]:
+        """Each item as a tuple of the codes that fill it."""
+        return tuple((item,) if isinstance(item, str) else tuple(item) for item in self.courses)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Every code the block names, alternatives included, in file order."""
+        return tuple(code for slot in self.slots for code in slot)
+
+
+@dataclass(frozen=True)
+class Cap:
+    """At most `max_credits` credits or `max_courses` courses of a block may come from the courses selected."""
+
+    selector: Selector
+    max_credits: Decimal | None = None
+    max_courses: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class CreditsRequirement(RequirementBase):
-    """A number of credits from courses matching any of the filters (courses, categories, course_concentrations)."""
+    """Credits and/or a number of courses (`count`) from the courses its selector takes (tracker.domain.selectors).
+
+    `caps` limit what may come from a sub-selection; `max_pass_fail_credits` limits pass/fail credit.
+    """
 
     kind: ClassVar[str] = "credits"
-    unit: ClassVar[str] = "credits"
-    credits: Decimal
+    credits: Decimal | None = None
+    count: int | None = None
     courses: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     course_concentrations: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()
+    not_subjects: tuple[str, ...] = ()
+    number_range: tuple[int, int] | None = None
+    exclude_courses: tuple[str, ...] = ()
+    exclude_tags: tuple[str, ...] = ()
     min_grade: str | None = None
+    max_pass_fail_credits: Decimal | None = None
+    caps: tuple[Cap, ...] = ()
     accepts_leftovers: bool = False
     # Sorted (other_key, max shared credits) pairs: a tuple keeps the dataclass hashable.
     share_with: tuple[tuple[str, Decimal], ...] = ()
+
+    @property
+    def unit(self) -> str:  # type: ignore[override]
+        """Credits, unless the block counts courses only."""
+        return "courses" if self.credits is None else "credits"
+
+    @property
+    def linked(self) -> bool:
+        """True when the block needs both credits and a number of courses."""
+        return self.credits is not None and self.count is not None
+
+    @property
+    def selector(self) -> Selector:
+        """The block's course filters."""
+        return Selector.of(self)
 
     def share_limit(self, other_key: str) -> Decimal | None:
         """The most credits this block lets `other_key` share with it, or None."""
@@ -106,6 +159,56 @@ class CreditsRequirement(RequirementBase):
             if key == other_key:
                 return limit
         return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoursesRequirement(CreditsRequirement):
+    """A number of courses ("choose 2 of these"), with the selectors and settings of a credits block."""
+
+    kind: ClassVar[str] = "courses"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupRequirement(RequirementBase):
+    """Sub-requirements (`of`, keys of other requirements): all of them, any one, or `choose` of them."""
+
+    unit: ClassVar[str] = "requirements"
+    of: tuple[str, ...]
+
+    @property
+    def counts(self) -> int | None:
+        """How many options count (None: all of them)."""
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AllOfRequirement(GroupRequirement):
+    """Every sub-requirement."""
+
+    kind: ClassVar[str] = "all_of"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnyOfRequirement(GroupRequirement):
+    """One sub-requirement: the option that gives the most progress counts, the others are shown."""
+
+    kind: ClassVar[str] = "any_of"
+
+    @property
+    def counts(self) -> int:
+        return 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class NOfRequirement(GroupRequirement):
+    """`choose` of the sub-requirements: the best `choose` count."""
+
+    kind: ClassVar[str] = "n_of"
+    choose: int
+
+    @property
+    def counts(self) -> int:
+        return self.choose
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,20 +266,28 @@ Requirement = Union[
     EnsembleTermsRequirement,
     StudioTermsRequirement,
     MilestonesRequirement,
+    CoursesRequirement,
+    AllOfRequirement,
+    AnyOfRequirement,
+    NOfRequirement,
 ]
 REQUIREMENT_CLASSES: dict[str, type] = {
     cls.kind: cls
     for cls in (
         AllCoursesRequirement,
         CreditsRequirement,
+        CoursesRequirement,
         TotalCreditsRequirement,
         GpaRequirement,
         EnsembleTermsRequirement,
         StudioTermsRequirement,
         MilestonesRequirement,
+        AllOfRequirement,
+        AnyOfRequirement,
+        NOfRequirement,
     )
 }
-COURSE_KINDS = frozenset({"all_courses", "credits"})
+COURSE_KINDS = frozenset({"all_courses", "credits", "courses"})
 COMMON_FIELDS = ("key", "title", "description", "concentrations", "track")
 
 
@@ -318,21 +429,152 @@ def _share_with(value: Any) -> tuple[tuple[str, Decimal], ...]:
     return tuple(sorted(pairs))
 
 
+def _course_items(value: Any) -> tuple[str | tuple[str, ...], ...]:
+    """all_courses `courses`: codes, or lists of alternative codes; no code twice in the block."""
+    if not isinstance(value, (list, tuple)):
+        raise _Invalid("must be a list of course codes (a list inside it: alternatives)")
+    items: list = []
+    problems: list[str] = []
+    seen: list[str] = []
+    for item in value:
+        if isinstance(item, (list, tuple)):
+            try:
+                codes = _string_list(item, allow_empty=False)
+            except _Invalid as exc:
+                problems.extend(f"alternatives {_shown(item)}: {m}" for m in exc.messages)
+                continue
+            if len(codes) < 2:
+                problems.append(f"alternatives {_shown(list(item))}: list at least two courses (or write the code "
+                                "alone)")
+                continue
+            items.append(codes)
+        else:
+            try:
+                codes = _string_list([item])
+            except _Invalid as exc:
+                problems.extend(exc.messages)
+                continue
+            items.append(codes[0])
+        for code in codes:
+            if code in seen:
+                problems.append(f'lists "{code}" twice')
+            seen.append(code)
+    if problems:
+        raise _Invalid(*problems)
+    if not items:
+        raise _Invalid("must not be empty")
+    return tuple(items)
+
+
+def _optional_positive_decimal(value: Any) -> Decimal | None:
+    return None if value is None else to_decimal(value, positive=True)
+
+
+def _optional_positive_int(value: Any) -> int | None:
+    return None if value is None else _positive_int(value)
+
+
+def _number_range(value: Any) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if (not isinstance(value, (list, tuple)) or len(value) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
+        raise _Invalid("must be two whole numbers, the lowest and highest course number: [5000, 8999]")
+    low, high = value
+    if not (0 <= low <= high <= MAX_NUMBER):
+        raise _Invalid(f"must go from a lower to a higher course number, between 0 and {MAX_NUMBER}")
+    return (low, high)
+
+
+def _keys(value: Any) -> tuple[str, ...]:
+    items = _string_list(value, allow_empty=False)
+    bad = [item for item in items if not KEY_PATTERN.match(item)]
+    if bad:
+        raise _Invalid(*(f"{_shown(item)} is not a requirement key" for item in bad))
+    return items
+
+
+# The selector settings (tracker.domain.selectors): the same in a credits block and in each of its caps.
+_SELECTOR_SPECS: dict[str, tuple[Any, bool, Any]] = {
+    "courses": (_string_list, False, ()),
+    "categories": (_categories, False, ()),
+    "course_concentrations": (_string_list, False, ()),
+    "tags": (_string_list, False, ()),
+    "subjects": (_string_list, False, ()),
+    "not_subjects": (_string_list, False, ()),
+    "number_range": (_number_range, False, None),
+    "exclude_courses": (_string_list, False, ()),
+    "exclude_tags": (_string_list, False, ()),
+}
+_CAP_LIMITS = ("max_credits", "max_courses")
+
+
+def _caps(value: Any) -> tuple[Cap, ...]:
+    """[[requirements.caps]]: each a selector and exactly one of max_credits / max_courses."""
+    if not isinstance(value, (list, tuple)):
+        raise _Invalid("must be an array of tables ([[requirements.caps]])")
+    caps: list[Cap] = []
+    problems: list[str] = []
+    for index, table in enumerate(value, start=1):
+        where = f"[{index}]"
+        if isinstance(table, Cap):  # already built (a requirement rebuilt from its dataclass)
+            caps.append(table)
+            continue
+        if not isinstance(table, dict):
+            problems.append(f"{where}: must be a table")
+            continue
+        before = len(problems)
+        values: dict[str, Any] = {}
+        for name in sorted(set(table) - set(_SELECTOR_SPECS) - set(_CAP_LIMITS)):
+            problems.append(f'{where}.{name}: unknown setting "{name}" for a cap')
+        for name, (convert, _required, default) in _SELECTOR_SPECS.items():
+            try:
+                values[name] = convert(table[name]) if table.get(name) is not None else default
+            except _Invalid as exc:
+                problems.extend(f"{where}.{name}: {m}" for m in exc.messages)
+        limits = [name for name in _CAP_LIMITS if table.get(name) is not None]
+        if len(limits) != 1:
+            problems.append(f"{where}: give max_credits or max_courses (one of them)")
+        max_credits = max_courses = None
+        try:
+            if "max_credits" in limits:
+                max_credits = to_decimal(table["max_credits"])
+            if "max_courses" in limits:
+                max_courses = table["max_courses"]
+                if isinstance(max_courses, bool) or not isinstance(max_courses, int) or not 0 <= max_courses \
+                        <= MAX_COUNT:
+                    raise _Invalid(f"must be a whole number from 0 to {MAX_COUNT}")
+        except _Invalid as exc:
+            problems.extend(f"{where}.{limits[0]}: {m}" for m in exc.messages)
+        selector = Selector(**values) if len(problems) == before else None
+        if selector is not None and not selector.selects_anything:
+            problems.append(f"{where}: say which courses the cap limits (courses, categories, tags, subjects, ...)")
+        elif selector is not None:
+            caps.append(Cap(selector, max_credits, max_courses))
+    if problems:
+        raise _Invalid(*problems)
+    return tuple(caps)
+
+
+_CREDITS_SPECS: dict[str, tuple[Any, bool, Any]] = {
+    "credits": (_optional_positive_decimal, False, None),
+    "count": (_optional_positive_int, False, None),
+    **_SELECTOR_SPECS,
+    "min_grade": (_min_grade, False, None),
+    "max_pass_fail_credits": (lambda v: None if v is None else to_decimal(v), False, None),
+    "caps": (_caps, False, ()),
+    "accepts_leftovers": (_bool, False, False),
+    "share_with": (_share_with, False, ()),
+}
+
 # name -> (converter, required, default). Order is the order of to_dict output.
 PARAM_SPECS: dict[str, dict[str, tuple[Any, bool, Any]]] = {
     "all_courses": {
-        "courses": (_non_empty_list, True, None),
+        "courses": (_course_items, True, None),
         "min_grade": (_min_grade, False, None),
     },
-    "credits": {
-        "credits": (_positive_decimal, True, None),
-        "courses": (_string_list, False, ()),
-        "categories": (_categories, False, ()),
-        "course_concentrations": (_string_list, False, ()),
-        "min_grade": (_min_grade, False, None),
-        "accepts_leftovers": (_bool, False, False),
-        "share_with": (_share_with, False, ()),
-    },
+    "credits": _CREDITS_SPECS,
+    "courses": {**_CREDITS_SPECS, "count": (_positive_int, True, None)},
     "total_credits": {"credits": (_positive_decimal, True, None)},
     "gpa": {"min_gpa": (_gpa_value, True, None)},
     "ensemble_terms": {"terms": (_positive_int, True, None)},
@@ -342,6 +584,9 @@ PARAM_SPECS: dict[str, dict[str, tuple[Any, bool, Any]]] = {
         "total_hours": (lambda v: None if v is None else _positive_decimal(v), False, None),
     },
     "milestones": {"milestones": (_milestones, True, None)},
+    "all_of": {"of": (_keys, True, None)},
+    "any_of": {"of": (_keys, True, None)},
+    "n_of": {"of": (_keys, True, None), "choose": (_positive_int, True, None)},
 }
 
 
@@ -409,17 +654,33 @@ def build_requirement(
     if kind == "milestones" and values.get("milestones"):
         errors.extend(f'{param_path}.milestones: unknown milestone "{item}" (expected one of '
                       f'{", ".join(milestone_kinds)})' for item in values["milestones"] if item not in milestone_kinds)
-    if kind == "credits" and len(errors) == count:
-        if not (values["courses"] or values["categories"] or values["course_concentrations"]):
+    if kind in ("credits", "courses") and len(errors) == count:
+        if values["credits"] is None and values["count"] is None:
+            errors.append(f"{param_path}.credits: required for kind \"credits\" (or count, for a number of courses)")
+        if not Selector(**{n: values[n] for n in _SELECTOR_SPECS}).selects_anything:
             if not values["accepts_leftovers"]:
                 errors.append(
-                    f"{param_path}.credits: a credits block needs courses, categories, course_concentrations "
-                    "or accepts_leftovers = true"
+                    f"{param_path}.credits: a {kind} block needs courses, categories, course_concentrations, "
+                    "tags, subjects, not_subjects, number_range or accepts_leftovers = true"
                 )
+        if values["share_with"] and values["credits"] is not None and values["count"] is not None:
+            errors.append(f"{param_path}.share_with: a block that needs both credits and a count of courses "
+                          "cannot share credits")
+        if values["share_with"] and values["credits"] is None:
+            errors.append(f"{param_path}.share_with: only a block that needs credits can share them")
+        for index, cap in enumerate(values["caps"], start=1):
+            if cap.max_credits is not None and values["credits"] is None:
+                errors.append(f"{param_path}.caps[{index}].max_credits: the block counts courses, so limit "
+                              "the cap in courses (max_courses)")
         if values["share_with"] and values["accepts_leftovers"]:
             errors.append(f"{param_path}.share_with: a block that accepts leftovers cannot share credits")
         if any(other == key for other, _ in values["share_with"]):
             errors.append(f"{param_path}.share_with: a block cannot share with itself")
+    if kind == "n_of" and len(errors) == count and values["choose"] > len(values["of"]):
+        errors.append(f"{param_path}.choose: chooses {values['choose']} of {len(values['of'])} options; list at "
+                      "least as many options in `of` as it chooses")
+    if kind in GROUP_KINDS and len(errors) == count and key in values["of"]:
+        errors.append(f"{param_path}.of: a group cannot contain itself")
     if len(errors) > count:
         return None
     return REQUIREMENT_CLASSES[kind](
@@ -447,11 +708,26 @@ def requirement_params(req: Requirement) -> dict:
 def _jsonable(value: Any, name: str) -> Any:
     if name == "share_with":
         return {key: str(limit) for key, limit in value}
+    if name == "caps":
+        return [_cap_to_dict(cap) for cap in value]
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, tuple):
-        return list(value)
+        return [_jsonable(item, "") for item in value]
     return value
+
+
+def _cap_to_dict(cap: Cap) -> dict:
+    out: dict[str, Any] = {}
+    for name, (_convert, _required, default) in _SELECTOR_SPECS.items():
+        value = getattr(cap.selector, name)
+        if value != default:
+            out[name] = _jsonable(value, name)
+    if cap.max_credits is not None:
+        out["max_credits"] = str(cap.max_credits)
+    if cap.max_courses is not None:
+        out["max_courses"] = cap.max_courses
+    return out
 
 
 def requirement_to_dict(req: Requirement) -> dict:
