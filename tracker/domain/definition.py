@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .inputs import ProgramRules
+from .selectors import CourseFacts
 from .requirements import (
     CATEGORIES,
+    GROUP_KINDS,
     KEY_PATTERN,
     MAX_DESCRIPTION_LENGTH,
     MAX_TITLE_LENGTH,
@@ -54,11 +56,18 @@ __all__ = ["CourseDef", "ProgramDefinition", "DefinitionError", "parse_program_d
 
 _PROGRAM_KEYS = ("code", "name", "degree", "total_credits", "min_gpa", "max_transfer_credits")
 _CONCENTRATION_KEYS = ("code", "name")
-_COURSE_KEYS = ("code", "title", "credits", "category", "concentration", "pass_fail", "description")
+_COURSE_KEYS = ("code", "title", "credits", "category", "concentration", "pass_fail", "description", "max_credits",
+                "tags", "repeatable", "repeat_max_credits", "counts_toward_total")
 _REQUIREMENT_COMMON = ("key", "kind", "title", "description", "concentrations", "track")
 _TRACK_KEYS = ("code", "label")
 _MILESTONE_KEYS = ("code", "label", "signed_by", "track", "tracks")
-_SECTIONS = ("program", "concentrations", "tracks", "milestones", "courses", "requirements")
+_SECTIONS = ("program", "policies", "concentrations", "tracks", "milestones", "courses", "equivalences",
+             "requirements")
+_POLICY_KEYS = ("retake", "failed_in_block", "transfer_min_grade", "transfer_max_age_years", "time_limit_years",
+                "min_terms_in_residence")
+# The key of the block the audit adds for [policies] min_terms_in_residence; no [[requirements]] table may use it.
+RESIDENCY_KEY = "terms-in-residence"
+MAX_YEARS = 50
 _LABEL_LENGTH = 120  # a track's or milestone's label
 
 # A program code names files and URLs (the definition download's filename): letters, digits, '-' and '_' only.
@@ -306,7 +315,7 @@ def parse_program_definition(text: str) -> ProgramDefinition:
         _unknown_keys(table, _COURSE_KEYS, path, errors)
         course_code = _text(table, "code", path, errors)
         title = _text(table, "title", path, errors)
-        credits = _number(table, "credits", path, errors, maximum=MAX_COURSE_CREDITS)
+        credits = _number(table, "credits", path, errors, maximum=MAX_COURSE_CREDITS, positive=False)
         category = table.get("category")
         if category is None:
             errors.append(f"{path}.category: required")
@@ -323,14 +332,20 @@ def parse_program_definition(text: str) -> ProgramDefinition:
         if not isinstance(pass_fail, bool):
             errors.append(f"{path}.pass_fail: must be true or false")
         description = _text(table, "description", path, errors, required=False)
+        attributes = _course_attributes(table, path, credits, errors)
         if course_code and course_code in {c.code for c in courses}:
             errors.append(f'{path}.code: duplicate course code "{course_code}"')
         elif len(errors) == before:
-            courses.append(CourseDef(course_code, title, credits, category, concentration, pass_fail, description))
+            courses.append(CourseDef(course_code, title, credits, category, concentration, pass_fail, description,
+                                     **attributes))
             course_paths[course_code] = path
     # Codes of every [[courses]] table, valid or not, so one bad course does not also flag its uses as unknown.
     known_courses = {t.get("code") for _, t in _tables(data, "courses", []) if isinstance(t.get("code"), str)}
     known_courses = {c.strip() for c in known_courses}
+    known_tags = {tag for _, t in course_tables if isinstance(t.get("tags"), list) for tag in t["tags"]
+                  if isinstance(tag, str)}
+    equivalences = _equivalences(data, known_courses, errors)
+    policies = _policies(data, errors)
 
     requirements: list[Requirement] = []
     seen_keys: dict[str, str] = {}
@@ -359,10 +374,10 @@ def parse_program_definition(text: str) -> ProgramDefinition:
         for conc in table.get("concentrations", []) if isinstance(table.get("concentrations"), list) else []:
             if isinstance(conc, str) and conc not in concentration_codes:
                 errors.append(f'{path}.concentrations: unknown concentration "{conc}"')
-        listed = table.get("courses", [])
-        for course_code in listed if isinstance(listed, list) else []:
-            if isinstance(course_code, str) and course_code not in known_courses:
-                errors.append(f'{path}.courses: unknown course "{course_code}"')
+        _check_known_codes(table, path, known_courses, known_tags, errors)
+        if key == RESIDENCY_KEY:
+            errors.append(f'{path}.key: "{RESIDENCY_KEY}" is the key of the block [policies] '
+                          "min_terms_in_residence adds; choose another key")
         course_concs = table.get("course_concentrations", [])
         for conc in course_concs if isinstance(course_concs, list) else []:
             if isinstance(conc, str) and conc != STUDENT_CONCENTRATION and conc not in concentration_codes:
@@ -374,10 +389,11 @@ def parse_program_definition(text: str) -> ProgramDefinition:
             requirement_paths[req.key] = path
     _warn_default_vocabulary(data, requirement_tables, warnings)
 
+    _check_groups(requirement_tables, errors)
     _check_sharing(requirement_tables, errors)
     _check_program_figures(total_credits, min_gpa, requirements, requirement_paths, errors, warnings)
     catalog = _Catalog(courses, course_paths, [c for c, _ in concentrations], max_transfer or Decimal(0),
-                       complete=len(courses) == len(course_tables) and courses_complete)
+                       complete=len(courses) == len(course_tables) and courses_complete, equivalences=equivalences)
     _check_reachable(requirements, requirement_paths, catalog, errors, warnings)
     if errors:
         raise DefinitionError(errors, warnings)
@@ -393,8 +409,182 @@ def parse_program_definition(text: str) -> ProgramDefinition:
         max_transfer_credits=max_transfer,
         tracks=tracks,
         milestones=milestones,
+        equivalences=equivalences,
+        policies=policies,
         warnings=tuple(warnings),
     )
+
+
+def _course_attributes(table: dict, path: str, credits: Decimal | None, errors: list[str]) -> dict:
+    """A [[courses]] table's optional attributes: variable credits, tags, repeatable, counts_toward_total."""
+    out: dict = {}
+    if "max_credits" in table:
+        out["max_credits"] = _number(table, "max_credits", path, errors, maximum=MAX_COURSE_CREDITS)
+        if out["max_credits"] is not None and credits is not None and out["max_credits"] <= credits:
+            errors.append(f"{path}.max_credits: must be more than credits ({_amount(credits)}), the least a "
+                          "record of this variable-credit course may carry")
+    if "tags" in table:
+        try:
+            out["tags"] = _string_list_of(table["tags"])
+        except _Invalid as exc:
+            errors.extend(f"{path}.tags: {m}" for m in exc.messages)
+    if "repeatable" in table:
+        value = table["repeatable"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= 20:
+            errors.append(f"{path}.repeatable: must be how many times the course counts, a whole number from 2 "
+                          "to 20")
+        else:
+            out["repeatable"] = value
+    if "repeat_max_credits" in table:
+        out["repeat_max_credits"] = _number(table, "repeat_max_credits", path, errors, maximum=MAX_TOTAL_CREDITS)
+        if "repeatable" not in table:
+            errors.append(f"{path}.repeat_max_credits: only for a repeatable course; add repeatable = N")
+    if "counts_toward_total" in table:
+        if not isinstance(table["counts_toward_total"], bool):
+            errors.append(f"{path}.counts_toward_total: must be true or false")
+        else:
+            out["counts_toward_total"] = table["counts_toward_total"]
+    return out
+
+
+def _string_list_of(value) -> tuple[str, ...]:
+    from .requirements import _string_list
+    return _string_list(value)
+
+
+def _equivalences(data: dict, known_courses: set[str], errors: list[str]) -> tuple[tuple[str, ...], ...]:
+    """[[equivalences]]: groups of codes that are one course; a code may belong to one group only."""
+    groups: list[tuple[str, ...]] = []
+    seen: dict[str, str] = {}
+    for path, table in _tables(data, "equivalences", errors):
+        _unknown_keys(table, ("courses",), path, errors)
+        codes = table.get("courses")
+        if not isinstance(codes, list) or len(codes) < 2 or not all(isinstance(c, str) for c in codes):
+            errors.append(f"{path}.courses: must list at least two course codes")
+            continue
+        ok = True
+        for code in codes:
+            if code not in known_courses:
+                errors.append(f'{path}.courses: unknown course "{code}"')
+                ok = False
+            elif code in seen:
+                errors.append(f'{path}.courses: "{code}" is already in {seen[code]}; a course belongs to one '
+                              "equivalence group (merge the two)")
+                ok = False
+        if ok:
+            for code in codes:
+                seen[code] = path
+            groups.append(tuple(dict.fromkeys(codes)))
+    return tuple(groups)
+
+
+def _whole_years(table: dict, name: str, errors: list[str]) -> int | None:
+    value = table.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_YEARS:
+        errors.append(f"policies.{name}: must be a whole number of years from 1 to {MAX_YEARS}")
+        return None
+    return value
+
+
+def _policies(data: dict, errors: list[str]) -> Policies:
+    """[policies]: each setting checked; absent ones keep the default (what the audit did before policies)."""
+    table = data.get("policies", {})
+    if not isinstance(table, dict):
+        errors.append("policies: must be a table ([policies])")
+        return Policies()
+    _unknown_keys(table, _POLICY_KEYS, "policies", errors)
+    values: dict = {}
+    for name, allowed in (("retake", RETAKE_RULES), ("failed_in_block", FAILED_IN_BLOCK_RULES)):
+        if name in table:
+            if table[name] not in allowed:
+                errors.append(f'policies.{name}: must be one of {", ".join(allowed)} (got {str(table[name])[:40]!r})')
+            else:
+                values[name] = table[name]
+    if "transfer_min_grade" in table:
+        from .grades import LETTER_GRADES
+        if table["transfer_min_grade"] not in LETTER_GRADES:
+            errors.append(f"policies.transfer_min_grade: unknown grade {str(table['transfer_min_grade'])[:10]!r} "
+                          f"(expected one of {', '.join(LETTER_GRADES)})")
+        else:
+            values["transfer_min_grade"] = table["transfer_min_grade"]
+    for name in ("transfer_max_age_years", "time_limit_years"):
+        values[name] = _whole_years(table, name, errors)
+    if "min_terms_in_residence" in table:
+        value = table["min_terms_in_residence"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 20:
+            errors.append("policies.min_terms_in_residence: must be a whole number of terms from 1 to 20")
+        else:
+            values["min_terms_in_residence"] = value
+    return Policies(**{k: v for k, v in values.items() if v is not None})
+
+
+# Settings of a requirement (and of its caps) that name course codes, and those that name tags.
+_CODE_SETTINGS = ("courses", "exclude_courses")
+_TAG_SETTINGS = ("tags", "exclude_tags")
+
+
+def _check_known_codes(table: dict, path: str, known_courses: set[str], known_tags: set[str],
+                       errors: list[str]) -> None:
+    """Every course code and tag a requirement or its caps name must be in the catalog: all of them reported."""
+    places = [(path, table)]
+    caps = table.get("caps")
+    if isinstance(caps, list):
+        places += [(f"{path}.caps[{i}]", cap) for i, cap in enumerate(caps, start=1) if isinstance(cap, dict)]
+    for where, settings in places:
+        for name in _CODE_SETTINGS:
+            listed = settings.get(name, [])
+            for item in listed if isinstance(listed, list) else []:
+                for code in item if isinstance(item, list) else [item]:
+                    if isinstance(code, str) and code not in known_courses:
+                        errors.append(f'{where}.{name}: unknown course "{code}"')
+        for name in _TAG_SETTINGS:
+            listed = settings.get(name, [])
+            for tag in listed if isinstance(listed, list) else []:
+                if isinstance(tag, str) and tag not in known_tags:
+                    errors.append(f'{where}.{name}: unknown tag "{tag}" (no [[courses]] table has it)')
+
+
+def _check_groups(tables: list[tuple[str, dict]], errors: list[str]) -> None:
+    """Groups name existing requirements, each requirement belongs to one group at most, and no group contains
+    itself through others (a cycle). Checked on the raw tables, so every problem is reported at once."""
+    paths = {}
+    for path, table in tables:
+        if isinstance(table.get("key"), str):
+            paths.setdefault(table["key"], path)
+    parent: dict[str, str] = {}
+    children: dict[str, list[str]] = {}
+    for path, table in tables:
+        key, of = table.get("key"), table.get("of")
+        if table.get("kind") not in GROUP_KINDS or not isinstance(of, list) or not isinstance(key, str):
+            continue
+        children[key] = []
+        for child in of:
+            if not isinstance(child, str) or child == key:
+                continue  # reported by build_requirement
+            if child not in paths:
+                errors.append(f'{path}.of: unknown requirement "{child}"')
+            elif child in parent and parent[child] != key:
+                errors.append(f'{path}.of: "{child}" is already part of "{parent[child]}" '
+                              f"({paths[parent[child]]}); a requirement belongs to one group only")
+            else:
+                parent[child] = key
+                children[key].append(child)
+    reported: set[str] = set()
+    for start in children:
+        seen = [start]
+        node = start
+        while node in parent:
+            node = parent[node]
+            if node in seen:
+                cycle = seen[seen.index(node):] + [node]
+                if not reported & set(cycle):
+                    errors.append(f"{paths[node]}.of: the groups contain each other in a circle "
+                                  f"({' → '.join(reversed(cycle))}); a group cannot be part of itself")
+                    reported.update(cycle)
+                break
+            seen.append(node)
 
 
 def _slug(table: dict, path: str, errors: list[str]) -> str:
@@ -566,26 +756,117 @@ class _Catalog:
     max_transfer: Decimal
     complete: bool  # every [[courses]] table was valid (otherwise sums of credits would be too low)
 
+    equivalences: tuple[tuple[str, ...], ...] = ()
+
     def get(self, code: str) -> CourseDef | None:
         return next((c for c in self.courses if c.code == code), None)
 
+    def equivalents(self, code: str) -> frozenset[str]:
+        """The code and every code in its equivalence group."""
+        for group in self.equivalences:
+            if code in group:
+                return frozenset(group)
+        return frozenset((code,))
 
-def _selects(req: CreditsRequirement, course: CourseDef, concentration: str | None) -> bool:
-    """The audit's own matching (tracker.domain.audit._matches), plus leftovers: any course may be left over."""
-    if req.accepts_leftovers or course.code in req.courses or course.category in req.categories:
-        return True
-    wanted = {concentration if c == STUDENT_CONCENTRATION else c for c in req.course_concentrations}
-    return course.concentration is not None and course.concentration in wanted
+
+def _facts(course: CourseDef, catalog: "_Catalog") -> CourseFacts:
+    return CourseFacts(course.code, course.category, course.concentration, frozenset(course.tags),
+                       catalog.equivalents(course.code))
 
 
-def _reachable_credits(req: CreditsRequirement, catalog: _Catalog, concentration: str | None) -> Decimal:
-    """The most credits the block can ever count for a student of this concentration, exceptions aside."""
-    worth = sum((c.credits for c in catalog.courses if _selects(req, c, concentration)
-                 and not (req.min_grade and c.pass_fail)), Decimal(0))
+def _selects(req: CreditsRequirement, course: CourseDef, concentration: str | None, catalog: "_Catalog") -> bool:
+    """The audit's own matching (tracker.domain.audit), plus leftovers: any course may be left over."""
+    if req.accepts_leftovers:
+        return course.counts_toward_total
+    return req.selector.matches(_facts(course, catalog), concentration)
+
+
+def _most_credits(course: CourseDef) -> Decimal:
+    """The most credits all of a student's records of this course can carry (repeats and variable credits)."""
+    one = course.max_credits if course.max_credits is not None else course.credits
+    if not course.repeatable:
+        return one
+    most = one * course.repeatable
+    return min(most, course.repeat_max_credits) if course.repeat_max_credits is not None else most
+
+
+def _distinct(courses: list[CourseDef], catalog: "_Catalog") -> list[CourseDef]:
+    """One course per equivalence group (the one worth most): equivalent codes count once."""
+    best: dict[frozenset, CourseDef] = {}
+    for course in courses:
+        group = catalog.equivalents(course.code)
+        if group not in best or _most_credits(course) > _most_credits(best[group]):
+            best[group] = course
+    return list(best.values())
+
+
+def _reachable(req: CreditsRequirement, catalog: "_Catalog", concentration: str | None) -> tuple[Decimal, int]:
+    """The most credits and courses the block can ever count for a student of this concentration.
+
+    An upper bound (exceptions aside): caps take off what passes their limit, disjoint caps each, so the
+    bound is never below what a student can really reach (a block is refused only when it truly cannot be met).
+    """
+    selected = _distinct([c for c in catalog.courses if _selects(req, c, concentration, catalog)
+                          and not (req.min_grade and c.pass_fail)], catalog)
+    worth = sum((_most_credits(c) for c in selected), Decimal(0))
+    count = sum((c.repeatable or 1) for c in selected)
+    covered: set[str] = set()
+    for cap in req.caps:
+        members = [c for c in selected if cap.selector.matches(_facts(c, catalog), concentration)]
+        if covered & {c.code for c in members}:
+            continue
+        covered.update(c.code for c in members)
+        if cap.max_credits is not None:
+            worth -= max(Decimal(0), sum((_most_credits(c) for c in members), Decimal(0)) - cap.max_credits)
+        if cap.max_courses is not None:
+            over = max(0, sum((c.repeatable or 1) for c in members) - cap.max_courses)
+            count -= over
+            worth -= sum(sorted((_most_credits(c) for c in members))[:over], Decimal(0))
     # Transfer credit counts as ungraded elective credit (tracker.services.audit), up to max_transfer_credits.
     if req.accepts_leftovers or "elective" in req.categories:
         worth += catalog.max_transfer
-    return worth
+    return worth, count
+
+
+def _check_credit_block(req: CreditsRequirement, path: str, catalog: "_Catalog", errors: list[str],
+                        warnings: list[str]) -> None:
+    """A credits / courses block its selection can never satisfy is refused; caps without effect are noted."""
+    scopes: tuple[str | None, ...] = (None,)
+    if STUDENT_CONCENTRATION in req.course_concentrations:
+        scopes = req.concentrations or tuple(catalog.concentrations) or (None,)
+    transfer = (f" (with up to {_amount(catalog.max_transfer)} transfer credits)"
+                if catalog.max_transfer and (req.accepts_leftovers or "elective" in req.categories) else "")
+    short: dict[tuple[str, Decimal], list[str | None]] = {}  # one message per shortfall, naming its concentrations
+    for concentration in scopes:
+        worth, count = _reachable(req, catalog, concentration)
+        if req.credits is not None and worth < req.credits:
+            short.setdefault(("credits", worth), []).append(concentration)
+        if req.count is not None and count < req.count and not req.accepts_leftovers:
+            short.setdefault(("count", Decimal(count)), []).append(concentration)
+    for (what, worth), concs in short.items():
+        named = ", ".join(f'"{c}"' for c in concs if c)
+        who = ("" if not named else f" for a student in the {named} concentration" if len(concs) == 1
+               else f" for students in the {named} concentrations")
+        if what == "credits":
+            errors.append(f"{path}.credits: asks for {_amount(req.credits)} credits, but{who} the courses "
+                          f"it can select are worth {_amount(worth)} credits in all{transfer}; lower credits "
+                          "or let it select more courses")
+        else:
+            errors.append(f"{path}.count: asks for {req.count} courses, but{who} it can select only "
+                          f"{_amount(worth)} (a course counts once unless it is repeatable, and caps limit the "
+                          "rest); lower count or let it select more courses")
+    for index, cap in enumerate(req.caps, start=1):
+        limit = cap.max_credits if cap.max_credits is not None else cap.max_courses
+        need = req.credits if cap.max_credits is not None else req.count
+        if need is not None and limit >= need:
+            warnings.append(f"{path}.caps[{index}]: a limit of {_amount(Decimal(limit))} has no effect on a block "
+                            f"that needs {_amount(Decimal(need))}; lower it or remove the cap")
+    if req.min_grade and not req.accepts_leftovers:
+        codes = [c.code for c in catalog.courses if c.pass_fail and any(
+            _selects(req, c, conc, catalog) for conc in (tuple(catalog.concentrations) or (None,)))]
+        if codes:
+            warnings.append(f"{path}.min_grade: the pass/fail courses it selects ({', '.join(codes)}) can "
+                            "never count toward it, since a P meets no minimum grade")
 
 
 def _check_reachable(requirements: list[Requirement], paths: dict[str, str], catalog: _Catalog,
@@ -594,38 +875,17 @@ def _check_reachable(requirements: list[Requirement], paths: dict[str, str], cat
     for req in requirements:
         path = paths[req.key]
         if isinstance(req, AllCoursesRequirement) and req.min_grade:
-            for code in req.courses:
+            for code in req.codes:
                 course = catalog.get(code)
                 if course is not None and course.pass_fail:
                     errors.append(f'{path}.courses: "{code}" is graded pass/fail ({catalog.paths[code]}) and a P '
                                   f'meets no minimum grade, so min_grade = "{req.min_grade}" can never be met; '
                                   "drop min_grade or the course")
         elif isinstance(req, CreditsRequirement) and catalog.complete:
-            scopes: tuple[str | None, ...] = (None,)
-            if STUDENT_CONCENTRATION in req.course_concentrations:
-                scopes = req.concentrations or tuple(catalog.concentrations) or (None,)
-            transfer = (f" (with up to {_amount(catalog.max_transfer)} transfer credits)"
-                        if catalog.max_transfer and (req.accepts_leftovers or "elective" in req.categories) else "")
-            short: dict[Decimal, list[str | None]] = {}  # one message per shortfall, naming its concentrations
-            for concentration in scopes:
-                worth = _reachable_credits(req, catalog, concentration)
-                if worth < req.credits:
-                    short.setdefault(worth, []).append(concentration)
-            for worth, concs in short.items():
-                named = ", ".join(f'"{c}"' for c in concs if c)
-                who = ("" if not named else f" for a student in the {named} concentration" if len(concs) == 1
-                       else f" for students in the {named} concentrations")
-                errors.append(f"{path}.credits: asks for {_amount(req.credits)} credits, but{who} the courses "
-                              f"it can select are worth {_amount(worth)} credits in all{transfer}; lower credits "
-                              "or let it select more courses")
-            if req.min_grade and not req.accepts_leftovers:
-                codes = [c.code for c in catalog.courses if c.pass_fail and any(
-                    _selects(req, c, conc) for conc in (tuple(catalog.concentrations) or (None,)))]
-                if codes:
-                    warnings.append(f"{path}.min_grade: the pass/fail courses it selects ({', '.join(codes)}) can "
-                                    "never count toward it, since a P meets no minimum grade")
+            _check_credit_block(req, path, catalog, errors, warnings)
         elif isinstance(req, TotalCreditsRequirement) and catalog.complete:
-            worth = sum((c.credits for c in catalog.courses), Decimal(0)) + catalog.max_transfer
+            counted = [c for c in _distinct(list(catalog.courses), catalog) if c.counts_toward_total]
+            worth = sum((_most_credits(c) for c in counted), Decimal(0)) + catalog.max_transfer
             if worth < req.credits:
                 errors.append(f"{path}.credits: asks for {_amount(req.credits)} credits in all, but the whole "
                               f"catalog is worth {_amount(worth)} credits (with up to {_amount(catalog.max_transfer)} "
@@ -652,8 +912,8 @@ def _check_overlapping_lists(requirements: list[Requirement], paths: dict[str, s
         for earlier in lists[:i]:
             if not _may_meet(earlier, later):
                 continue
-            for code in later.courses:
-                if code in earlier.courses:
+            for code in later.codes:
+                if code in earlier.codes:
                     errors.append(f'{paths[later.key]}.courses: "{code}" is also required by {paths[earlier.key]} '
                                   f'("{earlier.key}"), and a course counts toward one of them only, so a student '
                                   "who has both can never complete both; list it in one block")
