@@ -57,6 +57,15 @@ class Candidate:
     rank: tuple = ()  # coarse order that comes first (e.g. completed before in progress)
 
 
+@dataclass(frozen=True)
+class Cap:
+    """At most `limit` of the member records' amounts (rid -> amount) may be placed in `block`."""
+
+    block: int
+    limit: Decimal
+    amounts: tuple[tuple[int, Decimal], ...]
+
+
 class SearchBudget:
     """Search steps the exact search may still take, shared by every group of one audit."""
 

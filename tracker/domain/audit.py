@@ -47,46 +47,48 @@ milestones count; one signed before an earlier milestone in the list is flagged.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from typing import Iterable
 
-from .allocation import STEP_BUDGET, Candidate, SearchBudget, allocate
-from .definition import ProgramDefinition
-from .grades import compute_gpa, grade_points, is_passing, is_valid_grade, meets_minimum
-from .inputs import (
-    COURSE_STATUSES,
-    SESSION_STATUSES,
-    AuditInput,
-    CourseRecord,
-    ProgramRules,
+from .allocation import STEP_BUDGET, Cap, Candidate, SearchBudget, allocate
+from .definition import RESIDENCY_KEY, Policies, ProgramDefinition
+from .grades import compute_gpa, grade_points, meets_minimum
+from .groups import MAX_SELECTIONS, Tree, active, build_tree, count_selections, selections
+from .inputs import SESSION_STATUSES, AuditInput, CourseRecord, ProgramRules, StudentContext
+from .normalise import (  # noqa: F401  (the reasons are part of this module's vocabulary for callers)
+    FAILED,
+    NO_GRADE,
+    NOT_NEEDED,
+    OVER_REPEAT_LIMIT,
+    OVER_TRANSFER_CAP,
+    REPEATED,
+    RETAKE_PENDING,
+    WITHDRAWN,
+    Entry,
+    course_label,
+    normalise,
+    term_key,
+    years_after,
 )
 from .requirements import (
     MILESTONE_LABELS,
-    STUDENT_CONCENTRATION,
     AllCoursesRequirement,
     CreditsRequirement,
     EnsembleTermsRequirement,
     GpaRequirement,
+    GroupRequirement,
     MilestonesRequirement,
     StudioTermsRequirement,
     TotalCreditsRequirement,
 )
+from .selectors import CourseFacts
 
 SHORT_TERM_WARNING_DAYS = 21
+TIME_LIMIT_WARNING_DAYS = 183  # the last half year before the time limit
 ZERO = Decimal(0)
 GPA_QUANTUM = Decimal("0.01")
-
-# Why a course record is not used (shown to students, so plain words).
-WITHDRAWN = "withdrawn"
-REPEATED = "repeated — a later attempt counts"
-RETAKE_PENDING = "repeat not graded yet — the completed attempt counts until it is"
-FAILED = "failed"
-OVER_TRANSFER_CAP = "over the transfer cap"
-NO_GRADE = "completed without a valid grade"
-NOT_NEEDED = "not needed by any requirement"
 
 
 @dataclass(frozen=True)
@@ -243,20 +245,6 @@ def _plural(value: Decimal, word: str) -> str:
     return f"{format_amount(value)} {word}{'' if value == 1 else 's'}"
 
 
-def _term_key(rec: CourseRecord) -> tuple:
-    # Transfer credit without a term sorts before every term: it was earned before the student arrived.
-    return (0, 0) if rec.term is None else (1, rec.term.order)
-
-
-def _course_label(rec: CourseRecord) -> str:
-    base = f"{rec.course_code} {rec.title}"
-    if rec.transfer:
-        return f"{base} (transfer{', ' + rec.institution if rec.institution else ''})"
-    if rec.term is not None:
-        return f"{base} ({rec.term.name})"
-    return base
-
-
 def _lower_first(text: str) -> str:
     # Keep acronyms ("MPT electives") intact; lower an ordinary leading capital.
     if len(text) > 1 and text[1].isupper():
@@ -268,22 +256,66 @@ def _floor_percent(fraction: Fraction) -> int:
     return int((fraction * 100).__floor__())
 
 
-@dataclass
-class _Entry:
-    """A course record after normalisation."""
+# --- the audit's shared state --------------------------------------------------------------------------------------
 
-    rec: CourseRecord
-    counted: bool
-    done: bool
-    reason: str | None = None
+COURSE_REQUIREMENTS = (AllCoursesRequirement, CreditsRequirement)
+
+
+@dataclass
+class _Run:
+    """One audit's shared state, filled in stage by stage (see `audit`); the stages read and write only this."""
+
+    inp: AuditInput
+    rules: ProgramRules
+    policies: Policies
+    tree: Tree
+    titles: dict
+    labels: dict
+    course_info: dict
+    equivalents: dict
+    warnings: list = field(default_factory=list)
+    entries: dict = field(default_factory=dict)
+    ordered: list = field(default_factory=list)
+    gpa_pairs: list = field(default_factory=list)
+    needs: dict = field(default_factory=dict)
+    count_needs: dict = field(default_factory=dict)  # the courses side of a block that needs credits and a count
+    exceptions: dict = field(default_factory=dict)
+    waived_whole: set = field(default_factory=set)
+    pins: dict = field(default_factory=dict)
+    budget: SearchBudget = field(default_factory=lambda: SearchBudget(STEP_BUDGET))
+    approximate: set = field(default_factory=set)
+    _facts: dict = field(default_factory=dict)
 
     @property
-    def label(self) -> str:
-        """How the record is shown: code, title and term (or transfer institution)."""
-        return _course_label(self.rec)
+    def student(self) -> StudentContext:
+        return self.inp.student
+
+    @property
+    def today(self) -> date:
+        return self.inp.today
+
+    def warn(self, code: str, message: str, key: str | None = None) -> None:
+        """Record a warning for the advisor and the student."""
+        self.warnings.append(AuditWarning(code, message, key))
+
+    def identity(self, code: str) -> str:
+        """The code that stands for the course's equivalence group (the first in the group)."""
+        group = self.equivalents.get(code)
+        return min(group) if group else code
+
+    def facts(self, rec: CourseRecord) -> CourseFacts:
+        """What selectors look at for a record's course (cached per code: records of a course share it)."""
+        key = (rec.course_code, rec.category, rec.concentration)
+        found = self._facts.get(key)
+        if found is None:
+            info = self.course_info.get(rec.course_code)
+            found = self._facts[key] = CourseFacts(
+                rec.course_code, rec.category, rec.concentration, frozenset(info.tags) if info else frozenset(),
+                self.equivalents.get(rec.course_code) or frozenset((rec.course_code,)))
+        return found
 
 
-def _grade_ok(req, entry: _Entry) -> bool:
+def _grade_ok(req, entry: Entry) -> bool:
     """Provisional records are never grade-checked; ungraded transfer credit was vetted when it was accepted."""
     if not entry.done:
         return True
@@ -298,36 +330,45 @@ def _grade_reason(req, rec: CourseRecord) -> str:
     return f"grade {rec.grade} below minimum {req.min_grade}"
 
 
-def _matches(req, rec: CourseRecord, concentration: str) -> bool:
-    """True when the record is one the block names (its leftovers aside); filters of a credits block are OR-ed."""
+def _slot(run: _Run, req: AllCoursesRequirement, rec: CourseRecord) -> int | None:
+    """The item of an all_courses block the record fills (an equivalent code fills it too), or None."""
+    facts = run.facts(rec)
+    for index, slot in enumerate(req.slots):
+        if facts.named_by(slot):
+            return index
+    return None
+
+
+def _matches(run: _Run, req, rec: CourseRecord) -> bool:
+    """True when the block names or selects the record (its leftovers aside)."""
     if isinstance(req, AllCoursesRequirement):
-        return rec.course_code in req.courses
+        return _slot(run, req, rec) is not None
     if isinstance(req, CreditsRequirement):
-        if rec.course_code in req.courses or (rec.category in req.categories):
-            return True
-        wanted = {concentration if c == STUDENT_CONCENTRATION else c for c in req.course_concentrations}
-        return rec.concentration is not None and rec.concentration in wanted
+        return req.selector.matches(run.facts(rec), run.student.concentration)
     return False
 
 
-def _match_reason(req, rec: CourseRecord, concentration: str) -> str:
-    if isinstance(req, AllCoursesRequirement) or rec.course_code in req.courses:
+def _match_reason(run: _Run, req, rec: CourseRecord) -> str:
+    if isinstance(req, AllCoursesRequirement):
         return "listed course"
-    if rec.category in req.categories:
-        return f"{rec.category} course"
-    if _matches(req, rec, concentration):
-        return f"{rec.concentration} concentration course"
-    return "left over from other requirements"
+    return req.selector.why(run.facts(rec), run.student.concentration) or "left over from other requirements"
+
+
+def _counts_courses(req) -> bool:
+    """True when the block's need is a number of courses (a course list, or a count without credits)."""
+    return isinstance(req, AllCoursesRequirement) or (isinstance(req, CreditsRequirement) and req.credits is None)
 
 
 def _unit_amount(req, rec: CourseRecord) -> Decimal:
-    return Decimal(1) if isinstance(req, AllCoursesRequirement) else Decimal(rec.credits)
+    return Decimal(1) if _counts_courses(req) else Decimal(rec.credits)
 
 
 def _base_need(req) -> Decimal:
     if isinstance(req, AllCoursesRequirement):
-        return Decimal(len(req.courses))
-    if isinstance(req, (CreditsRequirement, TotalCreditsRequirement)):
+        return Decimal(len(req.slots))
+    if isinstance(req, CreditsRequirement):
+        return Decimal(req.credits if req.credits is not None else req.count)
+    if isinstance(req, TotalCreditsRequirement):
         return Decimal(req.credits)
     if isinstance(req, GpaRequirement):
         return Decimal(req.min_gpa)
@@ -335,6 +376,8 @@ def _base_need(req) -> Decimal:
         return Decimal(req.terms)
     if isinstance(req, MilestonesRequirement):
         return Decimal(len(req.milestones))
+    if isinstance(req, GroupRequirement):
+        return Decimal(0)  # a group's need is the number of its parts that count (known once the tree is built)
     raise TypeError(f"unknown requirement {req!r}")
 
 
@@ -355,237 +398,380 @@ def _rules_of(program) -> ProgramRules:
     )
 
 
-# --- step 1: normalise ---------------------------------------------------------------------------------------------
+# --- stage 1: the record (tracker.domain.normalise) ----------------------------------------------------------------
 
 
-def _normalise(courses: Iterable[CourseRecord], cap: Decimal, warnings: list[AuditWarning]):
-    """Apply withdrawals, the repeat policy, failures and the transfer cap; returns entries and GPA pairs."""
-    records = sorted(courses, key=lambda r: r.id)
-    ids = [r.id for r in records]
-    if len(ids) != len(set(ids)):
-        raise ValueError("course record ids must be unique (give transfer records ids of their own)")
-    for rec in records:
-        if rec.status not in COURSE_STATUSES:
-            raise ValueError(f"course record {rec.id}: unknown status {rec.status!r}")
-    entries: dict[int, _Entry] = {}
-    attempts: dict[str, list[CourseRecord]] = {}
-    for rec in records:
-        if rec.status == "withdrawn":
-            entries[rec.id] = _Entry(rec, False, False, WITHDRAWN)
+def _tidy_records(run: _Run) -> None:
+    """Stage 1: which records count (policies applied), then the grade-failure rule."""
+    out = normalise(run.inp.courses, cap=Decimal(run.rules.max_transfer_credits), policies=run.policies,
+                    course_info=run.course_info, identity=run.identity, start=run.student.start, today=run.today,
+                    warn=run.warn)
+    run.entries, run.gpa_pairs = out.entries, out.gpa_pairs
+    for entry in run.entries.values():
+        info = run.course_info.get(entry.rec.course_code)
+        if info is not None and info.max_credits is not None and entry.counted and not (
+                info.credits <= Decimal(entry.rec.credits) <= info.max_credits):
+            run.warn("variable_credits", f"{entry.label} carries {format_amount(entry.rec.credits)} credits; the "
+                                         f"course allows {format_amount(info.credits)} to "
+                                         f"{format_amount(info.max_credits)}.")
+    if run.policies.failed_in_block == "repeat":
+        _must_repeat(run)
+    run.ordered = sorted(run.entries.values(), key=lambda e: (term_key(e.rec), e.rec.course_code, e.rec.id))
+
+
+def _must_repeat(run: _Run) -> None:
+    """failed_in_block = "repeat": a finished record below the minimum grade of a block that names it counts
+    nowhere (it must be repeated), unless an advisor substituted it somewhere."""
+    substituted = {s.record_id for s in run.inp.substitutions}
+    for entry in list(run.entries.values()):
+        if not (entry.counted and entry.done) or entry.rec.id in substituted:
+            continue
+        for req in run.tree.leaves():
+            if isinstance(req, COURSE_REQUIREMENTS) and req.min_grade and _matches(run, req, entry.rec) \
+                    and not _grade_ok(req, entry):
+                run.entries[entry.rec.id] = Entry(entry.rec, False, False,
+                                                  f"{_grade_reason(req, entry.rec)} for {req.title}; "
+                                                  "the course must be repeated", entry.in_total)
+                break
+
+
+# --- stage 2: the advisor's exceptions ------------------------------------------------------------------------------
+
+
+def _apply_waivers(run: _Run) -> None:
+    """Stage 2a: waivers lower a requirement's need, or waive it whole."""
+    by_key = run.tree.by_key
+    all_keys = {r.key for r in run.rules.requirements}
+    for waiver in sorted(run.inp.waivers, key=lambda w: (w.requirement_key, str(w.at), w.by,
+                                                         w.amount is None, w.amount or ZERO, w.justification)):
+        req = by_key.get(waiver.requirement_key)
+        if req is None:
+            code = "waiver_not_applicable" if waiver.requirement_key in all_keys else "waiver_unknown_requirement"
+            run.warn(code, f'A waiver names requirement "{waiver.requirement_key}", which does not apply to this '
+                           "student.", waiver.requirement_key)
+            continue
+        if waiver.amount is not None and isinstance(req, GroupRequirement):
+            run.warn("waiver_partial_group", f"A waiver of {format_amount(waiver.amount)} names {req.title}, a group "
+                                             "of requirements: only a whole group can be waived (or waive a part "
+                                             "of it).", req.key)
+            continue
+        if waiver.amount is None:
+            run.waived_whole.add(req.key)
+            description = "Requirement waived"
         else:
-            attempts.setdefault(rec.course_code, []).append(rec)
-    gpa_pairs: list[tuple[str | None, Decimal]] = []
-    for code in sorted(attempts):
-        tries = sorted(attempts[code], key=lambda r: (_term_key(r), r.id))
-        completed = [r for r in tries if r.status == "completed"]
-        latest = completed[-1] if completed else None
-        latest_key = (_term_key(latest), latest.id) if latest else None
-        latest_passes = latest is not None and (
-            is_passing(latest.grade) or (latest.transfer and latest.grade is None)
-        )
-        later_provisional = [r for r in tries if r.status != "completed" and (
-            latest_key is None or (_term_key(r), r.id) > latest_key)]
-        counted_provisional = later_provisional[-1] if later_provisional and not latest_passes else None
-        for rec in tries:
-            if rec is latest:
-                if latest_passes:
-                    entries[rec.id] = _Entry(rec, True, True)
-                elif rec.grade is None or not is_valid_grade(rec.grade):
-                    entries[rec.id] = _Entry(rec, False, False, NO_GRADE)
-                    warnings.append(AuditWarning(
-                        "missing_grade", f"{_course_label(rec)} is marked completed but has no valid grade."))
-                else:
-                    entries[rec.id] = _Entry(rec, False, False, FAILED)
-                if not rec.transfer and grade_points(rec.grade) is not None:
-                    gpa_pairs.append((rec.grade, Decimal(rec.credits)))
-            elif rec is counted_provisional:
-                entries[rec.id] = _Entry(rec, True, False)
-            elif rec in later_provisional and latest_passes:
-                entries[rec.id] = _Entry(rec, False, False, RETAKE_PENDING)
-            else:
-                entries[rec.id] = _Entry(rec, False, False, REPEATED)
-    # Transfer cap, in the order the records were entered (id order), never splitting a record.
-    transferred = ZERO
-    for rec in records:
-        entry = entries[rec.id]
-        if rec.transfer and entry.counted:
-            if transferred + Decimal(rec.credits) > cap:
-                entries[rec.id] = _Entry(rec, False, False, OVER_TRANSFER_CAP)
-                warnings.append(AuditWarning(
-                    "transfer_cap",
-                    f"{_course_label(rec)}: transfer credit beyond the {format_amount(cap)}-credit limit "
-                    "does not count.",
-                ))
-            else:
-                transferred += Decimal(rec.credits)
-    return entries, gpa_pairs
+            run.needs[req.key] = max(ZERO, run.needs[req.key] - Decimal(waiver.amount))
+            description = f"Waived {format_amount(waiver.amount)} {req.measure}"
+        run.exceptions[req.key].append(AppliedException(
+            "waiver", description, waiver.justification, waiver.by, waiver.at, None,
+            None if waiver.amount is None else Decimal(waiver.amount)))
+    for key in run.waived_whole:
+        run.needs[key] = ZERO
+        run.count_needs[key] = ZERO
+
+
+def _apply_substitutions(run: _Run) -> None:
+    """Stage 2b: substitutions pin a record to a course block."""
+    by_key = run.tree.by_key
+    for sub in sorted(run.inp.substitutions, key=lambda s: (s.record_id, s.requirement_key, s.by, str(s.at))):
+        req = by_key.get(sub.requirement_key)
+        entry = run.entries.get(sub.record_id)
+        key = sub.requirement_key
+        if req is None or not isinstance(req, COURSE_REQUIREMENTS):
+            what = "does not apply to this student" if req is None else "is not a course requirement"
+            run.warn("substitution_invalid", f'A substitution names requirement "{key}", which {what}.', key)
+            continue
+        if entry is None:
+            run.warn("substitution_missing", f"A substitution for {req.title} names course record "
+                                             f"{sub.record_id}, which is not on the record.", key)
+            continue
+        if not entry.counted:
+            run.warn("substitution_unusable", f"The substitution of {entry.label} for {req.title} cannot count: "
+                                              f"the record is {entry.reason}.", key)
+            continue
+        if not _grade_ok(req, entry):
+            run.warn("substitution_below_minimum", f"The substitution of {entry.label} for {req.title} cannot "
+                                                   f"count: {_grade_reason(req, entry.rec)}.", key)
+            continue
+        if sub.record_id in run.pins:
+            run.warn("substitution_duplicate", f"{entry.label} is substituted into more than one requirement; only "
+                                               f"{by_key[run.pins[sub.record_id]].title} is used.", key)
+            continue
+        run.pins[sub.record_id] = key
+        run.exceptions[key].append(AppliedException(
+            "substitution", f"{entry.label} counts toward {req.title}", sub.justification, sub.by, sub.at,
+            sub.record_id, None))
+
+
+# --- stage 3: matching courses to the requirements that count ------------------------------------------------------
+
+
+def _preference(entry: Entry) -> tuple:
+    points = grade_points(entry.rec.grade) if entry.done else None
+    return (-(points or ZERO), term_key(entry.rec), entry.rec.course_code, entry.rec.id)
+
+
+def _is_pass_fail(rec: CourseRecord) -> bool:
+    return rec.pass_fail or rec.grade == "P"
+
+
+def _allocate(run: _Run, counted_keys: frozenset[str]) -> tuple[dict[int, list[str]], set[str]]:
+    """Match records to the course blocks that count under one selection: regular blocks, then leftover ones.
+
+    Returns record id -> block keys, and the keys solved by the approximate method.
+    """
+    tree = run.tree
+    position = {r.key: i for i, r in enumerate(tree.reqs)}
+    weights = tree.weights()
+    leaves = [r for r in tree.leaves() if r.key in counted_keys and isinstance(r, COURSE_REQUIREMENTS)]
+    used_by: dict[int, list[str]] = {rid: [key] for rid, key in run.pins.items() if key in counted_keys}
+    approximate: set[str] = set()
+
+    def index(req, side: int = 0) -> int:
+        return 2 * position[req.key] + side
+
+    def pass_blocks(blocks: list, eligible_for) -> None:
+        live = [r for r in blocks if run.needs[r.key] > 0 or run.count_needs.get(r.key, ZERO) > 0]
+        if not live:
+            return
+        needs, start_done, start_total, block_weights, links = {}, {}, {}, {}, {}
+        for r in live:
+            sides = [(index(r), run.needs[r.key])]
+            if r.linked:
+                sides.append((index(r, 1), run.count_needs[r.key]))
+                links[index(r)], links[index(r, 1)] = index(r, 1), index(r)
+            for i, need in sides:
+                needs[i] = need
+                start_done[i] = start_total[i] = ZERO
+                block_weights[i] = weights[r.key] / len(sides)
+        pinned: dict[str, list[Entry]] = {}
+        for rid, key in run.pins.items():
+            if key in {r.key for r in live}:
+                pinned.setdefault(key, []).append(run.entries[rid])
+                req = tree.by_key[key]
+                entry = run.entries[rid]
+                for i, amount in _sides(req, entry.rec, index):
+                    start_total[i] += amount
+                    if entry.done:
+                        start_done[i] += amount
+        candidates = []
+        members: dict[str, list[tuple[Entry, int]]] = {}
+        for entry in run.ordered:
+            if not entry.counted or entry.rec.id in run.pins or entry.rec.id in used_by:
+                continue
+            eligible = [r for r in live if eligible_for(r, entry)]
+            amounts = []
+            for r in eligible:
+                sides = _sides(r, entry.rec, index)
+                if all(amount == 0 for _, amount in sides):
+                    continue  # a 0-credit course brings nothing to a block that counts credits only
+                amounts.extend(sides)
+                members.setdefault(r.key, []).append((entry, index(r)))
+            if not amounts:
+                continue
+            explicit = any(_matches(run, r, entry.rec) for r in eligible)
+            candidates.append(Candidate(
+                entry.rec.id, entry.done, Decimal(entry.rec.credits), tuple(sorted(amounts)),
+                _preference(entry), (0 if explicit else 1, 0 if entry.done else 1)))
+        caps = _caps(run, live, members, pinned, index)
+        share = {}
+        for a in live:
+            for b in live:
+                if index(a) < index(b) and isinstance(a, CreditsRequirement) and isinstance(b, CreditsRequirement):
+                    la, lb = a.share_limit(b.key), b.share_limit(a.key)
+                    if la is not None and lb is not None:
+                        share[(index(a), index(b))] = min(la, lb)
+        uniform = len(set(block_weights.values())) <= 1 and not links and not caps
+        result, approx = allocate(needs, start_done, start_total, candidates, share, run.budget,
+                                  **({} if uniform else {"weights": block_weights, "links": links, "caps": caps}))
+        for rid, placed in result.items():
+            keys = sorted({tree.reqs[i // 2].key for i in placed}, key=position.__getitem__)
+            if keys:
+                used_by[rid] = keys
+        approximate.update(tree.reqs[i // 2].key for i in approx)
+
+    regular = [r for r in leaves if not getattr(r, "accepts_leftovers", False)]
+    leftover = [r for r in leaves if getattr(r, "accepts_leftovers", False)]
+    pass_blocks(regular, lambda r, e: _matches(run, r, e.rec) and _grade_ok(r, e))
+    # Leftovers: any counted course no regular block used, subject to the leftover block's own minimum grade
+    # (a course that does not count toward the degree total is never a leftover).
+    pass_blocks(leftover, lambda r, e: e.in_total and _grade_ok(r, e))
+    return used_by, approximate
+
+
+def _sides(req, rec: CourseRecord, index) -> list[tuple[int, Decimal]]:
+    """(allocation block, amount) for a record in a block: two sides when the block needs credits and a count."""
+    sides = [(index(req), _unit_amount(req, rec))]
+    if isinstance(req, CreditsRequirement) and req.linked:
+        sides.append((index(req, 1), Decimal(1)))
+    return sides
+
+
+def _caps(run: _Run, live: list, members: dict, pinned: dict, index) -> list[Cap]:
+    """The limits inside blocks: [[caps]], max_pass_fail_credits, and one record per all_courses item."""
+    caps: list[Cap] = []
+
+    def add(block: int, limit: Decimal, chosen: list[tuple[Entry, Decimal]], already: Decimal) -> None:
+        if chosen:
+            caps.append(Cap(block, max(ZERO, Decimal(limit) - already),
+                            tuple(sorted((e.rec.id, amount) for e, amount in chosen))))
+
+    for req in live:
+        eligible = [e for e, _ in members.get(req.key, ())]
+        pins = pinned.get(req.key, [])
+        if isinstance(req, AllCoursesRequirement):
+            for slot, _codes in enumerate(req.slots):
+                in_slot = [e for e in eligible if _slot(run, req, e.rec) == slot]
+                pinned_here = sum(1 for e in pins if _slot(run, req, e.rec) == slot)
+                if len(in_slot) + pinned_here > 1:
+                    add(index(req), Decimal(1), [(e, Decimal(1)) for e in in_slot], Decimal(pinned_here))
+            continue
+        if not isinstance(req, CreditsRequirement):
+            continue
+        for cap in req.caps:
+            def amount(e: Entry) -> Decimal:
+                return Decimal(e.rec.credits) if cap.max_credits is not None else Decimal(1)
+            inside = [e for e in eligible if cap.selector.matches(run.facts(e.rec), run.student.concentration)]
+            used = sum((amount(e) for e in pins if cap.selector.matches(run.facts(e.rec),
+                                                                         run.student.concentration)), ZERO)
+            limit = cap.max_credits if cap.max_credits is not None else Decimal(cap.max_courses)
+            add(index(req), limit, [(e, amount(e)) for e in inside], used)
+        if req.max_pass_fail_credits is not None:
+            inside = [e for e in eligible if _is_pass_fail(e.rec)]
+            used = sum((Decimal(e.rec.credits) for e in pins if _is_pass_fail(e.rec)), ZERO)
+            add(index(req), req.max_pass_fail_credits, [(e, Decimal(e.rec.credits)) for e in inside], used)
+    return caps
+
+
+# --- stage 4: choosing the options that count (any_of / n_of) ------------------------------------------------------
+
+
+@dataclass
+class _Option:
+    """One selection tried: which options count, its record matching and its score."""
+
+    index: int
+    selection: dict
+    counted: frozenset
+    used_by: dict
+    approximate: set
+    score: tuple
+
+
+def _leaf_progress(run: _Run, req, used_by: dict) -> tuple[Fraction, Fraction]:
+    """A course block's progress from finished records, and counting planned and in-progress ones too."""
+    done = total = ZERO
+    count_done = count_total = ZERO
+    for entry in run.ordered:
+        if req.key not in used_by.get(entry.rec.id, ()):
+            continue
+        amount = _unit_amount(req, entry.rec)
+        total += amount
+        count_total += 1
+        if entry.done:
+            done += amount
+            count_done += 1
+    need = run.needs[req.key]
+    if isinstance(req, CreditsRequirement) and req.linked:
+        count_need = run.count_needs[req.key]
+        return ((_fraction(done, need) + _fraction(count_done, count_need)) / 2,
+                (_fraction(total, need) + _fraction(count_total, count_need)) / 2)
+    return _fraction(done, need), _fraction(total, need)
+
+
+def _tree_progress(run: _Run, leaf: dict, selection: dict, key: str) -> tuple[Fraction, Fraction]:
+    """A requirement's progress (finished, and with in-progress records) from its leaves under a selection."""
+    parts = run.tree.children.get(key)
+    if parts is None:
+        return leaf[key]
+    if key in run.waived_whole:
+        return Fraction(1), Fraction(1)
+    counts = run.tree.counts(key)
+    chosen = parts if counts is None else selection.get(key, ())
+    figures = [_tree_progress(run, leaf, selection, part) for part in chosen]
+    share = len(parts) if counts is None else counts
+    return (sum((f[0] for f in figures), Fraction(0)) / share, sum((f[1] for f in figures), Fraction(0)) / share)
+
+
+def _choose(run: _Run, fixed: dict[str, tuple[Fraction, Fraction]]) -> tuple[_Option, list[_Option]]:
+    """Try every selection; the best (most progress, then most requirements complete, then the earliest options)
+    counts. `fixed` holds the progress of the blocks no selection changes (all but course blocks)."""
+    tree = run.tree
+    tried: list[_Option] = []
+    by_counted: dict[frozenset, tuple[dict, set]] = {}
+    for number, selection in enumerate(selections(tree)):
+        counted = frozenset(active(tree, selection))
+        course_keys = frozenset(r.key for r in tree.leaves()
+                                if r.key in counted and isinstance(r, COURSE_REQUIREMENTS))
+        if course_keys not in by_counted:
+            by_counted[course_keys] = _allocate(run, course_keys)
+        used_by, approximate = by_counted[course_keys]
+        leaf = dict(fixed)
+        for req in tree.leaves():
+            if isinstance(req, COURSE_REQUIREMENTS):
+                leaf[req.key] = _leaf_progress(run, req, used_by) if req.key in counted else (Fraction(0),) * 2
+        figures = {key: _tree_progress(run, leaf, selection, key) for key in counted}
+        done = sum((figures[k][0] for k in tree.top), Fraction(0))
+        total = sum((figures[k][1] for k in tree.top), Fraction(0))
+        complete_done = sum(1 for k in counted if figures[k][0] == 1)
+        complete_total = sum(1 for k in counted if figures[k][1] == 1)
+        score = (done, complete_done, complete_total, total, -number)
+        tried.append(_Option(number, selection, counted, used_by, approximate, score))
+    best = max(tried, key=lambda o: o.score)
+    return best, tried
 
 
 # --- the audit -----------------------------------------------------------------------------------------------------
 
 
 def audit(inp: AuditInput) -> AuditResult:
-    """Audit one student against a program's rules (pure: same input, same result)."""
+    """Audit one student against a program's rules (pure: same input, same result).
+
+    The stages, each a function of the shared state `_Run`: the requirements that apply (tracker.domain.groups),
+    the record tidied under the policies (tracker.domain.normalise), waivers and substitutions, the choice of
+    options with the matching of courses (tracker.domain.allocation), then each requirement's result.
+    """
     rules = _rules_of(inp.program)
     student = inp.student
-    today = inp.today
-    titles = dict(rules.course_titles)
-    milestone_labels = dict(getattr(rules, "milestone_labels", ()))
-    warnings: list[AuditWarning] = []
-    reqs = [r for r in rules.requirements if r.applies_to(student.concentration, student.track)]
-    by_key = {r.key: r for r in reqs}
-    all_keys = {r.key for r in rules.requirements}
+    tree = build_tree(rules.requirements, student.concentration, student.track)
+    equivalents: dict[str, frozenset] = {}
+    for group in getattr(rules, "equivalences", ()) or ():
+        for code in group:
+            equivalents[code] = frozenset(group)
+    run = _Run(inp, rules, getattr(rules, "policies", None) or Policies(), tree, dict(rules.course_titles),
+               dict(getattr(rules, "milestone_labels", ())), {c.code: c for c in getattr(rules, "courses", ()) or ()},
+               equivalents)
+    run.needs = {r.key: _base_need(r) for r in tree.reqs}
+    run.count_needs = {r.key: Decimal(r.count) for r in tree.reqs if isinstance(r, CreditsRequirement) and r.linked}
+    run.exceptions = {r.key: [] for r in tree.reqs}
 
-    entries, gpa_pairs = _normalise(inp.courses, Decimal(rules.max_transfer_credits), warnings)
-    ordered_entries = sorted(entries.values(), key=lambda e: (_term_key(e.rec), e.rec.course_code, e.rec.id))
+    _tidy_records(run)
+    _apply_waivers(run)
+    _apply_substitutions(run)
 
-    # Step 2a: waivers.
-    needs: dict[str, Decimal] = {r.key: _base_need(r) for r in reqs}
-    exceptions: dict[str, list[AppliedException]] = {r.key: [] for r in reqs}
-    waived_whole: set[str] = set()
-    for waiver in sorted(inp.waivers, key=lambda w: (w.requirement_key, str(w.at), w.by,
-                                                     w.amount is None, w.amount or ZERO, w.justification)):
-        req = by_key.get(waiver.requirement_key)
-        if req is None:
-            code = "waiver_not_applicable" if waiver.requirement_key in all_keys else "waiver_unknown_requirement"
-            warnings.append(AuditWarning(
-                code, f'A waiver names requirement "{waiver.requirement_key}", which does not apply to this student.',
-                waiver.requirement_key))
-            continue
-        if waiver.amount is None:
-            waived_whole.add(req.key)
-            description = "Requirement waived"
-        else:
-            needs[req.key] = max(ZERO, needs[req.key] - Decimal(waiver.amount))
-            description = f"Waived {format_amount(waiver.amount)} {req.unit}"
-        exceptions[req.key].append(AppliedException(
-            "waiver", description, waiver.justification, waiver.by, waiver.at, None,
-            None if waiver.amount is None else Decimal(waiver.amount)))
-    for key in waived_whole:
-        needs[key] = ZERO
+    counted_entries = [e for e in run.ordered if e.counted and e.in_total]
+    total_done = _norm(sum((Decimal(e.rec.credits) for e in counted_entries if e.done), ZERO))
+    total_ip = _norm(sum((Decimal(e.rec.credits) for e in counted_entries if not e.done), ZERO))
+    gpa, gpa_credits = compute_gpa(run.gpa_pairs)
 
-    # Step 2b: substitutions pin a record to a course block.
-    pins: dict[int, str] = {}
-    for sub in sorted(inp.substitutions, key=lambda s: (s.record_id, s.requirement_key, s.by, str(s.at))):
-        req = by_key.get(sub.requirement_key)
-        entry = entries.get(sub.record_id)
-        key = sub.requirement_key
-        if req is None or not isinstance(req, (AllCoursesRequirement, CreditsRequirement)):
-            what = "does not apply to this student" if req is None else "is not a course requirement"
-            warnings.append(AuditWarning(
-                "substitution_invalid", f'A substitution names requirement "{key}", which {what}.', key))
-            continue
-        if entry is None:
-            warnings.append(AuditWarning(
-                "substitution_missing",
-                f"A substitution for {req.title} names course record {sub.record_id}, which is not on the record.",
-                key))
-            continue
-        if not entry.counted:
-            warnings.append(AuditWarning(
-                "substitution_unusable",
-                f"The substitution of {entry.label} for {req.title} cannot count: the record is {entry.reason}.",
-                key))
-            continue
-        if not _grade_ok(req, entry):
-            warnings.append(AuditWarning(
-                "substitution_below_minimum",
-                f"The substitution of {entry.label} for {req.title} cannot count: "
-                f"{_grade_reason(req, entry.rec)}.", key))
-            continue
-        if sub.record_id in pins:
-            warnings.append(AuditWarning(
-                "substitution_duplicate",
-                f"{entry.label} is substituted into more than one requirement; only "
-                f"{by_key[pins[sub.record_id]].title} is used.", key))
-            continue
-        pins[sub.record_id] = key
-        exceptions[key].append(AppliedException(
-            "substitution", f"{entry.label} counts toward {req.title}", sub.justification, sub.by, sub.at,
-            sub.record_id, None))
-
-    # Step 3: allocation over course blocks (regular ones first, then the ones that take leftovers).
-    index_of = {r.key: i for i, r in enumerate(reqs)}
-    course_reqs = [r for r in reqs if isinstance(r, (AllCoursesRequirement, CreditsRequirement))]
-    regular = [r for r in course_reqs if not getattr(r, "accepts_leftovers", False)]
-    leftover_reqs = [r for r in course_reqs if getattr(r, "accepts_leftovers", False)]
-    used_by: dict[int, list[str]] = {rid: [key] for rid, key in pins.items()}
-    budget = SearchBudget(STEP_BUDGET)
-    approximate: set[str] = set()
-
-    def preference(entry: _Entry) -> tuple:
-        points = grade_points(entry.rec.grade) if entry.done else None
-        return (-(points or ZERO), _term_key(entry.rec), entry.rec.course_code, entry.rec.id)
-
-    def allocate_blocks(blocks: list, eligible_for) -> None:
-        """Match the still-unused counted records to these blocks (recorded in used_by)."""
-        live = [r for r in blocks if needs[r.key] > 0]
-        start_done = {index_of[r.key]: ZERO for r in live}
-        start_total = dict(start_done)
-        for rid, key in pins.items():
-            if key in {r.key for r in live}:
-                amount = _unit_amount(by_key[key], entries[rid].rec)
-                start_total[index_of[key]] += amount
-                if entries[rid].done:
-                    start_done[index_of[key]] += amount
-        candidates = []
-        for entry in ordered_entries:
-            if not entry.counted or entry.rec.id in pins or entry.rec.id in used_by:
-                continue
-            eligible = [r for r in live if eligible_for(r, entry)]
-            if not eligible:
-                continue
-            explicit = any(_matches(r, entry.rec, student.concentration) for r in eligible)
-            candidates.append(Candidate(
-                entry.rec.id, entry.done, Decimal(entry.rec.credits),
-                tuple((index_of[r.key], _unit_amount(r, entry.rec)) for r in eligible),
-                preference(entry), (0 if explicit else 1, 0 if entry.done else 1)))
-        caps = {}
-        for a in live:
-            for b in live:
-                if index_of[a.key] < index_of[b.key] and isinstance(a, CreditsRequirement) \
-                        and isinstance(b, CreditsRequirement):
-                    la, lb = a.share_limit(b.key), b.share_limit(a.key)
-                    if la is not None and lb is not None:
-                        caps[(index_of[a.key], index_of[b.key])] = min(la, lb)
-        result, approx = allocate({index_of[r.key]: needs[r.key] for r in live}, start_done, start_total,
-                                  candidates, caps, budget)
-        for rid, blocks_ in result.items():
-            if blocks_:
-                used_by[rid] = [reqs[i].key for i in blocks_]
-        approximate.update(reqs[i].key for i in approx)
-
-    allocate_blocks(regular, lambda r, e: _matches(r, e.rec, student.concentration) and _grade_ok(r, e))
-    # Leftovers: any counted course no regular block used, subject to the leftover block's own minimum grade.
-    allocate_blocks(leftover_reqs, lambda r, e: _grade_ok(r, e))
-
-    # Step 5: whole-record figures.
-    counted = [e for e in ordered_entries if e.counted]
-    total_done = _norm(sum((Decimal(e.rec.credits) for e in counted if e.done), ZERO))
-    total_ip = _norm(sum((Decimal(e.rec.credits) for e in counted if not e.done), ZERO))
-    gpa, gpa_credits = compute_gpa(gpa_pairs)
+    # Blocks no selection changes are built once; their progress feeds the choice of options.
+    fixed_blocks: dict[str, tuple[BlockResult, Fraction]] = {}
+    for req in tree.leaves():
+        if not isinstance(req, COURSE_REQUIREMENTS):
+            fixed_blocks[req.key] = _fixed_block(run, req, counted_entries, total_done, total_ip, gpa)
+    best, tried = _choose(run, {k: (f, f) for k, (_b, f) in fixed_blocks.items()})
+    run.approximate = set(best.approximate)
 
     blocks: list[BlockResult] = []
     progress: list[Fraction] = []
-    for req in reqs:
-        need = _norm(needs[req.key])
-        if isinstance(req, GpaRequirement):
-            need = needs[req.key].quantize(GPA_QUANTUM)
-        if isinstance(req, (AllCoursesRequirement, CreditsRequirement)):
-            block, fraction = _course_block(req, need, entries, ordered_entries, used_by, by_key, pins,
-                                            student.concentration, titles, warnings, req.key in waived_whole)
-        elif isinstance(req, TotalCreditsRequirement):
-            block, fraction = _total_block(req, need, counted, ordered_entries, total_done, total_ip)
-        elif isinstance(req, GpaRequirement):
-            block, fraction = _gpa_block(req, need, gpa, warnings, req.key in waived_whole)
-        elif isinstance(req, EnsembleTermsRequirement):
-            block, fraction = _ensemble_block(req, need, inp.ensembles, today)
-        elif isinstance(req, StudioTermsRequirement):
-            block, fraction = _studio_block(req, need, inp.sessions, today, warnings, req.key in waived_whole)
-        else:
-            block, fraction = _milestone_block(req, need, inp.milestones, warnings, milestone_labels)
-        blocks.append(_with_exceptions(block, exceptions[req.key]))
+    for key in tree.top:
+        block, fraction = _result_of(run, key, best, tried, fixed_blocks, counted=True)
+        blocks.append(block)
         progress.append(fraction)
+    residency = _residency_block(run)
+    if residency is not None:
+        blocks.append(residency[0])
+        progress.append(residency[1])
+    deadline = _time_limit(run)
 
     complete = all(b.complete for b in blocks)
     if blocks:
@@ -593,17 +779,21 @@ def audit(inp: AuditInput) -> AuditResult:
         overall = overall if complete else min(overall, 99)
     else:
         overall = 100
-
+    used_anywhere = set(best.used_by)
     unused = tuple(
         UnusedRecord("course", e.rec.id, e.label, e.reason or NOT_NEEDED)
-        for e in ordered_entries
-        if e.rec.id not in used_by
+        for e in run.ordered
+        if e.rec.id not in used_anywhere
     )
     note = None
-    if approximate:
-        names = ", ".join(r.title for r in reqs if r.key in approximate)
-        note = (f"The matching of courses to {names} used a quick approximate method because the exact search "
-                f"grew past {STEP_BUDGET:,} steps; a better arrangement may exist.")
+    if run.approximate or len(tried) == 1 and count_selections(tree) > MAX_SELECTIONS:
+        names = ", ".join(r.title for r in tree.reqs if r.key in run.approximate)
+        if run.approximate:
+            note = (f"The matching of courses to {names} used a quick approximate method because the exact search "
+                    f"grew past {STEP_BUDGET:,} steps; a better arrangement may exist.")
+        else:
+            note = (f"The program's options can be combined in more than {MAX_SELECTIONS} ways, so only the first "
+                    "option of each choice was tried; a better choice may exist.")
     return AuditResult(
         blocks=tuple(blocks),
         overall_percent=overall,
@@ -613,9 +803,162 @@ def audit(inp: AuditInput) -> AuditResult:
         total_credits_done=total_done,
         total_credits_in_progress=total_ip,
         unused=unused,
-        warnings=tuple(warnings),
+        warnings=tuple(run.warnings),
         search_note=note,
+        deadline=deadline,
     )
+
+
+def _fixed_block(run: _Run, req, counted_entries, total_done, total_ip, gpa) -> tuple[BlockResult, Fraction]:
+    """A requirement whose result does not depend on which options count: totals, GPA, ensembles, studio,
+    milestones."""
+    need = _norm(run.needs[req.key])
+    waived = req.key in run.waived_whole
+    inp = run.inp
+    if isinstance(req, GpaRequirement):
+        block, fraction = _gpa_block(req, run.needs[req.key].quantize(GPA_QUANTUM), gpa, run.warnings, waived)
+    elif isinstance(req, TotalCreditsRequirement):
+        block, fraction = _total_block(req, need, counted_entries, run.ordered, total_done, total_ip)
+    elif isinstance(req, EnsembleTermsRequirement):
+        block, fraction = _ensemble_block(req, need, inp.ensembles, run.today)
+    elif isinstance(req, StudioTermsRequirement):
+        block, fraction = _studio_block(req, need, inp.sessions, run.today, run.warnings, waived)
+    else:
+        block, fraction = _milestone_block(req, need, inp.milestones, run.warnings, run.labels)
+    return _with_exceptions(block, run.exceptions[req.key]), fraction
+
+
+def _result_of(run: _Run, key: str, best: _Option, tried: list[_Option], fixed: dict, *, counted: bool
+               ) -> tuple[BlockResult, Fraction]:
+    """A requirement's result under the counting selection (an option that does not count: under the best
+    selection in which it would count, so its figures say what it would bring)."""
+    req = run.tree.by_key[key]
+    if key in fixed:
+        block, fraction = fixed[key]
+    elif isinstance(req, COURSE_REQUIREMENTS):
+        block, fraction = _course_block(run, req, best.used_by)
+        block = _with_exceptions(block, run.exceptions[key])
+    else:
+        block, fraction = _group_block(run, req, best, tried, fixed)
+    if not counted:
+        block = replace(block, counted=False)
+    return block, fraction
+
+
+def _option_score(option: _Option) -> tuple:
+    return option.score
+
+
+def _group_block(run: _Run, req, best: _Option, tried: list[_Option], fixed: dict) -> tuple[BlockResult, Fraction]:
+    """An all_of / any_of / n_of: its parts' results nested, the counted ones marked, and why they count."""
+    tree = run.tree
+    parts = tree.children[req.key]
+    counts = tree.counts(req.key)
+    chosen = tuple(parts) if counts is None else best.selection.get(req.key, ())
+    children: list[BlockResult] = []
+    fractions: dict[str, Fraction] = {}
+    for part in parts:
+        if part in chosen:
+            block, fraction = _result_of(run, part, best, tried, fixed, counted=True)
+        else:
+            # The best arrangement in which this option would count shows what it would bring.
+            alternatives = [o for o in tried if part in o.counted]
+            option = max(alternatives, key=_option_score) if alternatives else best
+            block, fraction = _result_of(run, part, option, tried, fixed, counted=False)
+        children.append(block)
+        fractions[part] = fraction
+    share = len(parts) if counts is None else counts
+    waived = req.key in run.waived_whole
+    fraction = Fraction(1) if waived else sum((fractions[p] for p in chosen), Fraction(0)) / share
+    counted_blocks = [c for c in children if c.key in chosen]
+    done = Decimal(sum(1 for c in counted_blocks if c.complete))
+    in_progress = Decimal(sum(1 for c in counted_blocks if c.status == "in_progress"))
+    need = ZERO if waived else Decimal(share)
+    still: list[str] = []
+    if not waived and done < need:
+        waiting = [c.title for c in children if not c.complete and (c.key in chosen or counts is not None)]
+        if counts is None:
+            still.extend(f"{title}" for title in waiting)
+        else:
+            still.append(f"{format_amount(need - done)} more of: {', '.join(waiting)}")
+    explanation = "" if counts is None else _explain(req, children, chosen, fractions, counts)
+    status = "complete" if waived or done >= need else ("in_progress" if any(
+        c.status != "not_started" for c in counted_blocks) else "not_started")
+    block = BlockResult(
+        key=req.key, title=req.title, kind=req.kind, description=req.description, status=status,
+        unit="requirements", need=need, done=done, in_progress=in_progress,
+        remaining=max(ZERO, need - done - in_progress), percent=_floor_percent(fraction),
+        still_needed=tuple(still), children=tuple(children), choose=counts, explanation=explanation,
+    )
+    return _with_exceptions(block, run.exceptions[req.key]), fraction
+
+
+def _explain(req, children: list[BlockResult], chosen: tuple[str, ...], fractions: dict, counts: int) -> str:
+    """Plain words on which options count and why (the most progress, then the earliest listed)."""
+    counted = [c for c in children if c.key in chosen]
+    others = [c for c in children if c.key not in chosen]
+    names = ", ".join(f"{c.title} ({c.percent}%)" for c in counted)
+    verb = "counts" if len(counted) == 1 else "count"
+    if all(fractions[c.key] == 0 for c in children):
+        why = "nothing is done in any option yet, so the first listed is shown as counting"
+    elif len(others) and all(fractions[c.key] == 0 for c in others) or counts == len(children):
+        why = "it gives the most progress" if len(counted) == 1 else "they give the most progress"
+    else:
+        why = ("it gives the most progress toward the degree" if len(counted) == 1
+               else "together they give the most progress toward the degree")
+    text = f"{names} {verb}: {why}."
+    if others:
+        text += " Not counted: " + ", ".join(f"{c.title} ({c.percent}% if it counted instead)" for c in others) + "."
+    return text
+
+
+def _residency_block(run: _Run) -> tuple[BlockResult, Fraction] | None:
+    """[policies] min_terms_in_residence: terms with a course at this school (finished, or planned/in progress)."""
+    need = run.policies.min_terms_in_residence
+    if not need:
+        return None
+    done_terms: dict[int, str] = {}
+    other_terms: dict[int, str] = {}
+    for entry in run.ordered:
+        rec = entry.rec
+        if rec.transfer or rec.term is None or rec.status == "withdrawn":
+            continue
+        if entry.done or (rec.status == "completed" and not entry.counted and entry.reason != "withdrawn"):
+            done_terms.setdefault(rec.term.id, rec.term.name)
+        elif rec.status in ("planned", "in_progress"):
+            other_terms.setdefault(rec.term.id, rec.term.name)
+    for term_id in done_terms:
+        other_terms.pop(term_id, None)
+    done, in_progress = Decimal(len(done_terms)), Decimal(len(other_terms))
+    need_d = Decimal(need)
+    used = tuple(UsedRecord("term", term_id, name, Decimal(1), False, "a completed course this term")
+                 for term_id, name in done_terms.items()) + tuple(
+        UsedRecord("term", term_id, name, Decimal(1), True, "a course planned or in progress this term")
+        for term_id, name in other_terms.items())
+    still = ()
+    if done + in_progress < need_d:
+        still = (f"{_plural(need_d - done - in_progress, 'more term')} with a course at this school",)
+    block = BlockResult(
+        key=RESIDENCY_KEY, title="Terms in residence", kind="residency",
+        description=f"At least {need} terms with a completed course at this school (transfer credit aside).",
+        status=_status(done, in_progress, need_d), unit="terms", need=need_d, done=done, in_progress=in_progress,
+        remaining=max(ZERO, need_d - done - in_progress), percent=_floor_percent(_fraction(done, need_d)),
+        used=used, still_needed=still)
+    return block, _fraction(done, need_d)
+
+
+def _time_limit(run: _Run) -> date | None:
+    """[policies] time_limit_years: the last day to finish, with a warning in its last half year and after it."""
+    years = run.policies.time_limit_years
+    start = run.student.start
+    if not years or start is None:
+        return None
+    deadline = years_after(start, years) - timedelta(days=1)
+    if run.today > deadline:
+        run.warn("time_limit_passed", f"The {years}-year time limit for the degree ended on {deadline.isoformat()}.")
+    elif (deadline - run.today).days <= TIME_LIMIT_WARNING_DAYS:
+        run.warn("time_limit_near", f"The {years}-year time limit for the degree ends on {deadline.isoformat()}.")
+    return deadline
 
 
 def _with_exceptions(block: BlockResult, applied: list[AppliedException]) -> BlockResult:
@@ -637,7 +980,7 @@ def _fraction(done: Decimal, need: Decimal) -> Fraction:
 
 
 def _make_block(req, need, done, in_progress, *, fraction=None, extra_ok=True, **rest) -> tuple[BlockResult, Fraction]:
-    if req.unit == "gpa":
+    if req.measure == "gpa":
         # GPA figures keep their two decimals (3.00, not 3).
         remaining = max(ZERO, need - done - in_progress).quantize(GPA_QUANTUM)
         in_progress = in_progress.quantize(GPA_QUANTUM)
@@ -647,56 +990,68 @@ def _make_block(req, need, done, in_progress, *, fraction=None, extra_ok=True, *
     fraction = _fraction(done, need) if fraction is None else fraction
     status = _status(done, in_progress, need, extra_ok)
     block = BlockResult(
-        key=req.key, title=req.title, kind=req.kind, description=req.description, status=status, unit=req.unit,
+        key=req.key, title=req.title, kind=req.kind, description=req.description, status=status, unit=req.measure,
         need=need, done=done, in_progress=in_progress, remaining=remaining, percent=_floor_percent(fraction),
         **rest,
     )
     return block, fraction
 
 
-def _course_block(req, need, entries, ordered_entries, used_by, by_key, pins, concentration, titles, warnings,
-                  waived) -> tuple[BlockResult, Fraction]:
+def _course_block(run: _Run, req, used_by: dict) -> tuple[BlockResult, Fraction]:
+    """A course block's result: the records it counts (and why), the ones it could not use, what is still needed."""
+    need = _norm(run.needs[req.key])
+    by_key = run.tree.by_key
+    waived = req.key in run.waived_whole
     used: list[UsedRecord] = []
     done = in_progress = ZERO
-    used_codes_done: set[str] = set()
-    used_codes_ip: dict[str, str] = {}
-    for entry in ordered_entries:
+    count_done = count_ip = 0
+    slots_done: set[int] = set()
+    slots_ip: dict[int, str] = {}
+    for entry in run.ordered:
         if req.key not in used_by.get(entry.rec.id, ()):
             continue
-        amount = _unit_amount(req, entry.rec)
-        if entry.rec.id in pins:
+        rec = entry.rec
+        amount = _unit_amount(req, rec)
+        if rec.id in run.pins:
             reason = "substitution"
-        elif _matches(req, entry.rec, concentration):
-            reason = _match_reason(req, entry.rec, concentration)
+        elif _matches(run, req, rec):
+            reason = _match_reason(run, req, rec)
         else:
             reason = "left over from other requirements"
-        if len(used_by[entry.rec.id]) > 1:
-            others = [by_key[k].title for k in used_by[entry.rec.id] if k != req.key]
+        if len(used_by[rec.id]) > 1:
+            others = [by_key[k].title for k in used_by[rec.id] if k != req.key]
             reason += f"; shared with {', '.join(others)}"
+        slot = _slot(run, req, rec) if isinstance(req, AllCoursesRequirement) else None
         if entry.done:
             done += amount
-            used_codes_done.add(entry.rec.course_code)
-            if entry.rec.grade:
-                reason += f"; grade {entry.rec.grade}"
+            count_done += 1
+            if slot is not None:
+                slots_done.add(slot)
+            if rec.grade:
+                reason += f"; grade {rec.grade}"
         else:
             in_progress += amount
-            used_codes_ip[entry.rec.course_code] = entry.rec.status.replace("_", " ")
-            reason += f"; {entry.rec.status.replace('_', ' ')}, counts provisionally"
-        used.append(UsedRecord("course", entry.rec.id, entry.label, _norm(amount), not entry.done, reason))
+            count_ip += 1
+            if slot is not None:
+                slots_ip[slot] = rec.status.replace("_", " ")
+            reason += f"; {rec.status.replace('_', ' ')}, counts provisionally"
+        if not entry.in_total:
+            reason += "; does not count toward the total"
+        used.append(UsedRecord("course", rec.id, entry.label, _norm(amount), not entry.done, reason,
+                               _norm(Decimal(rec.credits))))
 
     rejected: list[RejectedCandidate] = []
-    for entry in ordered_entries:
+    for entry in run.ordered:
         rec = entry.rec
-        if req.key in used_by.get(rec.id, ()) or not _matches(req, rec, concentration):
+        if req.key in used_by.get(rec.id, ()) or not _matches(run, req, rec):
             continue
         if not entry.counted:
             reason = entry.reason or NOT_NEEDED
         elif not _grade_ok(req, entry):
             reason = _grade_reason(req, rec)
             if isinstance(req, AllCoursesRequirement) and not waived:
-                warnings.append(AuditWarning(
-                    "below_minimum_grade",
-                    f"{rec.course_code} {rec.title}: {_grade_reason(req, rec)} for {req.title}.", req.key))
+                run.warn("below_minimum_grade", f"{rec.course_code} {rec.title}: {_grade_reason(req, rec)} for "
+                                                f"{req.title}.", req.key)
         elif rec.id in used_by:
             reason = "used by " + ", ".join(by_key[k].title for k in used_by[rec.id])
         else:
@@ -707,34 +1062,61 @@ def _course_block(req, need, entries, ordered_entries, used_by, by_key, pins, co
     remaining = max(ZERO, need - done - in_progress)
     if isinstance(req, AllCoursesRequirement):
         at_least = f"at least {req.min_grade}" if req.min_grade else ""
-        missing = [c for c in req.courses if c not in used_codes_done and c not in used_codes_ip]
-        names = [titles.get(c, c) for c in missing]
+        missing = [i for i in range(len(req.slots)) if i not in slots_done and i not in slots_ip]
+        names = [_slot_name(run, req.slots[i]) for i in missing]
         if remaining > 0:
             if remaining >= len(missing):
                 still.extend(f"{n} ({at_least})" if at_least else n for n in names)
             else:
                 still.append(f"{_plural(remaining, 'more course')} from: {', '.join(names)}"
                              + (f" ({at_least})" if at_least else ""))
-        for code in req.courses:
-            if code in used_codes_ip:
+        for i, slot in enumerate(req.slots):
+            if i in slots_ip and i not in slots_done:
                 needs_grade = f", needs {at_least}" if at_least else ""
-                still.append(f"{titles.get(code, code)} ({used_codes_ip[code]}{needs_grade})")
-    else:
+                still.append(f"{_slot_name(run, slot)} ({slots_ip[i]}{needs_grade})")
+        return _make_block(req, need, done, in_progress, used=tuple(used), rejected=tuple(rejected),
+                           still_needed=tuple(still))
+    what = _lower_first(req.title)
+    if req.credits is None:  # a number of courses
         if remaining > 0:
-            still.append(f"{_plural(remaining, 'more credit')} of {_lower_first(req.title)}")
+            still.append(f"{_plural(remaining, 'more course')} of {what}")
         if in_progress > 0:
-            still.append(f"{_plural(in_progress, 'credit')} planned or in progress")
-    return _make_block(req, need, done, in_progress, used=tuple(used), rejected=tuple(rejected),
-                       still_needed=tuple(still))
+            still.append(f"{_plural(in_progress, 'course')} planned or in progress")
+        return _make_block(req, need, done, in_progress, used=tuple(used), rejected=tuple(rejected),
+                           still_needed=tuple(still))
+    if remaining > 0:
+        still.append(f"{_plural(remaining, 'more credit')} of {what}")
+    if in_progress > 0:
+        still.append(f"{_plural(in_progress, 'credit')} planned or in progress")
+    if not req.linked:
+        return _make_block(req, need, done, in_progress, used=tuple(used), rejected=tuple(rejected),
+                           still_needed=tuple(still))
+    # Credits and a number of courses: complete when both are met; progress is the mean of the two.
+    count_need = _norm(run.count_needs[req.key])
+    count_done_d, count_ip_d = Decimal(count_done), Decimal(count_ip)
+    if count_done_d + count_ip_d < count_need:
+        still.append(f"{_plural(count_need - count_done_d - count_ip_d, 'more course')} of {what} "
+                     f"({format_amount(count_need)} courses in all)")
+    fraction = (_fraction(done, need) + _fraction(count_done_d, count_need)) / 2
+    return _make_block(req, need, done, in_progress, fraction=fraction, extra_ok=count_done_d >= count_need,
+                       used=tuple(used), rejected=tuple(rejected), still_needed=tuple(still))
+
+
+def _slot_name(run: _Run, slot: tuple[str, ...]) -> str:
+    """An all_courses item for people: a course title, or "A or B" for alternatives."""
+    return " or ".join(run.titles.get(code, code) for code in slot)
 
 
 def _total_block(req, need, counted, ordered_entries, total_done, total_ip) -> tuple[BlockResult, Fraction]:
     used = tuple(
         UsedRecord("course", e.rec.id, e.label, _norm(Decimal(e.rec.credits)), not e.done,
-                   "completed" if e.done else f"{e.rec.status.replace('_', ' ')}, counts provisionally")
+                   "completed" if e.done else f"{e.rec.status.replace('_', ' ')}, counts provisionally",
+                   _norm(Decimal(e.rec.credits)))
         for e in counted
     )
-    rejected = tuple(RejectedCandidate(e.rec.id, e.label, e.reason) for e in ordered_entries if not e.counted)
+    rejected = tuple(RejectedCandidate(e.rec.id, e.label, e.reason) for e in ordered_entries if not e.counted) + tuple(
+        RejectedCandidate(e.rec.id, e.label, "does not count toward the total")
+        for e in ordered_entries if e.counted and not e.in_total)
     still = []
     remaining = max(ZERO, need - total_done - total_ip)
     if remaining > 0:

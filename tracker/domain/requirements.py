@@ -73,6 +73,16 @@ class RequirementBase:
     concentrations: tuple[str, ...] = ()
     track: str | None = None
 
+    @property
+    def linked(self) -> bool:
+        """True for a block measured two ways at once (credits and a count of courses)."""
+        return False
+
+    @property
+    def measure(self) -> str:
+        """The unit of this requirement's need (a credits block giving only a count measures courses)."""
+        return self.unit
+
     def applies_to(self, concentration: str | None, track: str | None) -> bool:
         """True when this requirement applies to a student of this concentration and track."""
         if self.concentrations and concentration not in self.concentrations:
@@ -120,6 +130,7 @@ class CreditsRequirement(RequirementBase):
     """
 
     kind: ClassVar[str] = "credits"
+    unit: ClassVar[str] = "credits"  # "courses" when only `count` is given: see `measure`
     credits: Decimal | None = None
     count: int | None = None
     courses: tuple[str, ...] = ()
@@ -139,8 +150,8 @@ class CreditsRequirement(RequirementBase):
     share_with: tuple[tuple[str, Decimal], ...] = ()
 
     @property
-    def unit(self) -> str:  # type: ignore[override]
-        """Credits, unless the block counts courses only."""
+    def measure(self) -> str:
+        """What the block's need counts: credits, or courses when it gives only a count."""
         return "courses" if self.credits is None else "credits"
 
     @property
@@ -166,6 +177,7 @@ class CoursesRequirement(CreditsRequirement):
     """A number of courses ("choose 2 of these"), with the selectors and settings of a credits block."""
 
     kind: ClassVar[str] = "courses"
+    unit: ClassVar[str] = "courses"
 
 
 @dataclass(frozen=True, kw_only=True)
