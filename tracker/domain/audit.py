@@ -409,7 +409,7 @@ def _tidy_records(run: _Run) -> None:
     run.entries, run.gpa_pairs = out.entries, out.gpa_pairs
     for entry in run.entries.values():
         info = run.course_info.get(entry.rec.course_code)
-        if info is not None and info.max_credits is not None and entry.counted and not (
+        if info is not None and info.max_credits is not None and entry.rec.status != "withdrawn" and not (
                 info.credits <= Decimal(entry.rec.credits) <= info.max_credits):
             run.warn("variable_credits", f"{entry.label} carries {format_amount(entry.rec.credits)} credits; the "
                                          f"course allows {format_amount(info.credits)} to "
