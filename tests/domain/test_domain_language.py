@@ -549,7 +549,7 @@ def test_time_limit_gives_a_deadline_and_warns_near_and_after_it():
     defn = program(GROUP_CATALOG, SIMPLE, "time_limit_years = 3")
     start = date(2023, 8, 28)
     far = run(defn, start=start, today=date(2025, 3, 1))
-    assert far.deadline == date(2026, 8, 27) and not any(w.code.startswith("time_limit") for w in far.warnings)
+    assert far.deadline == date(2026, 8, 28) and not any(w.code.startswith("time_limit") for w in far.warnings)
     near = run(defn, start=start, today=date(2026, 5, 1))
     assert [w.code for w in near.warnings if w.code.startswith("time_limit")] == ["time_limit_near"]
     past = run(defn, start=start, today=date(2026, 9, 1))

@@ -48,7 +48,7 @@ milestones count; one signed before an earlier milestone in the list is flagged.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
@@ -948,12 +948,13 @@ def _residency_block(run: _Run) -> tuple[BlockResult, Fraction] | None:
 
 
 def _time_limit(run: _Run) -> date | None:
-    """[policies] time_limit_years: the last day to finish, with a warning in its last half year and after it."""
+    """[policies] time_limit_years: the day the time limit ends (the start plus that many years), with a warning
+    in its last half year and after it."""
     years = run.policies.time_limit_years
     start = run.student.start
     if not years or start is None:
         return None
-    deadline = years_after(start, years) - timedelta(days=1)
+    deadline = years_after(start, years)
     if run.today > deadline:
         run.warn("time_limit_passed", f"The {years}-year time limit for the degree ended on {deadline.isoformat()}.")
     elif (deadline - run.today).days <= TIME_LIMIT_WARNING_DAYS:

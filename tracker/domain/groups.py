@@ -89,11 +89,8 @@ def build_tree(requirements, concentration: str | None, track: str | None) -> Tr
                 changed = True
     reqs = [r for r in candidates if r.key in alive]
     by_key = {r.key: r for r in reqs}
+    # Parts in the order `of` lists them: that order is shown, and breaks ties ("the first listed counts").
     children = {r.key: [p for p in r.of if p in alive] for r in reqs if isinstance(r, GroupRequirement)}
-    # Parts in file order (the order the [[requirements]] tables appear), not the order `of` lists them.
-    position = {r.key: i for i, r in enumerate(reqs)}
-    for key in children:
-        children[key].sort(key=position.__getitem__)
     kept_parent = {k: v for k, v in parent.items() if k in alive and v in alive}
     top = [r.key for r in reqs if r.key not in kept_parent]
     return Tree(reqs, by_key, top, children, kept_parent)
@@ -126,7 +123,7 @@ def count_selections(tree: Tree) -> int:
 
 
 def selections(tree: Tree) -> list[dict[str, tuple[str, ...]]]:
-    """Every selection (group key -> counted option keys), in a fixed order: earlier options first.
+    """Every selection (group key -> counted option keys), in a fixed order: options earlier in `of` first.
 
     Past MAX_SELECTIONS, only the first one (each group's first options in file order) is returned.
     """
