@@ -481,3 +481,13 @@ def test_reference_names_example_files_that_exist(reference):
             "tracker/programs/uml-mm-sound-recording-technology.toml"} <= set(named)
     for path in named:
         assert (PROGRAMS.parent.parent / path).is_file(), path
+
+
+def test_every_toml_example_in_the_reference_is_valid_toml():
+    import tomllib
+
+    source = (PROGRAMS.parent.parent / "docs" / "program-definitions.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", source, flags=re.S)
+    assert len(blocks) >= 30
+    for block in blocks:
+        tomllib.loads(block)  # a director copies these: a syntax error here would be copied too
