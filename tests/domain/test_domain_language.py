@@ -640,3 +640,16 @@ def test_a_cap_without_effect_is_a_warning():
     defn = program(GROUP_CATALOG, '[[requirements]]\nkey = "e"\nkind = "credits"\ntitle = "E"\ncredits = 3\n'
                                   'subjects = ["MUS"]\n[[requirements.caps]]\ncourses = ["MUS 5100"]\nmax_credits = 3\n')
     assert any(w.startswith("requirements[1].caps[1]: a limit of 3 has no effect") for w in defn.warnings)
+
+
+def test_new_positions_get_line_numbers_for_the_editor():
+    from pathlib import Path
+
+    from tracker.domain.positions import with_lines
+    text = (Path(__file__).parent / "rich_program.toml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    out = with_lines(text, ["requirements[2].caps[1].tags: x", "policies.retake: x", "equivalences[1].courses: x"])
+    numbers = [int(m.split(":")[0].removeprefix("line ")) for m in out]
+    assert lines[numbers[0] - 1].startswith("tags") and "[[requirements.caps]]" in lines[numbers[0] - 2]
+    assert lines[numbers[1] - 1].startswith("retake")
+    assert lines[numbers[2] - 1].startswith("courses") and lines[numbers[2] - 2] == "[[equivalences]]"

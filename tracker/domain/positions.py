@@ -18,11 +18,12 @@ _HEADER = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED})\s*\]\]?")
 _KEY = re.compile(rf"^\s*({_DOTTED})\s*=")
 _PART = re.compile(_KEY_PART)
 # A position in a message: program, program.min_gpa, courses[5], requirements[3].share_with.b ...
-_POSITION = re.compile(r"\b(program|(?:concentrations|tracks|milestones|courses|requirements)\[\d+\])"
-                       r"((?:\.[A-Za-z0-9_$-]+)*)")
+_POSITION = re.compile(r"\b(program|policies|(?:concentrations|tracks|milestones|courses|equivalences|requirements)"
+                       r"\[\d+\])((?:\.[A-Za-z0-9_$-]+(?:\[\d+\])?)*)")
 # The same, as mentioned inside a message's text: "program" alone is a word there, so it needs a key.
-_MENTION = re.compile(r"\b(?:program(?:\.[A-Za-z0-9_-]+)+"
-                      r"|(?:concentrations|tracks|milestones|courses|requirements)\[\d+\](?:\.[A-Za-z0-9_-]+)*)")
+_MENTION = re.compile(r"\b(?:(?:program|policies)(?:\.[A-Za-z0-9_-]+)+"
+                      r"|(?:concentrations|tracks|milestones|courses|equivalences|requirements)\[\d+\]"
+                      r"(?:\.[A-Za-z0-9_-]+(?:\[\d+\])?)*)")
 
 
 def _parts(dotted: str) -> tuple[str, ...]:
@@ -44,7 +45,7 @@ class SourcePositions:
         self._scan(text)
 
     def _scan(self, text: str) -> None:
-        counts: dict[str, int] = {}
+        counts: dict = {}  # [[name]] tables seen, and [[name.sub]] tables per table
         table, prefix = "", ()  # the current table, and the keys its header adds ([requirements.share_with])
         depth = 0  # open [ and { of a value that spans lines
         in_string: str | None = None  # the closing delimiter of an open multi-line string
@@ -67,6 +68,10 @@ class SourcePositions:
                         continue
                     if names[0] in counts:  # [requirements.share_with] belongs to the last [[requirements]]
                         table, prefix = f"{names[0]}[{counts[names[0]]}]", names[1:]
+                        if header.group(1) == "[[" and len(names) == 2:  # [[requirements.caps]]: caps[1], ...
+                            sub = (table, names[1])
+                            counts[sub] = counts.get(sub, 0) + 1
+                            prefix = (f"{names[1]}[{counts[sub]}]",)
                         self.keys.setdefault((table, prefix), number)
                     else:
                         table, prefix = names[0], names[1:]
