@@ -56,6 +56,16 @@ from .requirements import (
     requirement_from_dict,
     requirement_to_dict,
 )
+from .requirements import (
+    GROUP_KINDS,
+    AllOfRequirement,
+    AnyOfRequirement,
+    Cap,
+    CoursesRequirement,
+    GroupRequirement,
+    NOfRequirement,
+)
+from .selectors import Selector, subject_and_number
 from .vocabulary import (
     DEFAULT_MILESTONES,
     DEFAULT_TRACKS,
@@ -76,5 +86,7 @@ __all__ = [
     "Term", "TotalCreditsRequirement", "UnusedRecord", "UsedRecord", "Waiver", "audit", "compute_gpa",
     "format_amount", "grade_points", "is_passing", "load_program_definition", "meets_gpa", "meets_minimum",
     "parse_program_definition", "requirement_from_dict", "requirement_to_dict", "round_gpa",
+    "GROUP_KINDS", "AllOfRequirement", "AnyOfRequirement", "Cap", "CoursesRequirement", "GroupRequirement",
+    "NOfRequirement", "Selector", "subject_and_number",
     "DEFAULT_MILESTONES", "DEFAULT_TRACKS", "Policies", "definition_from_json", "definition_to_json", "DEFAULT_VOCABULARY", "SIGNERS", "MilestoneDef", "TrackDef", "Vocabulary",
 ]
