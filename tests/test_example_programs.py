@@ -466,11 +466,12 @@ def test_reference_explains_how_groups_choose_and_weigh(reference):
 
 def test_reference_lists_the_new_refusals(reference):
     errors = text_of(section(reference, "errors"))
-    for message in ('unknown tag "x"', "choose = 3, but of lists only 2 options", "the groups form a cycle",
-                    "a group needs at least one requirement in of", 'is already part of the group',
-                    "the cap of 9 credits is larger than the block",
-                    "a block that asks for both count and credits cannot share credits",
-                    "in an alternatives list", "asks for 4 courses, but it can select 3"):
+    for message in ('unknown tag "x"', "chooses 3 of 2 options", "the groups contain each other in a circle",
+                    "of: must not be empty", "a requirement belongs to one group only",
+                    "give max_credits or max_courses (one of them)",
+                    "a block that needs both credits and a count of courses cannot share credits",
+                    "in an alternatives list", "asks for 4 courses, but it can select only 3",
+                    "must be more than credits", "must list at least two course codes"):
         assert message in errors, message
 
 
