@@ -31,6 +31,15 @@ alike for the search side by side, then the caller's preference), with:
   - dominance: a choice that changes no capped figure only wastes credit, so it is never tried;
   - symmetry: alike records (same status, credits and blocks) take non-decreasing choices, which skips their
     permutations without changing the answer.
+Three refinements serve the richer definitions (tracker.domain.audit passes them; without them every block weighs 1):
+  - weights: a block's share of the overall percentage (a part of a group weighs its share of the group), so
+    "progress" above is the sum of weight x min(1, done / need) and "blocks completed" the sum of their weights;
+  - links: a requirement that needs credits AND a number of courses is two blocks linked together: a record goes
+    to both or to neither;
+  - caps: at most so much of a block may come from some of its records ("no more than 3 credits of independent
+    study", "at most 6 pass/fail credits", "one of these alternatives"). A placement that would pass a cap is not
+    allowed (a course is never split). Cap usage is part of the search state, so the search stays exact; caps only
+    forbid placements, so every bound stays an upper bound.
 The search counts its steps (each choice weighed). Past the step budget the group falls back to greedy first-fit
 followed by improving moves and swaps, and the caller says so in the result. Both paths are deterministic.
 """
@@ -38,6 +47,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from math import lcm
 
 STEP_BUDGET = 20_000
@@ -94,10 +104,25 @@ def allocate(
     candidates: list[Candidate],
     share_caps: dict[tuple[int, int], Decimal],
     budget: SearchBudget,
+    *,
+    weights: dict[int, Fraction] | None = None,
+    links: dict[int, int] | None = None,
+    caps: list[Cap] | None = None,
 ) -> tuple[dict[int, tuple[int, ...]], set[int]]:
-    """Place candidates in blocks; returns rid -> block indexes (empty = none) and the blocks solved approximately."""
+    """Place candidates in blocks; returns rid -> block indexes (empty = none) and the blocks solved approximately.
+
+    `weights`: each block's weight in the objective (default 1). `links`: block -> its partner, for a requirement
+    measured two ways (a record goes to both or neither). `caps`: limits on what member records bring a block.
+    """
+    links = links or {}
     blocks = sorted(b for b, need in needs.items() if need > 0)
     live = set(blocks)
+    # A linked block whose partner needs nothing more still takes its records together with the partner.
+    for a, b in links.items():
+        if a in live and b not in live and b in needs:
+            blocks.append(b)
+            live.add(b)
+    blocks.sort()
     cands = []
     for cand in candidates:
         amounts = tuple((b, a) for b, a in cand.amounts if b in live)
@@ -107,14 +132,17 @@ def allocate(
     if not cands:
         return result, set()
 
+    caps = [cap for cap in (caps or []) if cap.block in live]
+    capped: set[tuple[int, int]] = {(rid, cap.block) for cap in caps for rid, _ in cap.amounts}
     everything = list(needs.values()) + list(start_done.values()) + list(start_total.values())
     everything += [c.credits for c in cands] + [a for c in cands for _, a in c.amounts] + list(share_caps.values())
+    everything += [cap.limit for cap in caps] + [a for cap in caps for _, a in cap.amounts]
     scale = _scale_of(everything)
 
     def to_int(value: Decimal) -> int:
         return int(value * scale)
 
-    need = {b: to_int(needs[b]) for b in blocks}
+    need = {b: max(to_int(needs[b]), 0) for b in blocks}
     done = {b: min(need[b], to_int(start_done.get(b, Decimal(0)))) for b in blocks}
     total = {b: min(need[b], to_int(start_total.get(b, Decimal(0)))) for b in blocks}
 
@@ -125,7 +153,8 @@ def allocate(
             potential[b] += to_int(amount)
     open_cands = []
     for cand in cands:
-        if len(cand.amounts) == 1 and potential[cand.amounts[0][0]] <= need[cand.amounts[0][0]]:
+        if len(cand.amounts) == 1 and potential[cand.amounts[0][0]] <= need[cand.amounts[0][0]] \
+                and (cand.rid, cand.amounts[0][0]) not in capped:
             b, amount = cand.amounts[0]
             result[cand.rid] = (b,)
             total[b] += to_int(amount)
@@ -157,14 +186,17 @@ def allocate(
     for root in sorted(groups):
         group_cands = groups[root]
         group_blocks = sorted({b for c in group_cands for b, _ in c.amounts})
+        group_caps = [cap for cap in caps if cap.block in group_blocks]
+        cap_of = {id(cand): _cap_key(cand, group_caps) for cand in group_cands}
         # Fewest eligible blocks first (they have the fewest choices), then the caller's coarse rank; records
-        # that are alike for the search (same credits, same blocks) next to each other, in the caller's order.
-        group_cands.sort(key=lambda c: (len(c.amounts), c.rank, c.credits, c.amounts, c.preference))
+        # that are alike for the search (same credits, blocks and caps) next to each other, in the caller's order.
+        group_cands.sort(key=lambda c: (len(c.amounts), c.rank, c.credits, c.amounts, cap_of[id(c)], c.preference))
         pairs = {
             pair: to_int(cap) for pair, cap in share_caps.items()
             if pair[0] in group_blocks and pair[1] in group_blocks
         }
-        problem = _Problem(group_blocks, need, done, total, group_cands, pairs, to_int)
+        problem = _Problem(group_blocks, need, done, total, group_cands, pairs, to_int,
+                           weights=weights, links=links, caps=group_caps)
         try:
             if len(group_cands) > MAX_EXACT_RECORDS:
                 raise _OutOfBudget
@@ -178,10 +210,19 @@ def allocate(
     return result, approximate
 
 
-class _Problem:
-    """One group of competing blocks and the records they compete for, in integer units."""
+def _cap_key(cand: Candidate, caps: list[Cap]) -> tuple:
+    """Which caps a record is a member of, with its amounts: records alike for the search must agree on it."""
+    return tuple((j, amount) for j, cap in enumerate(caps) for rid, amount in cap.amounts if rid == cand.rid)
 
-    def __init__(self, blocks, need, done, total, cands, pairs, to_int):
+
+class _Problem:
+    """One group of competing blocks and the records they compete for, in integer units.
+
+    The `shared` part of a search state holds, in this order, the credits used by each shared pair and what each
+    cap has taken so far; both only restrict placements, so every bound below stays an upper bound.
+    """
+
+    def __init__(self, blocks, need, done, total, cands, pairs, to_int, *, weights=None, links=None, caps=()):
         self.blocks = blocks
         self.pos = {b: i for i, b in enumerate(blocks)}
         self.need = [need[b] for b in blocks]
@@ -189,18 +230,40 @@ class _Problem:
         self.cands = cands
         self.pair_list = sorted(pairs)
         self.pair_pos = {pair: j for j, pair in enumerate(self.pair_list)}
-        self.caps = [pairs[p] for p in self.pair_list]
-        common = lcm(*self.need)
-        self.weight = [common // n for n in self.need]
+        self.caps = [pairs[p] for p in self.pair_list] + [to_int(cap.limit) for cap in caps]
+        self.n_pairs = len(self.pair_list)
+        # Progress weight per block: weight_b / need_b, as integers (one common denominator for all).
+        share = {b: Fraction(weights.get(b, 1)) if weights else Fraction(1) for b in blocks}
+        ratios = [share[b] / max(n, 1) for b, n in zip(blocks, self.need)]
+        common = lcm(*(r.denominator for r in ratios))
+        self.weight = [int(r * common) for r in ratios]
+        # Completion weight per block (the "requirements completed" figures count a block by its share).
+        done_common = lcm(*(share[b].denominator for b in blocks))
+        self.complete_weight = [int(share[b] * done_common) for b in blocks]
+        links = links or {}
+        # cap_adds[i]: (cap slot in `shared`, block position, amount) for each cap candidate i is a member of.
+        self.cap_adds = []
+        for cand in cands:
+            entries = []
+            for j, cap in enumerate(caps):
+                for rid, amount in cap.amounts:
+                    if rid == cand.rid and cap.block in self.pos:
+                        entries.append((self.n_pairs + j, self.pos[cap.block], to_int(amount)))
+            self.cap_adds.append(entries)
         # options[i]: list of (blocks tuple, adds [(position, amount, credits)], pair position or None)
         self.options = []
         for cand in cands:
             credits = to_int(cand.credits)
             adds = {b: to_int(a) for b, a in cand.amounts}
-            opts = [((b,), [(self.pos[b], adds[b], credits)], None) for b, _ in cand.amounts]
+            units = []  # a block alone, or a linked block with its partner: a record goes to both or neither
+            for b, _ in cand.amounts:
+                unit = tuple(sorted({b, links[b]})) if b in links and links[b] in adds else (b,)
+                if unit not in units:
+                    units.append(unit)
+            opts = [(unit, [(self.pos[b], adds[b], credits) for b in unit], None) for unit in units]
             for a_index, (a, _) in enumerate(cand.amounts):
                 for b, _ in cand.amounts[a_index + 1:]:
-                    if (a, b) in pairs:
+                    if (a, b) in pairs and a not in links and b not in links:
                         opts.append(((a, b), [(self.pos[a], adds[a], credits), (self.pos[b], adds[b], credits)],
                                      self.pair_pos[(a, b)]))
             opts.append(((), [], None))
@@ -220,14 +283,16 @@ class _Problem:
         # A record alike to the one before it (same status, credits and blocks) may not take an earlier choice
         # than that one: this skips mere permutations of alike records, and the lexicographically smallest of a
         # set of permutations is exactly the one with non-decreasing choices, so nothing is lost.
-        self.alike = [i > 0 and (cands[i].done, cands[i].credits, cands[i].amounts)
-                      == (cands[i - 1].done, cands[i - 1].credits, cands[i - 1].amounts) for i in range(n)]
+        self.alike = [i > 0 and (cands[i].done, cands[i].credits, cands[i].amounts, _cap_key(cands[i], caps))
+                      == (cands[i - 1].done, cands[i - 1].credits, cands[i - 1].amounts,
+                          _cap_key(cands[i - 1], caps)) for i in range(n)]
         # For the progress bound: credits the remaining records carry (twice when a record can be shared) and,
         # per block, the most progress one credit can bring (a course-list block counts a course as one unit).
         self.suffix_credits_done = [0] * (n + 1)
         self.suffix_credits_total = [0] * (n + 1)
         for i in range(n - 1, -1, -1):
-            credits = to_int(cands[i].credits) * (2 if any(o[2] is not None for o in self.options[i]) else 1)
+            # A record placed in two blocks (a shared pair, a linked pair) brings its credits to both.
+            credits = to_int(cands[i].credits) * max(len(o[1]) for o in self.options[i])
             self.suffix_credits_total[i] = self.suffix_credits_total[i + 1] + credits
             self.suffix_credits_done[i] = self.suffix_credits_done[i + 1] + (credits if cands[i].done else 0)
         # Rounded up, so the knapsack stays an upper bound while using whole numbers only.
@@ -253,8 +318,8 @@ class _Problem:
         l1 = l2 = l3 = l4 = 0
         for p, need in enumerate(self.need):
             d, t = state[2 * p], state[2 * p + 1]
-            l1 += d >= need
-            l2 += t >= need
+            l1 += self.complete_weight[p] if d >= need else 0
+            l2 += self.complete_weight[p] if t >= need else 0
             l3 += d * self.weight[p]
             l4 += t * self.weight[p]
         return (l3, l1, l2, l4)
@@ -271,8 +336,8 @@ class _Problem:
             # Room a block has for progress that the remaining records could actually bring it.
             room_done += min(need - d, extra_done[p]) * weight
             room_total += min(need - t, extra_total[p]) * weight
-            l1 += d + extra_done[p] >= need
-            l2 += t + extra_total[p] >= need
+            l1 += self.complete_weight[p] if d + extra_done[p] >= need else 0
+            l2 += self.complete_weight[p] if t + extra_total[p] >= need else 0
         # Records are not split, so the gain is limited by the room, by what each record can bring, and by the
         # credits left, best spent on the blocks where a credit is worth most (a fractional knapsack).
         l3 += min(room_done, self.suffix_gain_done[i], self._knapsack(state, 0, extra_done,
@@ -295,10 +360,19 @@ class _Problem:
             budget -= take // rate  # rounded down: leftover budget only loosens the bound
         return gain
 
-    def _apply(self, state, shared, done_record, option):
+    def _apply(self, state, shared, done_record, option, i):
         blocks, adds, pair = option
         if pair is not None and shared[pair] + adds[0][2] > self.caps[pair]:
             return None
+        if self.cap_adds[i] and adds:
+            placed = {p for p, _, _ in adds}
+            used = list(shared)
+            for slot, p, amount in self.cap_adds[i]:
+                if p in placed:
+                    used[slot] += amount
+                    if used[slot] > self.caps[slot]:
+                        return None
+            shared = tuple(used)
         new = list(state)
         waste = 0
         for p, amount, credits in adds:
@@ -333,7 +407,7 @@ class _Problem:
             for index, option in enumerate(self.options[i][:-1]):
                 if index < floor:
                     continue
-                applied = self._apply(state, shared, done_record, option)
+                applied = self._apply(state, shared, done_record, option, i)
                 # A choice that moves no (capped) figure only wastes credit, so "none" beats it: skip it.
                 if applied is None or applied[0] == state:
                     continue
@@ -363,7 +437,7 @@ class _Problem:
             memo[key] = (best_value, best_option)
             return best_value
 
-        shared0 = (0,) * len(self.pair_list)
+        shared0 = (0,) * len(self.caps)
         best(0, self.start, shared0, 0)
         # Walk the memo along the chosen options.
         choices = []
@@ -372,7 +446,7 @@ class _Problem:
             index = memo[(i, state, shared, floor)][1]
             option = self.options[i][index]
             choices.append(option[0])
-            state, shared, _ = self._apply(state, shared, self.cands[i].done, option)
+            state, shared, _ = self._apply(state, shared, self.cands[i].done, option, i)
             floor = index if i + 1 < n and self.alike[i + 1] else 0
         return choices
 
@@ -381,7 +455,7 @@ class _Problem:
         width = len(self.blocks)
         done = [self.start[2 * p] for p in range(width)]
         total = [self.start[2 * p + 1] for p in range(width)]
-        shared = [0] * len(self.pair_list)
+        shared = [0] * len(self.caps)
         n = len(self.cands)
         chosen = [len(opts) - 1 for opts in self.options]  # "none"
 
@@ -393,6 +467,10 @@ class _Problem:
                     done[p] += sign * amount
             if pair is not None:
                 shared[pair] += sign * adds[0][2]
+            placed = {p for p, _, _ in adds}
+            for slot, p, amount in self.cap_adds[i]:
+                if p in placed:
+                    shared[slot] += sign * amount
 
         def feasible():
             return all(s <= c for s, c in zip(shared, self.caps))
@@ -402,8 +480,8 @@ class _Problem:
             waste = 0
             for p, need in enumerate(self.need):
                 d, t = min(need, done[p]), min(need, total[p])
-                l1 += d >= need
-                l2 += t >= need
+                l1 += self.complete_weight[p] if d >= need else 0
+                l2 += self.complete_weight[p] if t >= need else 0
                 l3 += d * self.weight[p]
                 l4 += t * self.weight[p]
                 waste += max(0, total[p] - need)

@@ -2,17 +2,25 @@
 
 How the audit decides what counts where
 ---------------------------------------
-1. Tidy the record. Withdrawn courses are set aside. When a course was taken more than once, only the most recent
-   completed attempt counts (see tracker.domain.grades for the whole repeat policy). Failed courses earn no credit.
-   Transfer credit counts up to the program's transfer limit (records in the order they were entered; any record
-   that would pass the limit is set aside, with a warning). Planned and in-progress courses are kept, marked
-   "provisional": they show as "in progress", are never checked for a grade and never enter the GPA.
+0. Which requirements apply: those of the student's concentration and track, with the groups they sit in
+   (all_of, any_of, n_of: see tracker.domain.groups).
+1. Tidy the record under the program's policies (tracker.domain.normalise). Withdrawn courses are set aside. A
+   course taken more than once (codes in one [[equivalences]] group are one course) counts once: the most recent
+   completed attempt, or the best-graded one when the program says retake = "best"; a repeatable course counts each
+   attempt up to its limit. Failed courses earn no credit. Transfer credit needs the program's minimum grade and age
+   and counts up to its transfer limit (records in the order they were entered; any record that would pass the
+   limit is set aside, with a warning). Planned and in-progress courses are kept, marked "provisional": they show
+   as "in progress", are never checked for a grade and never enter the GPA. Under failed_in_block = "repeat", a
+   course below the minimum grade of a requirement that names it counts nowhere (it must be repeated).
 2. Apply the advisor's exceptions. A substitution places a record in a requirement it would not otherwise fill
-   (it still has to meet that requirement's minimum grade). A waiver lowers a requirement's need, or waives it whole.
-   A waiver never adds credits to the total: the degree still needs its full number of real credits.
-3. Match courses to requirements. A course counts toward one requirement, unless two requirements both allow
-   sharing (and then only up to their limit). A course's credits are never split. When a course could fill more
-   than one requirement, every possible arrangement is compared and the best one wins, judged in this order:
+   (it still has to meet that requirement's minimum grade). A waiver lowers a requirement's need, or waives it whole
+   (a group can be waived whole only). A waiver never adds credits to the total.
+3. Match courses to requirements. A course a requirement names one by one (an all_courses item, or one of its
+   alternatives) counts there first: a pool that also selects it never takes it away. Otherwise a course counts
+   toward one requirement, unless two requirements both allow sharing (and then only up to their limit), and
+   never past a requirement's caps (at most so many credits or courses of a kind, of pass/fail credit). A course's
+   credits are never split. When a course could fill more than one requirement, every possible arrangement is
+   compared and the best one wins, judged in this order:
      - the most overall progress from finished courses (the overall percentage below), so finishing a course
        can never move the overall percentage down;
      - then the most requirements completed by finished courses;
@@ -25,20 +33,27 @@ How the audit decides what counts where
    concentration accepts X or Y, X goes to Core and Y to the concentration. The comparison is exact; only for an
    unusually large record does it stop after a fixed number of steps and switch to a quick approximate method,
    and the audit then says so.
+   Options: for every any_of (one option counts) and n_of (N options count) the audit tries each choice of options
+   with its own matching, and keeps the choice that is best by the same order; ties go to the options listed first
+   in `of`. The options that do not count are still shown, each with what it would bring if it counted instead.
 4. Leftovers. Courses not needed by any requirement go to the elective requirement(s) that take leftovers (matched
-   the same way), and whatever is still left is listed as "not needed by any requirement" - it still counts toward
-   the total number of credits.
-5. Whole-record checks: total credits (every counted course once: finished courses as done, planned and
-   in-progress ones as in progress), the GPA, ensemble terms, studio terms and milestones.
+   the same way; a course that does not count toward the degree total is never a leftover), and whatever is still
+   left is listed as "not needed by any requirement" - it still counts toward the total number of credits.
+5. Whole-record checks: total credits (every counted course once, except courses that do not count toward the
+   total: finished courses as done, planned and in-progress ones as in progress), the GPA, ensemble terms, studio
+   terms, milestones, the terms in residence and the time limit.
 
 Numbers in each requirement's result: need (after waivers), done (finished), in progress, remaining =
 max(0, need - done - in progress). A requirement is complete when done >= need (a studio requirement with a total
-of hours also needs that total), in progress when anything is done or in progress (studio hours waiting for
-review count as in progress), and not started otherwise.
+of hours also needs that total; a block with both credits and a count needs both), in progress when anything is
+done or in progress (studio hours waiting for review count as in progress), and not started otherwise. A group's
+need is the number of its parts that count; its done is how many of those are complete.
 
-Overall percent: the mean over the requirements that apply of min(1, done / need) (1 for a fully waived one; for
-a studio requirement with a total of hours, the smaller of its terms and hours fractions), times 100, rounded down;
-it is 100 only when every requirement is complete.
+Overall percent: the mean over the top-level requirements of their progress, times 100, rounded down; it is 100
+only when every requirement is complete. A requirement's progress is min(1, done / need) (1 for a fully waived
+one; for a studio requirement with a total of hours, the smaller of its terms and hours fractions; for a block
+with credits and a count, the mean of the two); an all_of's is the mean of its parts', an any_of's that of the
+counted option, an n_of's the mean of its N counted options.
 
 Ensembles: a term with any ensemble counts once; a term that ends after today is in progress. Studio: only approved
 hours count; a term counts when its approved hours reach the minimum; if approved hours fall short but approved plus
@@ -523,7 +538,9 @@ def _allocate(run: _Run, counted_keys: frozenset[str]) -> tuple[dict[int, list[s
     position = {r.key: i for i, r in enumerate(tree.reqs)}
     weights = tree.weights()
     leaves = [r for r in tree.leaves() if r.key in counted_keys and isinstance(r, COURSE_REQUIREMENTS)]
-    used_by: dict[int, list[str]] = {rid: [key] for rid, key in run.pins.items() if key in counted_keys}
+    fixed = {rid: key for rid, key in run.pins.items() if key in counted_keys}
+    fixed.update(_reserve_listed(run, [r for r in leaves if isinstance(r, AllCoursesRequirement)], fixed))
+    used_by: dict[int, list[str]] = {rid: [key] for rid, key in fixed.items()}
     approximate: set[str] = set()
 
     def index(req, side: int = 0) -> int:
@@ -544,7 +561,7 @@ def _allocate(run: _Run, counted_keys: frozenset[str]) -> tuple[dict[int, list[s
                 start_done[i] = start_total[i] = ZERO
                 block_weights[i] = weights[r.key] / len(sides)
         pinned: dict[str, list[Entry]] = {}
-        for rid, key in run.pins.items():
+        for rid, key in fixed.items():
             if key in {r.key for r in live}:
                 pinned.setdefault(key, []).append(run.entries[rid])
                 req = tree.by_key[key]
@@ -556,7 +573,7 @@ def _allocate(run: _Run, counted_keys: frozenset[str]) -> tuple[dict[int, list[s
         candidates = []
         members: dict[str, list[tuple[Entry, int]]] = {}
         for entry in run.ordered:
-            if not entry.counted or entry.rec.id in run.pins or entry.rec.id in used_by:
+            if not entry.counted or entry.rec.id in fixed or entry.rec.id in used_by:
                 continue
             eligible = [r for r in live if eligible_for(r, entry)]
             amounts = []
@@ -596,6 +613,36 @@ def _allocate(run: _Run, counted_keys: frozenset[str]) -> tuple[dict[int, list[s
     # (a course that does not count toward the degree total is never a leftover).
     pass_blocks(leftover, lambda r, e: e.in_total and _grade_ok(r, e))
     return used_by, approximate
+
+
+def _reserve_listed(run: _Run, blocks: list, fixed: dict[int, str]) -> dict[int, str]:
+    """Courses a requirement names one by one count there first: for each item of an all_courses block, the best
+    record that fills it (finished first, then the higher grade and the earlier term) is kept for it.
+
+    Why: a pool ("6 credits of MUSR 5000-5999") also selects the core courses, and counting a core course there
+    would leave the core asking for a course the student has already passed. A block whose need a waiver lowered
+    below its items is left to the search (which of its courses it keeps is then a real choice).
+    """
+    out: dict[int, str] = {}
+    for req in blocks:
+        need = run.needs[req.key]
+        if need <= 0:
+            continue
+        taken = {_slot(run, req, run.entries[rid].rec) for rid, key in fixed.items() if key == req.key}
+        chosen: dict[int, Entry] = {}
+        for entry in run.ordered:
+            if not entry.counted or entry.rec.id in fixed or entry.rec.id in out or not _grade_ok(req, entry):
+                continue
+            slot = _slot(run, req, entry.rec)
+            if slot is None or slot in taken:
+                continue
+            best = chosen.get(slot)
+            if best is None or (not best.done and entry.done) or (best.done == entry.done and _preference(entry)
+                                                                  < _preference(best)):
+                chosen[slot] = entry
+        if len(taken) + len(chosen) <= need:
+            out.update({entry.rec.id: req.key for entry in chosen.values()})
+    return out
 
 
 def _sides(req, rec: CourseRecord, index) -> list[tuple[int, Decimal]]:
