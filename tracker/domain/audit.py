@@ -300,6 +300,7 @@ class _Run:
     budget: SearchBudget = field(default_factory=lambda: SearchBudget(STEP_BUDGET))
     approximate: set = field(default_factory=set)
     _facts: dict = field(default_factory=dict)
+    matched: dict = field(default_factory=dict)  # (requirement key, record id) -> whether the block takes it
 
     @property
     def student(self) -> StudentContext:
@@ -355,12 +356,18 @@ def _slot(run: _Run, req: AllCoursesRequirement, rec: CourseRecord) -> int | Non
 
 
 def _matches(run: _Run, req, rec: CourseRecord) -> bool:
-    """True when the block names or selects the record (its leftovers aside)."""
-    if isinstance(req, AllCoursesRequirement):
-        return _slot(run, req, rec) is not None
-    if isinstance(req, CreditsRequirement):
-        return req.selector.matches(run.facts(rec), run.student.concentration)
-    return False
+    """True when the block names or selects the record (its leftovers aside); remembered per block and record."""
+    key = (req.key, rec.id)
+    found = run.matched.get(key)
+    if found is None:
+        if isinstance(req, AllCoursesRequirement):
+            found = _slot(run, req, rec) is not None
+        elif isinstance(req, CreditsRequirement):
+            found = req.selector.matches(run.facts(rec), run.student.concentration)
+        else:
+            found = False
+        run.matched[key] = found
+    return found
 
 
 def _match_reason(run: _Run, req, rec: CourseRecord) -> str:

@@ -11,6 +11,7 @@ in a program definition. Blocks that take leftovers cannot share (leftovers are,
 """
 from __future__ import annotations
 
+import functools
 import re
 import reprlib
 from dataclasses import dataclass, fields
@@ -159,9 +160,9 @@ class CreditsRequirement(RequirementBase):
         """True when the block needs both credits and a number of courses."""
         return self.credits is not None and self.count is not None
 
-    @property
+    @functools.cached_property
     def selector(self) -> Selector:
-        """The block's course filters."""
+        """The block's course filters (built once: the audit asks for them for every record)."""
         return Selector.of(self)
 
     def share_limit(self, other_key: str) -> Decimal | None:
