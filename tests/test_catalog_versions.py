@@ -20,7 +20,7 @@ from tracker.services import audit as audit_service
 from tracker.services import catalog_versions
 from tracker.services import programs as program_service
 
-from .progress_support import DEMO_TOML, add_course, demo_program, sign, terms  # noqa: F401  (fixtures)
+from .progress_support import DEMO_TOML, add_course, demo_program, terms  # noqa: F401  (fixtures)
 
 DEMO = DEMO_TOML.read_text(encoding="utf-8")
 # The 2026–27 catalog: the core drops MPT 604 and is renamed, and MPT 601 now carries 4 credits.
@@ -211,7 +211,7 @@ def test_the_editor_says_how_many_students_a_replacement_affects(client, admin, 
     program = two_versions["program"]
     page = visible(client.post_form(f"/manage/programs/{program.id}/definition", {
         "definition": DEMO, "mode": "replace", "version_id": two_versions["initial"].id}))
-    assert "Replaces catalog version “Initial”: the audits of the 1 student who follow it change" in page
+    assert "Replaces catalog version “Initial”: the audit of the 1 student who follows it changes" in page
 
 
 def test_editor_refusals_are_shown_at_their_field_with_the_text_kept(client, admin, two_versions, terms):
@@ -427,7 +427,7 @@ def test_what_if_under_the_newest_catalog(app, two_versions, count_queries):
         response = browser.get("/progress/what-if?concentration=production&track=thesis&catalog=newest")
     assert not [s for s in q.statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
     page = visible(response)
-    assert f"What if: Production, Thesis, Catalog {NAME}" in page
+    assert f"What if: Production, Thesis, Catalog {NAME}" in page and "Now: Production, Thesis, Catalog Initial" in page
     assert "4 of 4 courses" in page and "3 of 3 courses" in page    # her core now, and under 2026–27
     assert enrollment_of(two_versions["maya"]).catalog_version.name == "Initial"
     # A student already on the newest catalog is not offered it.

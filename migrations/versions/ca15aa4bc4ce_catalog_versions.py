@@ -126,7 +126,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['replaced_by_id'], ['user.id'], name=op.f('fk_catalog_version_replaced_by_id_user')),
     sa.ForeignKeyConstraint(['start_term_id'], ['term.id'], name=op.f('fk_catalog_version_start_term_id_term')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_version')),
-    sa.UniqueConstraint('program_id', 'name', name=op.f('uq_catalog_version_program_id_name'))
+    sa.UniqueConstraint('program_id', 'name', name=op.f('uq_catalog_version_program_id_name')),
+    sa.UniqueConstraint('program_id', 'start_term_id', name=op.f('uq_catalog_version_program_id_start_term_id'))
     )
     with op.batch_alter_table('catalog_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_catalog_version_created_by_id'), ['created_by_id'], unique=False)

@@ -123,7 +123,9 @@ class CatalogVersion(db.Model):
     """
 
     __tablename__ = "catalog_version"
-    __table_args__ = (sa.UniqueConstraint("program_id", "name"),)
+    # One version per name and per start term (NULL, "from the beginning", is the first version's alone: the
+    # services keep it so, since a unique constraint lets NULLs repeat).
+    __table_args__ = (sa.UniqueConstraint("program_id", "name"), sa.UniqueConstraint("program_id", "start_term_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(sa.ForeignKey("program.id"), index=True, nullable=False)

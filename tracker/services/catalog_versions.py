@@ -174,6 +174,7 @@ class MoveLine:
 
     @property
     def student(self) -> User:
+        """The student of this line."""
         return self.enrollment.student
 
 
@@ -192,6 +193,7 @@ class MovePreview:
 
     @property
     def student_ids(self) -> list[int]:
+        """The chosen students, in the order shown."""
         return [line.enrollment.student_id for line in self.lines]
 
 

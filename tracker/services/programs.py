@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from ..domain import DefinitionError, ProgramDefinition, Vocabulary, parse_program_definition
 from ..extensions import db
@@ -74,9 +75,10 @@ class ProgramChanges:
             return (f"A new catalog version “{self.version_name}” is created, in force for students who start in "
                     f"{self.start_term_name} or later. No current student's audit changes: each keeps the version "
                     "they follow until you move them.")
-        students = f"{self.students_following} student{'' if self.students_following == 1 else 's'}"
-        return (f"Replaces catalog version “{self.version_name}”: the audits of the {students} who follow it "
-                "change. Students of other versions are not affected.")
+        count = self.students_following
+        whose = ("the audit of the 1 student who follows it changes" if count == 1
+                 else f"the audits of the {count} students who follow it change")
+        return f"Replaces catalog version “{self.version_name}”: {whose}. Students of other versions are not affected."
 
 
 @dataclass
@@ -355,6 +357,10 @@ def apply_definition(defn: ProgramDefinition, source_text: str | None, actor: Us
             changes={"changes": changes.lines, "catalog_version": version.name, "version_action": action},
         )
         db.session.commit()
+    except IntegrityError:  # another administrator created this program, or a version with this name or term
+        db.session.rollback()
+        raise ServiceError("Someone else changed this program's catalog versions at the same moment, so nothing "
+                           "was changed. Check the program's versions and try again.") from None
     except Exception:
         db.session.rollback()
         raise
