@@ -36,6 +36,8 @@ from tracker.models import (
 )
 from tracker.security import hash_password
 
+from .catalog_support import bare_version
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery"
 # Hashing with argon2's defaults costs ~50 ms; tests create many users, so hash once and reuse.
@@ -188,7 +190,8 @@ def make_user():
 
 @pytest.fixture
 def make_program():
-    """A minimal program with the five concentrations (the demo program is loaded by `demo_program`)."""
+    """A minimal program with the five concentrations and one catalog version (the demo program is loaded by
+    `demo_program`)."""
 
     def _make(code: str | None = None) -> Program:
         n = _next()
@@ -200,6 +203,8 @@ def make_program():
         for c, name in [("production", "Production"), ("technical", "Technical"), ("acoustical", "Acoustical Studies"),
                         ("education", "Education"), ("composition", "Composition")]:
             db.session.add(Concentration(program=program, code=c, name=name))
+        db.session.flush()
+        bare_version(program)  # its one catalog version: no courses, no requirements (tests add what they need)
         db.session.commit()
         return program
 

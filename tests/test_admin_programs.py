@@ -7,8 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from tracker.extensions import db
-from tracker.models import HistoryEvent, Program, Requirement
+from tracker.models import HistoryEvent, Program
 
+from .catalog_support import requirement_titles
 from .progress_support import DEMO_TOML, demo_program  # noqa: F401  (fixture)
 
 DEMO = DEMO_TOML.read_text(encoding="utf-8")
@@ -17,12 +18,6 @@ DEMO = DEMO_TOML.read_text(encoding="utf-8")
 @pytest.fixture
 def admin(login_as):
     return login_as("admin")
-
-
-def requirement_titles(program_id: int) -> list[str]:
-    db.session.expire_all()
-    return list(db.session.scalars(sa.select(Requirement.title).where(Requirement.program_id == program_id)
-                                   .order_by(Requirement.position)))
 
 
 def test_program_page_shows_the_current_requirements(client, admin, demo_program):

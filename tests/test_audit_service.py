@@ -9,10 +9,11 @@ import sqlalchemy as sa
 
 from tracker.domain import DefinitionError
 from tracker.extensions import db
-from tracker.models import Concentration, Course, HistoryEvent, Program, Requirement
+from tracker.models import CatalogVersion, Concentration, Course, HistoryEvent, Program
 from tracker.services import audit as service
 from tracker.services import programs
 
+from .catalog_support import requirement_titles
 from .progress_support import (  # noqa: F401  (fixtures)
     DEMO_TOML,
     add_course,
@@ -161,7 +162,8 @@ def _count(model) -> int:
 def test_loading_the_demo_program_creates_everything_with_one_history_event():
     program, summary = programs.load_program_text(DEMO_TOML.read_text(encoding="utf-8"), actor=None)
     assert summary.startswith("new program MM-PROD: 5 concentrations")
-    assert (_count(Program), _count(Concentration), _count(Requirement)) == (1, 5, 12)
+    assert (_count(Program), _count(Concentration), _count(CatalogVersion)) == (1, 5, 1)
+    assert len(requirement_titles(program.id)) == 12
     assert program.definition_source.startswith("# Demo program")
     [event] = db.session.scalars(sa.select(HistoryEvent)).all()
     assert event.action == "program.loaded"
@@ -185,7 +187,7 @@ def test_a_failure_while_applying_leaves_nothing_half_loaded(monkeypatch):
     with pytest.raises(RuntimeError):
         programs.load_program_text(DEMO_TOML.read_text(encoding="utf-8"), actor=None)
     db.session.expire_all()
-    assert (_count(Program), _count(Concentration), _count(Course), _count(Requirement)) == (0, 0, 0, 0)
+    assert (_count(Program), _count(Concentration), _count(Course), _count(CatalogVersion)) == (0, 0, 0, 0)
 
 
 def test_reloading_a_changed_definition_updates_in_place(demo_program, make_student, terms):

@@ -110,3 +110,81 @@ def test_vocabulary_migration_keeps_tracks_and_milestones_and_frees_the_columns(
         _execute(app, "UPDATE enrollment SET track = 'portfolio'")
     with app.app_context():
         db.engine.dispose()
+
+
+def test_catalog_version_migration_turns_each_program_into_one_version_and_down_restores_its_rows(
+        empty_database_url):
+    """Each program's rows become one "Initial" version every enrollment follows, audited as before; downgrading
+    recreates the requirement rows from each program's newest version."""
+    import hashlib
+    import json
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="b4e8d2f61a93")
+    now = "'2026-01-01 00:00:00'"
+    core_params = '{"courses": ["MPT 601", "MPT 602"], "min_grade": "B-"}'
+    _execute(
+        app,
+        "INSERT INTO program (id, code, name, degree, total_credits, min_gpa, max_transfer_credits, "
+        "definition_source, updated_at) "
+        f"VALUES (1, 'MM', 'Music', 'MM', 36, 3, 6, '[program]', {now})",
+        "INSERT INTO concentration (id, program_id, code, name, active) VALUES (1, 1, 'production', 'Production', "
+        "true)",
+        "INSERT INTO course (id, program_id, code, title, credits, category, concentration_id, pass_fail, "
+        "description, active) VALUES (1, 1, 'MPT 601', 'Record Analysis', 3, 'core', NULL, false, '', true), "
+        "(2, 1, 'MPT 602', 'Music Style', 3, 'core', NULL, false, '', true)",
+        "INSERT INTO requirement (id, program_id, key, position, kind, title, description, concentrations, track, "
+        f"params) VALUES (1, 1, 'core', 0, 'all_courses', 'Core courses', '', '[]', NULL, '{core_params}'), "
+        "(2, 1, 'total', 1, 'total_credits', 'Total credits', '', '[]', NULL, '{\"credits\": \"36\"}')",
+        "INSERT INTO \"user\" (id, email, display_name, role, active, session_token, created_at) VALUES "
+        f"(1, 's@x.edu', 'S', 'student', true, 't1', {now})",
+        "INSERT INTO term (id, name, start_date, end_date, closed) VALUES (1, 'Fall 2025', '2025-08-25', "
+        "'2025-12-15', false), (2, 'Fall 2026', '2026-08-24', '2026-12-14', false)",
+        "INSERT INTO enrollment (id, student_id, program_id, concentration_id, track, start_term_id, status, "
+        f"created_at) VALUES (1, 1, 1, 1, 'thesis', 1, 'active', {now})",
+        "INSERT INTO course_record (id, student_id, course_id, term_id, status, grade, created_at, updated_at) "
+        f"VALUES (1, 1, 1, 1, 'completed', 'A', {now}, {now})",
+    )
+    with app.app_context():
+        upgrade()
+    with app.app_context():
+        assert "requirement" not in sa.inspect(db.engine).get_table_names()
+        from tracker.models import CatalogVersion, Enrollment
+        from tracker.services import audit
+
+        [version] = db.session.scalars(sa.select(CatalogVersion)).all()
+        assert (version.name, version.program_id, version.start_term_id, version.source) == (
+            "Initial", 1, None, "[program]")
+        canonical = json.dumps(version.definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert version.digest == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        assert db.session.get(Enrollment, 1).catalog_version_id == version.id
+        result = audit.audit_student(1).result
+        assert [b.key for b in result.blocks] == ["core", "total"]
+        core = result.block("core")
+        assert (core.title, core.need, core.done) == ("Core courses", 2, 1)
+        assert result.total_credits_done == 3 and "Music Style" in " ".join(core.still_needed)
+        # A newer version, in force from Fall 2026: the downgrade keeps its requirements.
+        newer = dict(version.definition, requirements=[dict(version.definition["requirements"][1], title="All")])
+        db.session.add(CatalogVersion(program_id=1, name="2026–27", start_term_id=2, definition=newer,
+                                      digest="0" * 64, created_at=version.created_at))
+        db.session.commit()
+        db.session.remove()
+    with app.app_context():
+        downgrade(revision="b4e8d2f61a93")
+    [rows] = _execute(app, "SELECT program_id, key, position, kind, title, track FROM requirement ORDER BY position")
+    assert rows == [(1, "total", 0, "total_credits", "All", None)]
+    with app.app_context():
+        inspector = sa.inspect(db.engine)
+        assert "catalog_version" not in inspector.get_table_names()
+        assert "catalog_version_id" not in {c["name"] for c in inspector.get_columns("enrollment")}
+        db.engine.dispose()
+    # And up again: the restored rows become the version.
+    with app.app_context():
+        upgrade()
+        from tracker.models import CatalogVersion
+
+        [version] = db.session.scalars(sa.select(CatalogVersion)).all()
+        assert [r["title"] for r in version.definition["requirements"]] == ["All"]
+        db.session.remove()
+        db.engine.dispose()

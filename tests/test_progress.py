@@ -12,8 +12,10 @@ import sqlalchemy as sa
 
 from tracker.csv_export import safe_cell
 from tracker.extensions import db
-from tracker.models import HistoryEvent, Requirement
+from tracker.models import HistoryEvent
+from tracker.services import catalog_versions
 
+from .catalog_support import newest
 from .progress_support import (  # noqa: F401  (fixtures)
     CONCENTRATION_COURSES,
     CONCENTRATIONS,
@@ -305,8 +307,11 @@ def test_csv_has_one_row_per_requirement_and_summary_rows(client, demo_program, 
 
 
 def test_csv_neutralises_formulas(client, demo_program, make_user, make_student):
-    requirement = db.session.scalar(sa.select(Requirement).where(Requirement.key == "core"))
-    requirement.title = '=HYPERLINK("http://evil.example","click")'
+    version = newest(demo_program.id)
+    data = dict(version.definition)
+    data["requirements"] = [dict(r, title='=HYPERLINK("http://evil.example","click")') if r["key"] == "core" else r
+                            for r in data["requirements"]]
+    catalog_versions.set_definition(version, data)
     db.session.commit()
     student = make_student()
     client.login(student.email)

@@ -9,7 +9,9 @@ from datetime import date, datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from tracker.extensions import db
-from tracker.models import EnsembleRecord, EnsembleRole, Requirement, StudioSession
+from tracker.models import EnsembleRecord, EnsembleRole, StudioSession
+
+from .catalog_support import add_requirement
 
 
 def visible_text(response) -> str:
@@ -53,9 +55,8 @@ def test_dashboard_shows_this_terms_hours_against_the_minimum(client, login_as, 
     supervisor = make_user("faculty")
     term = make_term("This term")
     student = login_as("student", start_term=term)
-    db.session.add(Requirement(program_id=student.enrollment.program_id, key="studio", kind="studio_terms",
-                               title="Studio", params={"terms": 2, "min_hours": "20"}))
-    db.session.commit()
+    add_requirement(student.enrollment.program_id, "studio", "studio_terms", "Studio",
+                    {"terms": 2, "min_hours": "20"})
     make_session(student, supervisor, hours=5, status="approved", term=term)
     text = visible_text(client.get("/student"))
     assert "Studio hours in This term" in text and "5 approved, 0 waiting — minimum 20" in text

@@ -10,8 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from tracker.extensions import db
-from tracker.models import HistoryEvent, Requirement, SessionStatus, StudioSession
+from tracker.models import HistoryEvent, SessionStatus, StudioSession
 from tracker.services import ServiceError, studio as studio_service
+
+from .catalog_support import add_requirement
 
 YESTERDAY = date.today() - timedelta(days=1)
 
@@ -517,9 +519,8 @@ def test_list_is_newest_first_and_paginated(client, setup, make_session):
 
 
 def _studio_requirement(program_id: int, min_hours="40", terms=2, **kwargs) -> None:
-    db.session.add(Requirement(program_id=program_id, key=f"studio{min_hours}", kind="studio_terms", title="Studio",
-                               params={"terms": terms, "min_hours": min_hours}, **kwargs))
-    db.session.commit()
+    add_requirement(program_id, f"studio{min_hours}", "studio_terms", "Studio",
+                    {"terms": terms, "min_hours": min_hours}, **kwargs)
 
 
 def test_hours_page_adds_up_each_term_against_the_minimum(client, login_as, make_user, make_term, make_session,

@@ -35,10 +35,22 @@ def create_user(email: str, display_name: str, role: str, password: str) -> None
 
 @tracker_cli.command("load-program")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def load_program(path: Path) -> None:
-    """Load (or update) a program and its requirements from a TOML definition file."""
+@click.option("--new-version", "new_version", metavar="NAME",
+              help="Create a new catalog version with this name (needs --start-term) instead of replacing one.")
+@click.option("--start-term", "start_term", metavar="TERM",
+              help="The name of the first term the new catalog version applies to (with --new-version).")
+@click.option("--replace-version", "replace_version", metavar="NAME",
+              help="The catalog version to replace (default: the program's newest).")
+def load_program(path: Path, new_version: str | None, start_term: str | None, replace_version: str | None) -> None:
+    """Load a program from a TOML definition file, or update one: by default the definition replaces the
+    program's newest catalog version; --new-version creates another version instead."""
+    import sqlalchemy as sa
+
     from .domain import DefinitionError, parse_program_definition
-    from .services.programs import apply_definition
+    from .extensions import db
+    from .models import CatalogVersion, Program, Term
+    from .services import ServiceError
+    from .services.programs import LoadTarget, apply_definition
 
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -54,8 +66,26 @@ def load_program(path: Path) -> None:
         _echo_warnings(path, text, err.warnings)
         sys.exit(1)
     _echo_warnings(path, text, definition.warnings)
+    if new_version and replace_version:
+        raise click.UsageError("Give --new-version or --replace-version, not both.")
+    target = None
+    if new_version:
+        term_id = db.session.scalar(sa.select(Term.id).where(Term.name == (start_term or "")))
+        if term_id is None:
+            raise click.UsageError("--new-version needs --start-term with the name of an existing term.")
+        target = LoadTarget(new_version=True, name=new_version, start_term_id=term_id)
+    elif replace_version:
+        version_id = db.session.scalar(
+            sa.select(CatalogVersion.id).join(Program, Program.id == CatalogVersion.program_id)
+            .where(Program.code == definition.code, CatalogVersion.name == replace_version))
+        if version_id is None:
+            raise click.UsageError(f"{definition.code} has no catalog version called {replace_version!r}.")
+        target = LoadTarget(version_id=version_id)
     try:
-        program, summary = apply_definition(definition, text, actor=None)
+        program, summary = apply_definition(definition, text, actor=None, target=target)
+    except ServiceError as err:
+        click.echo(f"{path}: {err.message} Nothing was loaded.", err=True)
+        sys.exit(1)
     except DefinitionError as err:
         click.echo(f"{path}: the program definition could not be applied; nothing was loaded.", err=True)
         for message in err.errors:

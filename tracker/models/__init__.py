@@ -1,6 +1,6 @@
 """All models, imported here so Alembic's autogenerate sees every table."""
 from .base import utcnow
-from .catalog import Concentration, Course, Ensemble, Program, Requirement, Studio, Term
+from .catalog import CatalogVersion, Concentration, Course, Ensemble, Program, Studio, Term
 from .enums import (
     LETTER_GRADES,
     PASS_FAIL_GRADES,

@@ -1,9 +1,9 @@
-"""What a program offers: programs, concentrations, courses, requirements, terms, ensembles and studios."""
+"""What a program offers: programs, their catalog versions, concentrations, courses, terms, ensembles and studios."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +13,9 @@ from .base import UTCDateTime, enum_column, utcnow
 from ..domain.vocabulary import DEFAULT_VOCABULARY, Vocabulary
 from .enums import CourseCategory
 
+if TYPE_CHECKING:
+    from .people import User
+
 
 def _default_json() -> tuple[list, list]:
     """The default vocabulary as the program row stores it (a program created without a definition)."""
@@ -20,7 +23,11 @@ def _default_json() -> tuple[list, list]:
 
 
 class Program(db.Model):
-    """A degree program, e.g. the Master of Music in Music Production."""
+    """A degree program, e.g. the Master of Music in Music Production.
+
+    Its rules live in its catalog versions (CatalogVersion); the name, degree, credit and GPA figures and the
+    definition source here repeat the newest version's, for pages that list programs (the audit never reads them).
+    """
 
     __tablename__ = "program"
 
@@ -31,9 +38,10 @@ class Program(db.Model):
     total_credits: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), nullable=False)
     min_gpa: Mapped[Decimal] = mapped_column(sa.Numeric(3, 2), nullable=False)
     max_transfer_credits: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1), nullable=False, default=Decimal("6"))
-    # The program definition (TOML) last loaded or saved, so an admin can download and edit it.
+    # The newest catalog version's definition (TOML), so an admin can download and edit it.
     definition_source: Mapped[Optional[str]] = mapped_column(sa.Text, nullable=True)
-    # The program's vocabulary as its definition declares it (tracker.domain.Vocabulary.to_json): a JSON list each,
+    # The program's vocabulary (tracker.domain.Vocabulary.to_json): the newest version's tracks and milestone kinds,
+    # then any only an older version still declares (its students keep their labels). A JSON list each,
     # read with the program row, so pages that show a track or milestone label need no other query. NULL reads as
     # the default vocabulary (the migration writes it out for programs stored before vocabularies existed).
     tracks: Mapped[Optional[list]] = mapped_column(sa.JSON, nullable=True, default=lambda: _default_json()[0])
@@ -45,9 +53,9 @@ class Program(db.Model):
         back_populates="program", order_by="Concentration.name"
     )
     courses: Mapped[list["Course"]] = relationship(back_populates="program", order_by="Course.code")
-    requirements: Mapped[list["Requirement"]] = relationship(
-        back_populates="program", order_by="Requirement.position", cascade="all, delete-orphan"
-    )
+    # Every catalog version of the program, oldest first by creation (tracker.services.catalog_versions orders them
+    # by start term).
+    versions: Mapped[list["CatalogVersion"]] = relationship(back_populates="program", order_by="CatalogVersion.id")
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -106,27 +114,47 @@ class Course(db.Model):
         return f"<Course {self.code}>"
 
 
-class Requirement(db.Model):
-    """One block of a program's requirements; `params` holds the kind's settings (see tracker.domain)."""
+class CatalogVersion(db.Model):
+    """One catalog of a program (e.g. "2025–26"): its whole definition, in force for students starting from a term.
 
-    __tablename__ = "requirement"
-    __table_args__ = (sa.UniqueConstraint("program_id", "key"),)
+    `definition` is tracker.domain.definition_to_json of the loaded definition (the audit's only source of rules for
+    the students who follow this version); `digest` is the SHA-256 of its canonical JSON, so the parsed rules can be
+    cached by content. An enrollment follows one version (Enrollment.catalog_version_id).
+    """
+
+    __tablename__ = "catalog_version"
+    # One version per name and per start term (NULL, "from the beginning", is the first version's alone: the
+    # services keep it so, since a unique constraint lets NULLs repeat).
+    __table_args__ = (sa.UniqueConstraint("program_id", "name"), sa.UniqueConstraint("program_id", "start_term_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(sa.ForeignKey("program.id"), index=True, nullable=False)
-    key: Mapped[str] = mapped_column(sa.String(64), nullable=False)
-    position: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
-    kind: Mapped[str] = mapped_column(sa.String(32), nullable=False)
-    title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
-    description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
-    concentrations: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)  # empty = all
-    track: Mapped[Optional[str]] = mapped_column(sa.String(32), nullable=True)  # a declared track code; None = all
-    params: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
+    name: Mapped[str] = mapped_column(sa.String(60), nullable=False)
+    # In force for students whose start term starts on or after this term's start; NULL: from the beginning.
+    start_term_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("term.id"), index=True, nullable=True)
+    # Deferred: list pages and the audit's first query never need these; the audit reads the definition once per
+    # version in its second query (tracker.services.audit).
+    source: Mapped[Optional[str]] = mapped_column(sa.Text, nullable=True, deferred=True)
+    definition: Mapped[dict] = mapped_column(sa.JSON, nullable=False, deferred=True)
+    digest: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True, nullable=True)
+    # The last time the version's definition was replaced (NULL: never since it was created), and by whom.
+    replaced_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    replaced_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True, nullable=True)
 
-    program: Mapped[Program] = relationship(back_populates="requirements")
+    program: Mapped[Program] = relationship(back_populates="versions")
+    start_term: Mapped[Optional["Term"]] = relationship()
+    created_by: Mapped[Optional["User"]] = relationship(foreign_keys=[created_by_id])
+    replaced_by: Mapped[Optional["User"]] = relationship(foreign_keys=[replaced_by_id])
+
+    @property
+    def label(self) -> str:
+        """How pages name it: "Catalog 2025–26"."""
+        return f"Catalog {self.name}"
 
     def __repr__(self) -> str:
-        return f"<Requirement {self.key} {self.kind}>"
+        return f"<CatalogVersion {self.program_id} {self.name}>"
 
 
 class Term(db.Model):
@@ -174,3 +202,31 @@ class Studio(db.Model):
 
     def __repr__(self) -> str:
         return f"<Studio {self.name}>"
+
+
+def version_starts_query(program_id) -> sa.Select:
+    """(version id, its start term's first day or None) of every catalog version of a program: what
+    `version_in_force` chooses from."""
+    return (sa.select(CatalogVersion.id, Term.start_date).select_from(CatalogVersion)
+            .outerjoin(Term, Term.id == CatalogVersion.start_term_id)
+            .where(CatalogVersion.program_id == program_id))
+
+
+def version_in_force(starts, start_date: date | None) -> int | None:
+    """The version in force for a student starting on `start_date`, among (id, start date or None) pairs.
+
+    That is the version whose start term starts latest on or before that date (a version without a start term is
+    in force from the beginning); when none is, or the student's start is unknown, the earliest version.
+    """
+    def order(item):
+        version_id, begins = item
+        return (begins is not None, begins or date.min, version_id)
+
+    ordered = sorted(starts, key=order)
+    if not ordered:
+        return None
+    if start_date is not None:
+        in_force = [item for item in ordered if item[1] is None or item[1] <= start_date]
+        if in_force:
+            return in_force[-1][0]
+    return ordered[0][0]

@@ -15,7 +15,7 @@ from .base import UTCDateTime, enum_column, utcnow
 from .enums import EnrollmentStatus, Role
 
 if TYPE_CHECKING:
-    from .catalog import Concentration, Program, Term
+    from .catalog import CatalogVersion, Concentration, Program, Term
 
 
 def new_session_token() -> str:
@@ -80,7 +80,11 @@ class User(UserMixin, db.Model):
 
 
 class Enrollment(db.Model):
-    """A student's place in a program: concentration, track, start term and advisor."""
+    """A student's place in a program: concentration, track, start term, advisor and catalog version.
+
+    A new enrollment follows the catalog version in force at its start term (filled in on insert when not given);
+    afterwards only an administrator's move changes it (tracker.services.catalog_versions).
+    """
 
     __tablename__ = "enrollment"
 
@@ -92,6 +96,8 @@ class Enrollment(db.Model):
     track: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     start_term_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("term.id"), index=True, nullable=True)
     advisor_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True, nullable=True)
+    # The catalog version whose rules the student's audit follows (one of the program's versions).
+    catalog_version_id: Mapped[int] = mapped_column(sa.ForeignKey("catalog_version.id"), index=True, nullable=False)
     status: Mapped[EnrollmentStatus] = mapped_column(
         enum_column(EnrollmentStatus), nullable=False, default=EnrollmentStatus.ACTIVE
     )
@@ -102,6 +108,7 @@ class Enrollment(db.Model):
     program: Mapped["Program"] = relationship()
     concentration: Mapped["Concentration"] = relationship()
     start_term: Mapped[Optional["Term"]] = relationship()
+    catalog_version: Mapped["CatalogVersion"] = relationship()
 
     @property
     def track_label(self) -> str:
@@ -110,6 +117,29 @@ class Enrollment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Enrollment student={self.student_id} program={self.program_id} {self.track}>"
+
+
+@sa.event.listens_for(Enrollment, "before_insert")
+def _follow_the_catalog_in_force(_mapper, connection, target: Enrollment) -> None:
+    """Give a new enrollment the catalog version in force at its start term, unless one was chosen.
+
+    Done here, at the one place every enrollment is written (the account form, the CSV import, the demo), so no
+    path can forget it.
+    """
+    if target.catalog_version_id is not None or target.catalog_version is not None:
+        return
+    from .catalog import Term, version_in_force, version_starts_query
+
+    program_id = target.program_id if target.program_id is not None else target.program.id
+    start_date = None
+    if target.start_term is not None:
+        start_date = target.start_term.start_date
+    elif target.start_term_id is not None:
+        start_date = connection.scalar(sa.select(Term.start_date).where(Term.id == target.start_term_id))
+    version_id = version_in_force(connection.execute(version_starts_query(program_id)).all(), start_date)
+    if version_id is None:
+        raise ValueError(f"program {program_id} has no catalog version, so a student cannot enroll in it yet")
+    target.catalog_version_id = version_id
 
 
 class PasswordResetToken(db.Model):

@@ -17,6 +17,7 @@ from ..models import Concentration, Enrollment, Role
 from ..permissions import can_view_enrollment, role_required
 from ..query_args import filter_args
 from ..services import audit as audit_service
+from ..services import catalog_versions
 from ..services import milestones as milestone_service
 from . import bp
 from .forms import WhatIfForm
@@ -24,7 +25,7 @@ from .present import CSV_HEADER, csv_rows, helpers
 
 
 # The what-if form's query arguments: the only ones carried over when a student is sent to their own page.
-WHAT_IF_KEYS = frozenset({"concentration", "track", "submit"})
+WHAT_IF_KEYS = frozenset({"concentration", "track", "catalog", "submit"})
 
 
 @bp.context_processor
@@ -84,8 +85,8 @@ def _filename(audit: audit_service.StudentAudit) -> str:
 
 
 def _export(audit: audit_service.StudentAudit):
-    program = audit.enrollment.program
-    return csv_response(_filename(audit), CSV_HEADER, csv_rows(audit.result, program.total_credits, program.min_gpa))
+    rules = audit.rules  # the catalog version's figures
+    return csv_response(_filename(audit), CSV_HEADER, csv_rows(audit.result, rules.total_credits, rules.min_gpa))
 
 
 @bp.route("/export.csv")
@@ -106,11 +107,14 @@ def student_export(student_id: int):
 
 
 def _compare(current: audit_service.StudentAudit, alternative: audit_service.StudentAudit) -> list[tuple]:
-    """(requirement title, current block or None, what-if block or None) in the program's order."""
+    """(requirement title, current block or None, what-if block or None) in the current version's order, then the
+    what-if version's own requirements (under another catalog version)."""
     now = {b.key: b for b in current.result.blocks}
     then = {b.key: b for b in alternative.result.blocks}
-    return [(r.title, now.get(r.key), then.get(r.key)) for r in current.rules.requirements
-            if r.key in now or r.key in then]
+    titles = {r.key: r.title for r in alternative.rules.requirements}
+    titles.update((r.key, r.title) for r in current.rules.requirements)
+    order = dict.fromkeys([r.key for r in current.rules.requirements] + [r.key for r in alternative.rules.requirements])
+    return [(titles[key], now.get(key), then.get(key)) for key in order if key in now or key in then]
 
 
 def _what_if(enrollment: Enrollment, own: bool):
@@ -127,9 +131,15 @@ def _what_if(enrollment: Enrollment, own: bool):
     form.concentration.choices = [SelectChoice(c.code, c.name) for c in concentrations]
     vocabulary = enrollment.program.vocabulary
     form.track.choices = [SelectChoice(t.code, t.label) for t in vocabulary.tracks]
+    newest = catalog_versions.newest_version(enrollment.program_id)
+    on_older = newest is not None and newest.id != enrollment.catalog_version_id
+    form.catalog.choices = [SelectChoice("", f"Current catalog ({enrollment.catalog_version.name})")] + (
+        [SelectChoice("newest", f"Under the newest catalog ({newest.name})")] if on_older else [])
     alternative = None
     if submitted and form.validate():
-        alternative = audit_service.rerun(current, concentration=form.concentration.data, track=form.track.data)
+        version = newest if on_older and form.catalog.data == "newest" else None
+        alternative = audit_service.rerun(current, concentration=form.concentration.data, track=form.track.data,
+                                          version=version)
     rows = _compare(current, alternative) if alternative else []
     names = {c.code: c.name for c in concentrations}
     names.setdefault(enrollment.concentration.code, enrollment.concentration.name)

@@ -18,7 +18,6 @@ from ..models import (
     Ensemble,
     EnsembleRecord,
     Program,
-    Requirement,
     Studio,
     StudioSession,
     User,
@@ -235,10 +234,26 @@ def set_course_active(course: Course, active: bool, *, actor: User) -> None:
     _set_active(course, active, "course", course.code, actor)
 
 
+def _named(value, code: str) -> bool:
+    """True when a requirement's course list (alternatives may be nested lists) names the code."""
+    if isinstance(value, (list, tuple)):
+        return any(_named(item, code) for item in value)
+    return value == code
+
+
 def course_in_requirements(course: Course) -> list[str]:
-    """Titles of the requirements of the course's program that name it."""
-    reqs = db.session.scalars(sa.select(Requirement).where(Requirement.program_id == course.program_id)).all()
-    return [r.title for r in reqs if course.code in (r.params or {}).get("courses", [])]
+    """Titles of the requirements that name the course, in any catalog version of its program ("Core courses
+    (Catalog 2025–26)")."""
+    from ..domain import requirement_to_dict
+    from .catalog_versions import program_versions, rules_of
+
+    named = []
+    for version in program_versions(course.program_id, with_definitions=True):
+        for req in rules_of(version).rules.requirements:
+            params = requirement_to_dict(req)["params"]
+            if _named(params.get("courses", []), course.code):
+                named.append(f"{req.title} ({version.label})")
+    return named
 
 
 def delete_course(course: Course, *, actor: User) -> None:

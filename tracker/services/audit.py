@@ -3,22 +3,29 @@
 The progress page must stay at five SQL queries whatever the number of records, including the user loader and the
 navigation counts. So one student's audit costs two queries:
 
-1. the enrollment, with its program, concentration, advisor, student and start term joined in;
+1. the enrollment, with its program, concentration, advisor, student, start term and catalog version joined in
+   (the version's name and digest: its definition is a deferred column);
 2. everything else as one UNION ALL over generic columns (`_RECORD_COLUMNS` says which column means what for each
    kind): the student's course records, ensemble records, studio sessions, milestones and exceptions, plus their
-   program's requirement rows and catalog titles (so "still needed" can name a course not taken yet).
+   catalog versions' definitions (once per version) and their programs' catalog titles (so "still needed" can name
+   a course not taken yet).
+
+The rules are the student's catalog version's (tracker.services.catalog_versions parses a definition once per
+process, keyed by its digest). A course record counts as the student's version catalogs the course: its credits,
+category, concentration and pass/fail come from the version when the version lists the course, so loading another
+version (which updates the shared course rows) never changes this student's audit.
 
 The page checks who may see the student between the two (`load_enrollment`, then `audit_enrollment`), so a refused
 request never reads the records. `audit_students` does the same for any number of students (still two queries: the
-requirements come once per program, not once per student), for the advisees list and cohort reports. `rerun` audits
-the same loaded rows under another concentration or track (what-if) without touching the database again.
+definitions come once per version, not once per student), for the advisees list and cohort reports. `rerun` audits
+the same loaded rows under another concentration, track or catalog version (what-if) without touching the database
+again.
 """
 from __future__ import annotations
 
 import functools
-import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable
@@ -28,8 +35,10 @@ from sqlalchemy.orm import aliased, joinedload
 
 from .. import domain
 from ..extensions import db
+from . import catalog_versions
 from ..models import (
     AuditException,
+    CatalogVersion,
     Concentration,
     Course,
     CourseRecord,
@@ -38,8 +47,6 @@ from ..models import (
     EnsembleRecord,
     ExceptionKind,
     MilestoneRecord,
-    Program,
-    Requirement,
     StudioSession,
     Term,
     User,
@@ -75,23 +82,25 @@ def _select(kind: str, base, **columns) -> sa.Select:
 
 @functools.cache
 def _records_statement() -> sa.CompoundSelect:
-    """The records UNION, built once: its parameters are the lists `student_ids` and `program_ids`.
+    """The records UNION, built once: its parameters are the lists `student_ids`, `program_ids` and `version_ids`.
 
     Building this statement costs more than running it (hundreds of column objects), so it is built once per
     process and executed with new parameters; SQLAlchemy's compiled cache then skips recompiling it too.
     """
     return _records_query(lambda col: col.in_(sa.bindparam("student_ids", expanding=True)),
-                          lambda col: col.in_(sa.bindparam("program_ids", expanding=True)))
+                          lambda col: col.in_(sa.bindparam("program_ids", expanding=True)),
+                          lambda col: col.in_(sa.bindparam("version_ids", expanding=True)))
 
 
-def _fetch_records(student_ids: Iterable[int], program_ids: Iterable[int]) -> list:
-    """Query 2: the students' records and their programs' requirements and catalog titles, in one round trip."""
+def _fetch_records(student_ids: Iterable[int], program_ids: Iterable[int], version_ids: Iterable[int]) -> list:
+    """Query 2: the students' records, their versions' definitions and catalog titles, in one round trip."""
     return db.session.execute(_records_statement(), {"student_ids": sorted(set(student_ids)),
-                                                     "program_ids": sorted(set(program_ids))}).all()
+                                                     "program_ids": sorted(set(program_ids)),
+                                                     "version_ids": sorted(set(version_ids))}).all()
 
 
-def _records_query(student_ids, program_ids) -> sa.CompoundSelect:
-    """The UNION for the students and programs matched by the two column -> condition functions."""
+def _records_query(student_ids, program_ids, version_ids) -> sa.CompoundSelect:
+    """The UNION for the students, programs and versions matched by the three column -> condition functions."""
     conc = aliased(Concentration)
     signer = aliased(User)
     creator = aliased(User)
@@ -136,17 +145,17 @@ def _records_query(student_ids, program_ids) -> sa.CompoundSelect:
         s5=AuditException.justification, s6=creator.display_name, s7=equivalent.code, n1=AuditException.amount,
         n2=AuditException.transfer_credits, t1=AuditException.created_at, i1=AuditException.course_record_id,
     ).where(student_ids(AuditException.student_id), AuditException.revoked_at.is_(None))
-    # JSON columns travel as text (a real CAST: PostgreSQL cannot UNION json with varchar) and are parsed here.
-    requirements = _select(
-        "requirement", Requirement,
-        id=Requirement.id, i1=Requirement.program_id, i2=Requirement.position, s1=Requirement.key,
-        s2=Requirement.kind, s3=Requirement.title, s4=Requirement.description,
-        s5=sa.cast(Requirement.concentrations, sa.Text), s6=Requirement.track, s7=sa.cast(Requirement.params, sa.Text),
-    ).where(program_ids(Requirement.program_id))
+    # The definition (JSON) travels as text (a real CAST: PostgreSQL cannot UNION json with varchar); it is parsed
+    # only when its digest is not in the rules cache.
+    versions = _select(
+        "version", CatalogVersion,
+        id=CatalogVersion.id, i1=CatalogVersion.program_id, s1=CatalogVersion.digest,
+        s2=sa.cast(CatalogVersion.definition, sa.Text),
+    ).where(version_ids(CatalogVersion.id))
     catalog = _select(
         "catalog", Course, id=Course.id, i1=Course.program_id, s1=Course.code, s2=Course.title,
     ).where(program_ids(Course.program_id))
-    return sa.union_all(courses, ensembles, sessions, milestones, exceptions, requirements, catalog)
+    return sa.union_all(courses, ensembles, sessions, milestones, exceptions, versions, catalog)
 
 
 @dataclass(frozen=True)
@@ -174,21 +183,6 @@ class ExceptionRow:
     at: datetime | None
 
 
-@dataclass(frozen=True)
-class RequirementRow:
-    """A program's requirement as read by the records query (the same attributes as the Requirement model)."""
-
-    id: int
-    position: int
-    key: str
-    kind: str
-    title: str
-    description: str
-    concentrations: list
-    track: str | None
-    params: dict
-
-
 @dataclass
 class StudentRecords:
     """The raw material of one audit, already in domain types."""
@@ -211,10 +205,10 @@ class StudentRecords:
 
 @dataclass
 class _Loaded:
-    """Query 2's rows, sorted out: records by student, requirements and catalog titles by program."""
+    """Query 2's rows, sorted out: records by student, versions' rules by version id, catalog titles by program."""
 
     records: dict[int, StudentRecords] = field(default_factory=lambda: defaultdict(StudentRecords))
-    requirements: dict[int, list[RequirementRow]] = field(default_factory=lambda: defaultdict(list))
+    versions: dict[int, catalog_versions.VersionRules] = field(default_factory=dict)
     titles: dict[int, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
 
 
@@ -232,7 +226,7 @@ def _describe_exception(kind: ExceptionKind, row) -> str:
 
 
 def _to_domain(rows: Iterable) -> _Loaded:
-    """Turn UNION rows into domain inputs grouped by student, and requirements and titles grouped by program."""
+    """Turn UNION rows into domain inputs grouped by student, rules by version and titles by program."""
     out = _Loaded()
     terms: dict[int, domain.Term] = {}
     hours_of: dict[int, Decimal] = {}
@@ -268,10 +262,8 @@ def _to_domain(rows: Iterable) -> _Loaded:
                 id=row[_ID], ensemble=row[_S1], term=term_of(row), role=row[_S2]))
         elif kind == "catalog":
             out.titles[row[_I1]].append((row[_S1], row[_S2]))
-        elif kind == "requirement":
-            out.requirements[row[_I1]].append(RequirementRow(
-                row[_ID], row[_I2], row[_S1], row[_S2], row[_S3], row[_S4] or "", json.loads(row[_S5] or "[]"),
-                row[_S6], json.loads(row[_S7] or "{}")))
+        elif kind == "version":
+            out.versions[row[_ID]] = catalog_versions.rules_for(row[_S1], row[_S2])
         elif kind == "milestone":
             rec = out.records[row[_STUDENT]]
             rec.milestones.append(domain.Milestone(kind=row[_S1], completed_on=row[_D1], signed_by=row[_S2],
@@ -303,38 +295,46 @@ def _to_domain(rows: Iterable) -> _Loaded:
     return out
 
 
-def program_rules(program: Program, requirements: Iterable, course_titles: Iterable[tuple[str, str]] = ()
-                  ) -> domain.ProgramRules:
-    """The engine's view of a program, from its requirement rows (models or RequirementRow)."""
-    vocabulary = program.vocabulary
-    reqs = tuple(
-        domain.requirement_from_dict(r.kind, r.key, r.title, r.description, r.concentrations, r.track, r.params,
-                                     tracks=vocabulary.track_codes, milestone_kinds=vocabulary.milestone_codes)
-        for r in sorted(requirements, key=lambda r: (r.position, r.id))
-    )
-    return domain.ProgramRules(
-        requirements=reqs, code=program.code, name=program.name, total_credits=Decimal(program.total_credits),
-        min_gpa=Decimal(program.min_gpa), max_transfer_credits=Decimal(program.max_transfer_credits),
-        course_titles=tuple(sorted(course_titles)),
-        milestone_labels=tuple((m.code, m.label) for m in vocabulary.milestones),
-    )
+def with_titles(version: catalog_versions.VersionRules, course_titles: Iterable[tuple[str, str]] = ()
+                ) -> domain.ProgramRules:
+    """A version's rules with the program's current catalog titles (the course rows' titles win over the version's,
+    as the course list shows them; the version's name the courses it lists that the rows do not)."""
+    titles = dict(version.rules.course_titles)
+    titles.update(course_titles)
+    return replace(version.rules, course_titles=tuple(sorted(titles.items())))
+
+
+def _under_catalog(records: Iterable[domain.CourseRecord], catalog: dict) -> tuple:
+    """Course records as the version catalogs their courses: credits (a fixed-credit course's), category,
+    concentration and pass/fail from the version's course where it lists it; unlisted courses keep their row's."""
+    out = []
+    for rec in records:
+        course = catalog.get(rec.course_code)
+        if course is not None and not rec.transfer:
+            credits = rec.credits if course.variable else course.credits
+            if (credits, course.category, course.concentration, course.pass_fail) != (
+                    rec.credits, rec.category, rec.concentration, rec.pass_fail):
+                rec = replace(rec, credits=credits, category=course.category, concentration=course.concentration,
+                              pass_fail=course.pass_fail)
+        out.append(rec)
+    return tuple(out)
 
 
 def _enrollments(where) -> list[Enrollment]:
-    """Query 1: enrollments with program, concentration, advisor, student and start term."""
+    """Query 1: enrollments with program, concentration, advisor, student, start term and catalog version."""
     return list(db.session.scalars(
         sa.select(Enrollment)
         .where(where)
         .options(joinedload(Enrollment.program), joinedload(Enrollment.concentration),
                  joinedload(Enrollment.advisor), joinedload(Enrollment.student),
-                 joinedload(Enrollment.start_term))
+                 joinedload(Enrollment.start_term), joinedload(Enrollment.catalog_version))
         .order_by(Enrollment.student_id)
     ))
 
 
 @dataclass
 class StudentAudit:
-    """An audit with what the pages need around it."""
+    """An audit with what the pages need around it (`version`: the catalog version it was audited under)."""
 
     enrollment: Enrollment
     result: domain.AuditResult
@@ -342,6 +342,15 @@ class StudentAudit:
     context: domain.StudentContext
     rules: domain.ProgramRules
     today: date
+    version: CatalogVersion | None = None
+    version_rules: catalog_versions.VersionRules | None = None
+    catalog_titles: tuple = ()  # the program's course rows' (code, title), for a rerun under another version
+
+    @property
+    def version_label(self) -> str:
+        """ "Catalog 2025–26": the catalog version this audit follows."""
+        version = self.version or self.enrollment.catalog_version
+        return version.label if version is not None else ""
 
     @property
     def student(self) -> User:
@@ -353,17 +362,20 @@ class StudentAudit:
         return [r for r in self.rules.requirements if r.applies_to(self.context.concentration, self.context.track)]
 
 
-def _run(enrollment: Enrollment, rules: domain.ProgramRules, records: StudentRecords, today: date,
+def _run(enrollment: Enrollment, version: CatalogVersion, version_rules: catalog_versions.VersionRules,
+         rules: domain.ProgramRules, titles: tuple, records: StudentRecords, today: date,
          concentration: str | None = None, track: str | None = None) -> StudentAudit:
     context = domain.StudentContext(concentration=concentration or enrollment.concentration.code,
                                     track=track or enrollment.track)
     inp = domain.AuditInput(
         rules, context,
-        courses=tuple(records.courses) + tuple(records.transfers), ensembles=tuple(records.ensembles),
+        courses=_under_catalog(records.courses, version_rules.courses) + tuple(records.transfers),
+        ensembles=tuple(records.ensembles),
         sessions=tuple(records.sessions), milestones=tuple(records.milestones),
         substitutions=tuple(records.substitutions), waivers=tuple(records.waivers), today=today,
     )
-    return StudentAudit(enrollment, domain.audit(inp), records, context, rules, today)
+    return StudentAudit(enrollment, domain.audit(inp), records, context, rules, today, version, version_rules,
+                        titles)
 
 
 def load_enrollment(student_id: int) -> Enrollment | None:
@@ -373,22 +385,29 @@ def load_enrollment(student_id: int) -> Enrollment | None:
 
 
 def _audit_all(enrollments: list[Enrollment]) -> tuple[_Loaded, dict[int, domain.ProgramRules]]:
-    """Query 2 for these enrollments, and each program's rules (built once per program)."""
-    loaded = _to_domain(_fetch_records([e.student_id for e in enrollments], [e.program_id for e in enrollments]))
+    """Query 2 for these enrollments, and each catalog version's rules (built once per version)."""
+    loaded = _to_domain(_fetch_records([e.student_id for e in enrollments], [e.program_id for e in enrollments],
+                                       [e.catalog_version_id for e in enrollments]))
     rules: dict[int, domain.ProgramRules] = {}
     for e in enrollments:
-        if e.program_id not in rules:
-            rules[e.program_id] = program_rules(e.program, loaded.requirements.get(e.program_id, ()),
-                                                loaded.titles.get(e.program_id, ()))
+        if e.catalog_version_id not in rules:
+            rules[e.catalog_version_id] = with_titles(loaded.versions[e.catalog_version_id],
+                                                      loaded.titles.get(e.program_id, ()))
     return loaded, rules
+
+
+def _audit_one(enrollment: Enrollment, loaded: _Loaded, rules: dict[int, domain.ProgramRules], today: date,
+               concentration: str | None = None, track: str | None = None) -> StudentAudit:
+    return _run(enrollment, enrollment.catalog_version, loaded.versions[enrollment.catalog_version_id],
+                rules[enrollment.catalog_version_id], tuple(loaded.titles.get(enrollment.program_id, ())),
+                loaded.records.get(enrollment.student_id) or StudentRecords(), today, concentration, track)
 
 
 def audit_enrollment(enrollment: Enrollment, *, today: date | None = None, concentration: str | None = None,
                      track: str | None = None) -> StudentAudit:
     """Query 2 and the audit, for an enrollment from `load_enrollment`."""
     loaded, rules = _audit_all([enrollment])
-    records = loaded.records.get(enrollment.student_id) or StudentRecords()
-    return _run(enrollment, rules[enrollment.program_id], records, today or date.today(), concentration, track)
+    return _audit_one(enrollment, loaded, rules, today or date.today(), concentration, track)
 
 
 def audit_student(student_id: int, *, today: date | None = None, concentration: str | None = None,
@@ -400,9 +419,17 @@ def audit_student(student_id: int, *, today: date | None = None, concentration: 
     return audit_enrollment(enrollment, today=today, concentration=concentration, track=track)
 
 
-def rerun(audit: StudentAudit, *, concentration: str | None = None, track: str | None = None) -> StudentAudit:
-    """The same records audited under another concentration and/or track (what-if): no query, nothing written."""
-    return _run(audit.enrollment, audit.rules, audit.records, audit.today,
+def rerun(audit: StudentAudit, *, concentration: str | None = None, track: str | None = None,
+          version: CatalogVersion | None = None,
+          version_rules: catalog_versions.VersionRules | None = None) -> StudentAudit:
+    """The same records audited under another concentration, track and/or catalog version (what-if, or a move's
+    preview): no query, nothing written. `version_rules` are the version's (catalog_versions.rules_of)."""
+    if version is None:
+        version, version_rules, rules = audit.version, audit.version_rules, audit.rules
+    else:
+        version_rules = version_rules or catalog_versions.rules_of(version)
+        rules = with_titles(version_rules, audit.catalog_titles)
+    return _run(audit.enrollment, version, version_rules, rules, audit.catalog_titles, audit.records, audit.today,
                 concentration or audit.context.concentration, track or audit.context.track)
 
 
@@ -416,15 +443,7 @@ def audit_students(student_ids: Iterable[int] | None = None, *, today: date | No
         return {}
     today = today or date.today()
     loaded, rules = _audit_all(enrollments)
-    return {
-        e.student_id: _run(e, rules[e.program_id], loaded.records.get(e.student_id) or StudentRecords(), today)
-        for e in enrollments
-    }
-
-
-def requirement_rows(program_id: int) -> list[Requirement]:
-    """A program's requirement rows (one query), for callers outside the audit's query budget."""
-    return list(db.session.scalars(sa.select(Requirement).where(Requirement.program_id == program_id)))
+    return {e.student_id: _audit_one(e, loaded, rules, today) for e in enrollments}
 
 
 # --- "at risk": what the advisees list flags ------------------------------------------------------------------------

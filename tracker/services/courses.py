@@ -18,12 +18,12 @@ from ..models import (
     CourseRecord,
     CourseStatus,
     Enrollment,
-    Requirement,
     Role,
     Term,
     User,
 )
 from . import ServiceError, history, unique_or_refuse
+from .catalog_versions import rules_for_enrollment
 
 ENTITY = "course_record"
 
@@ -189,6 +189,15 @@ def relied_on_by(record: CourseRecord) -> AuditException | None:
     )
 
 
+def _requirement_title(student_id: int, key: str | None) -> str | None:
+    """The title of a requirement of the student's catalog version (its key when the version has no such one)."""
+    enrollment = db.session.scalar(sa.select(Enrollment).where(Enrollment.student_id == student_id))
+    if enrollment is None:
+        return key
+    found = next((r for r in rules_for_enrollment(enrollment).rules.requirements if r.key == key), None)
+    return found.title if found is not None else key
+
+
 def _refuse_if_relied_on(record: CourseRecord, actor: User, *, changing: dict | None = None) -> None:
     """Refuse a student's change to a record an advisor's substitution relies on, saying who and why."""
     exc = relied_on_by(record)
@@ -196,10 +205,7 @@ def _refuse_if_relied_on(record: CourseRecord, actor: User, *, changing: dict | 
         return
     what = "deleted" if changing is None else "changed in its " + ", ".join(
         name for name in ("course", "term", "status", "grade") if name in changing)
-    requirement = db.session.scalar(
-        sa.select(Requirement.title).where(Requirement.key == exc.requirement_key,
-                                           Requirement.program_id == program_id_of(record.student))
-    ) or exc.requirement_key
+    requirement = _requirement_title(record.student_id, exc.requirement_key)
     raise ServiceError(
         f"{exc.created_by.display_name} counted {record.course.code} in {record.term.name} toward "
         f"{requirement} as a substitution, so this record can no longer be {what}. "

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from ..domain.requirements import COURSE_KINDS, REQUIREMENT_CLASSES
+from ..domain.requirements import COURSE_KINDS, REQUIREMENT_CLASSES, requirement_to_dict
 from ..extensions import db
 from ..models import (
     AuditException,
@@ -19,11 +19,11 @@ from ..models import (
     CourseStatus,
     Enrollment,
     ExceptionKind,
-    Requirement,
     User,
     utcnow,
 )
 from . import ServiceError, history
+from .catalog_versions import rules_for_enrollment
 from .values import optional_decimal, optional_id, parse_decimal
 
 MAX_WAIVER = Decimal("9999.99")  # the amount column: Numeric(6, 2)
@@ -56,12 +56,11 @@ class RequirementChoice:
         return f"{self.title}{amount}"
 
 
-def _full_amount(req: Requirement) -> Decimal | None:
+def _full_amount(kind: str, params: dict) -> Decimal | None:
     """What the whole requirement asks for, in its unit (None when a partial amount makes no sense)."""
-    params = req.params or {}
-    if req.kind == "all_courses":
+    if kind == "all_courses":
         return Decimal(len(params.get("courses", [])))
-    if req.kind == "milestones":
+    if kind == "milestones":
         return Decimal(len(params.get("milestones", [])))
     for name in ("credits", "terms"):
         if params.get(name) is not None:
@@ -73,20 +72,18 @@ def _full_amount(req: Requirement) -> Decimal | None:
 
 
 def requirement_choices(enrollment: Enrollment) -> list[RequirementChoice]:
-    """The program's requirements that apply to the student's concentration and track, in program order."""
-    reqs = db.session.scalars(
-        sa.select(Requirement).where(Requirement.program_id == enrollment.program_id)
-        .order_by(Requirement.position, Requirement.id)
-    ).all()
+    """The requirements of the student's catalog version that apply to their concentration and track, in order."""
     conc = enrollment.concentration.code
     out = []
-    for req in reqs:
+    for req in rules_for_enrollment(enrollment).rules.requirements:
         if req.concentrations and conc not in req.concentrations:
             continue
         if req.track is not None and req.track != enrollment.track:
             continue
         cls = REQUIREMENT_CLASSES.get(req.kind)
-        out.append(RequirementChoice(req.key, req.title, req.kind, cls.unit if cls else "", _full_amount(req)))
+        params = requirement_to_dict(req)["params"] or {}
+        out.append(RequirementChoice(req.key, req.title, req.kind, cls.unit if cls else "",
+                                     _full_amount(req.kind, params)))
     return out
 
 

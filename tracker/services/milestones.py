@@ -20,7 +20,8 @@ from ..models import Enrollment, MilestoneRecord, User
 from ..permissions import may_sign_milestone
 from . import ServiceError, history, unique_or_refuse
 from .values import check_date
-from .audit import MilestoneRow, StudentAudit, load_enrollment, program_rules, requirement_rows
+from .audit import MilestoneRow, StudentAudit, load_enrollment
+from .catalog_versions import rules_for_enrollment
 
 ENTITY = "milestone_record"
 
@@ -78,8 +79,8 @@ def milestone_block(audit: StudentAudit):
 
 
 def _kinds_for(enrollment: Enrollment) -> list[str]:
-    """The milestone kinds of this enrollment's track and concentration."""
-    rules = program_rules(enrollment.program, requirement_rows(enrollment.program_id))
+    """The milestone kinds of this enrollment's track and concentration, under the student's catalog version."""
+    rules = rules_for_enrollment(enrollment).rules
     applicable = [r for r in rules.requirements if r.applies_to(enrollment.concentration.code, enrollment.track)]
     return [kind for kind, _ in _milestone_kinds(applicable, enrollment.program.vocabulary, enrollment.track)]
 

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import (
     Enrollment,
-    Requirement,
     Role,
     SessionStatus,
     Studio,
@@ -186,17 +185,32 @@ class CohortRow:
     overall_percent: int
     gpa: Decimal | None
     blocks: list = field(default_factory=list)
+    catalog_version: str = ""  # the name of the catalog version the student follows ("2025–26")
 
 
-def requirement_columns(program_id: int | None) -> list[Requirement]:
-    """The program's requirements in order: the report's columns."""
+@dataclass(frozen=True)
+class RequirementColumn:
+    """A column of the cohort report: a requirement key and its title."""
+
+    key: str
+    title: str
+
+
+def requirement_columns(program_id: int | None) -> list[RequirementColumn]:
+    """The report's columns: the newest catalog version's requirements in order, then those only an older version
+    has (newest first), so every student's blocks have a column whichever version they follow (one query)."""
+    from .catalog_versions import program_versions, rules_of
+
     if not program_id:
         return []
-    return list(db.session.scalars(sa.select(Requirement).where(Requirement.program_id == program_id)
-                                   .order_by(Requirement.position, Requirement.id)))
+    columns: dict[str, RequirementColumn] = {}
+    for version in reversed(program_versions(program_id, with_definitions=True)):
+        for req in rules_of(version).rules.requirements:
+            columns.setdefault(req.key, RequirementColumn(req.key, req.title))
+    return list(columns.values())
 
 
-def cohort_rows(student_ids: list[int], columns: list[Requirement]) -> list[CohortRow]:
+def cohort_rows(student_ids: list[int], columns: list[RequirementColumn]) -> list[CohortRow]:
     """Audit the students (two queries in all) and line their blocks up under the columns."""
     from .audit import audit_students
 
@@ -207,26 +221,28 @@ def cohort_rows(student_ids: list[int], columns: list[Requirement]) -> list[Coho
         if audit is None:
             continue
         e, result = audit.enrollment, audit.result
-        by_key = {b.key: b for b in result.blocks}
+        by_key = {b.key: b for b in result.walk()}
         rows.append(CohortRow(
             student_id=student_id, name=e.student.display_name, email=e.student.email,
             concentration=e.concentration.name, track=e.track_label,
             start_term=e.start_term.name if e.start_term else "", advisor=e.advisor.display_name if e.advisor else "",
             overall_percent=result.overall_percent, gpa=result.gpa,
-            blocks=[by_key.get(req.key) for req in columns],
+            blocks=[by_key.get(req.key) for req in columns], catalog_version=e.catalog_version.name,
         ))
     return rows
 
 
-def cohort_csv(rows: list[CohortRow], columns: list[Requirement]) -> tuple[list[str], list[list]]:
+def cohort_csv(rows: list[CohortRow], columns: list[RequirementColumn]) -> tuple[list[str], list[list]]:
     """Header and cells of the cohort CSV: per requirement its percent and status ('n/a' when it does not apply)."""
-    header = ["Student", "Email", "Concentration", "Track", "Start term", "Advisor", "Overall %", "GPA"]
+    # The catalog version comes after the overall figures, so the columns older exports had keep their places.
+    header = ["Student", "Email", "Concentration", "Track", "Start term", "Advisor", "Overall %", "GPA",
+              "Catalog version"]
     for req in columns:
         header += [f"{req.title} %", f"{req.title} status"]
     cells = []
     for r in rows:
         line = [r.name, r.email, r.concentration, r.track, r.start_term, r.advisor, r.overall_percent,
-                r.gpa if r.gpa is not None else ""]
+                r.gpa if r.gpa is not None else "", r.catalog_version]
         for block in r.blocks:
             line += ["n/a", "n/a"] if block is None else [block.percent, block.status.replace("_", " ")]
         cells.append(line)

@@ -13,7 +13,6 @@ from ..extensions import db
 from ..models import (
     Enrollment,
     HistoryEvent,
-    Requirement,
     Role,
     SessionStatus,
     Studio,
@@ -24,7 +23,9 @@ from ..models import (
     User,
     utcnow,
 )
+from ..domain import requirement_to_dict
 from . import ServiceError, history
+from .catalog_versions import rules_for_enrollment
 from .values import check_date
 
 ENTITY = "studio_session"
@@ -394,22 +395,20 @@ def recent_reviews(student_id: int, limit: int = 8) -> list[StudioSession]:
 
 
 def studio_rule(enrollment: Enrollment | None) -> StudioRule | None:
-    """The program's studio-hours requirement that applies to this enrollment, if it has one."""
+    """The studio-hours requirement of the student's catalog version that applies to this enrollment, if any."""
     if enrollment is None:
         return None
-    requirements = db.session.scalars(
-        sa.select(Requirement)
-        .where(Requirement.program_id == enrollment.program_id, Requirement.kind == "studio_terms")
-        .order_by(Requirement.position, Requirement.id)
-    )
-    for req in requirements:
+    for req in rules_for_enrollment(enrollment).rules.requirements:
+        if req.kind != "studio_terms":
+            continue
+        params = requirement_to_dict(req)["params"]
         applies_to_concentration = not req.concentrations or enrollment.concentration.code in req.concentrations
         applies_to_track = req.track is None or req.track == enrollment.track
-        if applies_to_concentration and applies_to_track and req.params.get("min_hours") is not None:
-            total = req.params.get("total_hours")
+        if applies_to_concentration and applies_to_track and params.get("min_hours") is not None:
+            total = params.get("total_hours")
             return StudioRule(
-                min_hours=Decimal(str(req.params["min_hours"])),
-                terms=int(req.params["terms"]) if req.params.get("terms") is not None else None,
+                min_hours=Decimal(str(params["min_hours"])),
+                terms=int(params["terms"]) if params.get("terms") is not None else None,
                 total_hours=Decimal(str(total)) if total is not None else None,
             )
     return None
