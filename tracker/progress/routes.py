@@ -20,7 +20,7 @@ from ..services import audit as audit_service
 from ..services import milestones as milestone_service
 from . import bp
 from .forms import WhatIfForm
-from .present import CSV_HEADER, csv_rows, helpers
+from .present import CSV_HEADER, CompareRow, compare_rows, csv_rows, helpers
 
 
 # The what-if form's query arguments: the only ones carried over when a student is sent to their own page.
@@ -105,12 +105,10 @@ def student_export(student_id: int):
     return _export(audit_service.audit_enrollment(_load_or_404(student_id)))
 
 
-def _compare(current: audit_service.StudentAudit, alternative: audit_service.StudentAudit) -> list[tuple]:
-    """(requirement title, current block or None, what-if block or None) in the program's order."""
-    now = {b.key: b for b in current.result.blocks}
-    then = {b.key: b for b in alternative.result.blocks}
-    return [(r.title, now.get(r.key), then.get(r.key)) for r in current.rules.requirements
-            if r.key in now or r.key in then]
+def _compare(current: audit_service.StudentAudit, alternative: audit_service.StudentAudit) -> list[CompareRow]:
+    """Each requirement's block now and under the what-if (None where it does not apply), groups followed by their
+    options, in the program's order."""
+    return compare_rows([(r.key, r.title) for r in current.rules.requirements], current.result, alternative.result)
 
 
 def _what_if(enrollment: Enrollment, own: bool):
