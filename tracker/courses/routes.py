@@ -44,6 +44,7 @@ def _input(form: CourseRecordForm) -> courses.CourseInput:
 
 
 def _flash_ignored_credits(record: CourseRecord, form: CourseRecordForm) -> None:
+    """Tell the student when credits typed for a fixed-credit course were not used."""
     note = courses.ignored_credits_note(record.course, form.credits.data)
     if note:
         flash(note, "info")
