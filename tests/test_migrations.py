@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -187,4 +188,55 @@ def test_catalog_version_migration_turns_each_program_into_one_version_and_down_
         [version] = db.session.scalars(sa.select(CatalogVersion)).all()
         assert [r["title"] for r in version.definition["requirements"]] == ["All"]
         db.session.remove()
+        db.engine.dispose()
+
+
+def test_variable_credits_migration_keeps_records_and_drops_the_new_columns_on_the_way_down(empty_database_url):
+    """Up: existing courses stay fixed-credit, records take the course's credits, transfers have no date; the new
+    columns then hold a variable course, a record's own credits and a transfer's date. Down: the rows stay."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="b4e8d2f61a93")
+    now = "'2026-01-01 00:00:00'"
+    _execute(
+        app,
+        "INSERT INTO program (id, code, name, degree, total_credits, min_gpa, max_transfer_credits, updated_at) "
+        f"VALUES (1, 'MM', 'Music', 'MM', 36, 3, 6, {now})",
+        "INSERT INTO course (id, program_id, code, title, credits, category, pass_fail, description, active) "
+        "VALUES (1, 1, 'MUS 6950', 'Topics in Audio', 1, 'elective', false, '', true)",
+        "INSERT INTO \"user\" (id, email, display_name, role, active, session_token, created_at) VALUES "
+        f"(1, 's@x.edu', 'S', 'student', true, 't1', {now})",
+        "INSERT INTO term (id, name, start_date, end_date, closed) VALUES (1, 'Fall', '2026-09-01', '2026-12-15', "
+        "false)",
+        "INSERT INTO course_record (id, student_id, course_id, term_id, status, created_at, updated_at) "
+        f"VALUES (1, 1, 1, 1, 'planned', {now}, {now})",
+        "INSERT INTO audit_exception (id, student_id, kind, transfer_title, institution, transfer_credits, "
+        f"justification, created_by_id, created_at) VALUES (1, 1, 'transfer', 'Acoustics', 'Berklee', 3, 'ok', 1, "
+        f"{now})",
+    )
+    with app.app_context():
+        upgrade()
+    (courses, records, transfers) = _execute(
+        app, "SELECT max_credits FROM course", "SELECT credits FROM course_record",
+        "SELECT earned_on FROM audit_exception")
+    assert courses == [(None,)] and records == [(None,)] and transfers == [(None,)]
+    _execute(app, "UPDATE course SET max_credits = 3", "UPDATE course_record SET credits = 2.5",
+             "UPDATE audit_exception SET earned_on = '2024-05-12'")
+    (courses, records, transfers) = _execute(
+        app, "SELECT max_credits FROM course", "SELECT credits FROM course_record",
+        "SELECT earned_on FROM audit_exception")
+    assert Decimal(courses[0][0]) == 3 and Decimal(records[0][0]) == Decimal("2.5")
+    assert str(transfers[0][0]) == "2024-05-12"
+    with app.app_context():
+        downgrade(revision="b4e8d2f61a93")
+    with app.app_context():
+        columns = {t: {c["name"] for c in sa.inspect(db.engine).get_columns(t)}
+                   for t in ("course", "course_record", "audit_exception")}
+        db.engine.dispose()
+    assert "max_credits" not in columns["course"] and "credits" not in columns["course_record"]
+    assert "earned_on" not in columns["audit_exception"]
+    assert _execute(app, "SELECT code FROM course", "SELECT status FROM course_record",
+                    "SELECT transfer_title FROM audit_exception") == [[("MUS 6950",)], [("planned",)],
+                                                                      [("Acoustics",)]]
+    with app.app_context():
         db.engine.dispose()

@@ -290,13 +290,15 @@ def test_csv_has_one_row_per_requirement_and_summary_rows(client, demo_program, 
     assert disposition.startswith("attachment;") and f"progress-maya-chen-{date.today().isoformat()}.csv" in disposition
     rows = _csv(response)
     assert rows[0] == ["key", "title", "status", "unit", "need", "done", "in progress", "remaining", "percent",
-                       "still needed"]
+                       "still needed", "part of", "counts"]
     by_key = {row[0]: row for row in rows[1:]}
     assert list(by_key) == ["core", "concentration", "electives", "capstone", "additional-electives",
                             "non-thesis-milestones", "ensembles", "studio", "total-credits", "gpa",
                             "summary:overall", "summary:gpa", "summary:total_credits"]
     assert by_key["core"][2:9] == ["in_progress", "courses", "4", "2", "0", "2", "50"]
     assert by_key["core"][9] == "Music Structure (at least B-); Music History (at least B-)"
+    assert by_key["core"][10:] == ["", "yes"]                # a top-level requirement, counted
+    assert by_key["summary:overall"][10:] == ["", ""]
     assert by_key["concentration"][4:8] == ["12", "0", "3", "9"]
     assert by_key["ensembles"][9] == "1 more ensemble term"
     assert by_key["summary:gpa"][4:6] == ["3.00", "3.50"]

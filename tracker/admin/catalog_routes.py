@@ -348,7 +348,8 @@ def new_course():
         try:
             course = admin_catalog.create_course(
                 program, form.code.data, form.title.data, form.credits.data, form.category.data,
-                form.concentration_id.data or None, form.pass_fail.data, form.description.data, actor=actor())
+                form.concentration_id.data or None, form.pass_fail.data, form.description.data, actor=actor(),
+                max_credits=form.max_credits.data)
         except ServiceError as err:
             attach_error(form, err)
         else:
@@ -360,7 +361,8 @@ def new_course():
 @bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit_course(course_id: int):
-    """Edit a course's title, credits, category, concentration, grading and description."""
+    """Edit a course's title, credits (a range for a variable-credit course), category, concentration, grading and
+    description."""
     course = get_or_404(Course, course_id)
     form = CourseEditForm(obj=course)
     _course_choices(form, course.program_id)
@@ -368,7 +370,7 @@ def edit_course(course_id: int):
         try:
             admin_catalog.update_course(course, form.title.data, form.credits.data, form.category.data,
                                         form.concentration_id.data or None, form.pass_fail.data,
-                                        form.description.data, actor=actor())
+                                        form.description.data, actor=actor(), max_credits=form.max_credits.data)
         except ServiceError as err:
             db.session.rollback()
             attach_error(form, err)

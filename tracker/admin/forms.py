@@ -82,7 +82,12 @@ class CourseEditForm(TrackerForm):
     """A course's editable settings (its code and program are fixed once created)."""
 
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    credits = DecimalField("Credits", places=1, validators=[InputRequired(message="Enter the number of credits.")])
+    credits = DecimalField("Credits", places=1, validators=[InputRequired(message="Enter the number of credits.")],
+                           description="For a variable-credit course, the least a record may carry.")
+    max_credits = DecimalField(
+        "Maximum credits (variable-credit course)", places=1, validators=[Optional()],
+        description="Only for a variable-credit course (independent study, topics): the most credits a student may "
+                    "take in one record. Leave it blank for a fixed-credit course.")
     category = SelectField("Category", choices=CourseCategory.choices())
     concentration_id = SelectField("Concentration", validators=[Optional()],
                                    description="Required for concentration courses.")
@@ -222,6 +227,9 @@ class TransferForm(TrackerForm):
     transfer_title = StringField("Course title", validators=[DataRequired(), Length(max=200)])
     institution = StringField("Institution", validators=[DataRequired(), Length(max=200)])
     transfer_credits = DecimalField("Credits", places=1, validators=[InputRequired(message="Enter the credits.")])
+    earned_on = DateField("Earned on", validators=[Optional()],
+                          description="Optional: when the course was completed there. A program may not count "
+                                      "transfer credit older than its limit.")
     course_id = SelectField("Equivalent catalog course", validators=[Optional()], description="Optional.")
     justification = TextAreaField("Justification", **_JUSTIFICATION)
     submit = SubmitField("Record transfer credit")

@@ -1,4 +1,5 @@
-"""The course record form: a course from the program's catalog (filterable), a term, a status and a grade."""
+"""The course record form: a course from the program's catalog (filterable), a term, a status, a grade and, for a
+variable-credit course, the credits taken."""
 from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired
 
@@ -32,6 +33,14 @@ class CourseRecordForm(TrackerForm):
     )
     course_id = SelectField("Course", coerce=int_or_none, validators=[InputRequired("Choose a course.")],
                             invalid_choice_message="Choose a course from your program's catalog.")
+    # Always on the page (the pages work without JavaScript; app.js hides it while a fixed-credit course is
+    # chosen). The service checks it against the course's range, and ignores it for a fixed-credit course.
+    credits = StringField(
+        "Credits (variable-credit courses only)",
+        description="Only for a course listed with a range, such as “1–3 cr”: how many credits you take. "
+                    "Leave it empty for any other course.",
+        render_kw={"inputmode": "decimal", "autocomplete": "off", "data-variable-credits": "course_id"},
+    )
     term_id = SelectField("Term", coerce=int_or_none, validators=[InputRequired("Choose a term.")],
                           invalid_choice_message="Choose a term from the list.")
     status = SelectField("Status", choices=CourseStatus.choices(), validators=[InputRequired("Choose a status.")],

@@ -21,17 +21,33 @@ from .forms import CourseRecordForm
 def _fill_choices(form: CourseRecordForm, program_id: int, record: CourseRecord | None = None) -> None:
     catalog = courses.catalog_for(program_id, include_id=record.course_id if record else None)
     form.course_id.choices = [SelectChoice("", "Choose a course…")] + [
-        SelectChoice(c.id, f"{c.code} {c.title} ({format_hours(c.credits)} cr{', pass/fail' if c.pass_fail else ''})"
-                     + ("" if c.active else " — retired"))
+        SelectChoice(c.id, f"{c.code} {c.title} ({_credits_label(c)} cr{', pass/fail' if c.pass_fail else ''})"
+                     + ("" if c.active else " — retired"),
+                     # app.js shows the credits field only while a variable-credit course is chosen.
+                     render_kw={"data-variable": "1"} if c.max_credits is not None else {})
         for c in catalog
     ]
     form.term_id.choices = [SelectChoice("", "Choose a term…")] + [
         SelectChoice(t.id, t.name) for t in courses.all_terms()]
 
 
+def _credits_label(course) -> str:
+    """'3' for a fixed-credit course, '1–3' for a variable-credit one."""
+    if course.max_credits is None:
+        return format_hours(course.credits)
+    return f"{format_hours(course.credits)}–{format_hours(course.max_credits)}"
+
+
 def _input(form: CourseRecordForm) -> courses.CourseInput:
     return courses.CourseInput(course_id=form.course_id.data, term_id=form.term_id.data,
-                               status=form.status.data, grade=form.grade.data)
+                               status=form.status.data, grade=form.grade.data, credits=form.credits.data)
+
+
+def _flash_ignored_credits(record: CourseRecord, form: CourseRecordForm) -> None:
+    """Tell the student when credits typed for a fixed-credit course were not used."""
+    note = courses.ignored_credits_note(record.course, form.credits.data)
+    if note:
+        flash(note, "info")
 
 
 @bp.route("")
@@ -63,6 +79,7 @@ def add():
             attach_error(form, err)
         else:
             flash(f"Added {record.course.code} in {record.term.name}.", "success")
+            _flash_ignored_credits(record, form)
             return redirect(url_for("courses.index"))
     return render_template("courses/form.html", form=form, record=None)
 
@@ -70,12 +87,14 @@ def add():
 @bp.route("/<int:record_id>/edit", methods=["GET", "POST"])
 @role_required(Role.STUDENT)
 def edit(record_id: int):
-    """Change a course record's course, term, status or grade."""
+    """Change a course record's course, term, status, grade or (variable-credit course) credits."""
     record = get_own_or_404(CourseRecord, record_id, joinedload(CourseRecord.course), joinedload(CourseRecord.term))
     program_id = courses.program_id_of(current_user)
     if program_id is None:
         return render_template("courses/form.html", form=None, record=record)
     form = CourseRecordForm(obj=record)
+    if not form.is_submitted():
+        form.credits.data = courses.format_credits(record.credits) if record.credits is not None else ""
     form.submit.label.text = "Save changes"
     _fill_choices(form, program_id, record)
     if form.validate_on_submit():
@@ -85,6 +104,7 @@ def edit(record_id: int):
             attach_error(form, err)
         else:
             flash("Course record saved.", "success")
+            _flash_ignored_credits(record, form)
             return redirect(url_for("courses.index"))
     return render_template("courses/form.html", form=form, record=record, relied_on=courses.relied_on_by(record))
 

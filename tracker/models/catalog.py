@@ -95,6 +95,8 @@ class Course(db.Model):
     code: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     credits: Mapped[Decimal] = mapped_column(sa.Numeric(4, 1), nullable=False)
+    # Set for a variable-credit course: each record carries its own credits, from `credits` up to this.
+    max_credits: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(4, 1), nullable=True)
     category: Mapped[CourseCategory] = mapped_column(enum_column(CourseCategory), nullable=False)
     concentration_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("concentration.id"), index=True, nullable=True

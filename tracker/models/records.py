@@ -34,6 +34,8 @@ class CourseRecord(db.Model):
     term_id: Mapped[int] = mapped_column(sa.ForeignKey("term.id"), index=True, nullable=False)
     status: Mapped[CourseStatus] = mapped_column(enum_column(CourseStatus), nullable=False)
     grade: Mapped[Optional[str]] = mapped_column(sa.String(4), nullable=True)
+    # The credits the student took, for a variable-credit course only (None: the course's own credits).
+    credits: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(4, 1), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -166,6 +168,8 @@ class AuditException(db.Model):
     transfer_title: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
     transfer_credits: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(4, 1), nullable=True)
     institution: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    # Transfer credit: when it was earned at the other institution (optional; the program may limit its age).
+    earned_on: Mapped[Optional[date]] = mapped_column(sa.Date, nullable=True)
     justification: Mapped[str] = mapped_column(sa.Text, nullable=False)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -21,7 +21,7 @@ from ..services import catalog_versions
 from ..services import milestones as milestone_service
 from . import bp
 from .forms import WhatIfForm
-from .present import CSV_HEADER, csv_rows, helpers
+from .present import CSV_HEADER, CompareRow, compare_rows, csv_rows, helpers
 
 
 # The what-if form's query arguments: the only ones carried over when a student is sent to their own page.
@@ -106,15 +106,12 @@ def student_export(student_id: int):
     return _export(audit_service.audit_enrollment(_load_or_404(student_id)))
 
 
-def _compare(current: audit_service.StudentAudit, alternative: audit_service.StudentAudit) -> list[tuple]:
-    """(requirement title, current block or None, what-if block or None) in the current version's order, then the
-    what-if version's own requirements (under another catalog version)."""
-    now = {b.key: b for b in current.result.blocks}
-    then = {b.key: b for b in alternative.result.blocks}
-    titles = {r.key: r.title for r in alternative.rules.requirements}
-    titles.update((r.key, r.title) for r in current.rules.requirements)
-    order = dict.fromkeys([r.key for r in current.rules.requirements] + [r.key for r in alternative.rules.requirements])
-    return [(titles[key], now.get(key), then.get(key)) for key in order if key in now or key in then]
+def _compare(current: audit_service.StudentAudit, alternative: audit_service.StudentAudit) -> list[CompareRow]:
+    """Each requirement's block now and under the what-if (None where it does not apply), groups followed by their
+    options: the current version's requirements in order, then those only the what-if's catalog version has."""
+    order = [(r.key, r.title) for r in current.rules.requirements]
+    order += [(r.key, r.title) for r in alternative.rules.requirements]
+    return compare_rows(order, current.result, alternative.result)
 
 
 def _what_if(enrollment: Enrollment, own: bool):

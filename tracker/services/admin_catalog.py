@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
@@ -23,7 +24,7 @@ from ..models import (
     User,
 )
 from . import ServiceError, history
-from .values import optional_id, parse_decimal
+from .values import optional_decimal, optional_id, parse_decimal
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -173,13 +174,20 @@ def concentration_usage(conc_id: int) -> int:
 
 # ---------------------------------------------------------------- courses
 
-def _course_values(program: Program, title, credits, category, concentration_id, pass_fail, description) -> dict:
+def _course_values(program: Program, title, credits, category, concentration_id, pass_fail, description,
+                   max_credits=None) -> dict:
     """Validated column values of a course (all but program and code)."""
     title = _required(title, "title", "Enter the course title.", 200)
     if credits is None or (isinstance(credits, str) and not credits.strip()):
         raise ServiceError("Enter the number of credits.", "credits")
     credits = parse_decimal(credits, "credits", places=1, maximum=99,
                             message="Credits must be a positive number with at most one decimal, below 100.")
+    # A variable-credit course: each record carries from `credits` (the least) up to `max_credits`.
+    max_credits = optional_decimal(
+        max_credits, "max_credits", places=1, minimum=credits, allow_minimum=True, maximum=99,
+        message=f"For a variable-credit course, enter the most credits a record may carry: at least the "
+                f"credits ({credits.normalize():f}), at most 99, with at most one decimal. Leave it blank for a "
+                "fixed-credit course.")
     try:
         category = CourseCategory(category)
     except ValueError:
@@ -193,19 +201,40 @@ def _course_values(program: Program, title, credits, category, concentration_id,
             raise ServiceError("Choose a concentration of this course's program.", "concentration_id")
     if category == CourseCategory.CONCENTRATION and conc is None:
         raise ServiceError("A concentration course needs its concentration.", "concentration_id")
-    return {"title": title, "credits": credits, "category": category, "concentration_id": conc.id if conc else None,
-            "pass_fail": bool(pass_fail), "description": (description or "").strip()}
+    return {"title": title, "credits": credits, "max_credits": max_credits, "category": category,
+            "concentration_id": conc.id if conc else None, "pass_fail": bool(pass_fail),
+            "description": (description or "").strip()}
+
+
+def _check_record_credits(course: Course, credits: Decimal, max_credits: Decimal | None) -> None:
+    """Refuse a credit range that would leave students' records of the course with credits it no longer allows
+    (a record keeps what the student took; the catalog must keep making sense of it)."""
+    carrying = sa.select(sa.func.count()).where(CourseRecord.course_id == course.id, CourseRecord.credits.is_not(None))
+    if max_credits is None:
+        count = db.session.scalar(carrying)
+        if count:
+            raise ServiceError(f"{count} student record(s) of {course.code} carry their own credits, so it stays a "
+                               "variable-credit course: enter its maximum credits.", "max_credits")
+        return
+    outside = db.session.scalar(carrying.where(sa.or_(CourseRecord.credits < credits,
+                                                      CourseRecord.credits > max_credits)))
+    if outside:
+        raise ServiceError(f"{outside} student record(s) of {course.code} carry credits outside "
+                           f"{credits.normalize():f} to {max_credits.normalize():f}; choose a range that includes "
+                           "them.", "max_credits")
 
 
 def create_course(program: Program | None, code: str, title: str, credits, category: str,
-                  concentration_id: int | None, pass_fail: bool, description: str, *, actor: User) -> Course:
-    """Add a course to a program's catalog."""
+                  concentration_id: int | None, pass_fail: bool, description: str, *, actor: User,
+                  max_credits=None) -> Course:
+    """Add a course to a program's catalog (variable-credit when max_credits is given)."""
     if program is None:
         raise ServiceError("Choose the program.", "program_id")
     code = re.sub(r"\s+", " ", _required(code, "code", "Enter the course code, e.g. MPT 601.", 32)).upper()
     if db.session.scalar(sa.select(sa.func.count()).where(Course.program_id == program.id, Course.code == code)):
         raise ServiceError(f"{program.code} already has a course {code}.", "code")
-    values = _course_values(program, title, credits, category, concentration_id, pass_fail, description)
+    values = _course_values(program, title, credits, category, concentration_id, pass_fail, description,
+                            max_credits)
     course = Course(program_id=program.id, code=code, active=True, **values)
     db.session.add(course)
     db.session.flush()
@@ -216,9 +245,11 @@ def create_course(program: Program | None, code: str, title: str, credits, categ
 
 
 def update_course(course: Course, title: str, credits, category: str, concentration_id: int | None,
-                  pass_fail: bool, description: str, *, actor: User) -> None:
+                  pass_fail: bool, description: str, *, actor: User, max_credits=None) -> None:
     """Edit a course; its code stays, since requirements and records refer to it."""
-    values = _course_values(course.program, title, credits, category, concentration_id, pass_fail, description)
+    values = _course_values(course.program, title, credits, category, concentration_id, pass_fail, description,
+                            max_credits)
+    _check_record_credits(course, values["credits"], values["max_credits"])
     changes = history.diff(course, values)
     if not changes:
         return

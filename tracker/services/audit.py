@@ -112,8 +112,9 @@ def _records_query(student_ids, program_ids, version_ids) -> sa.CompoundSelect:
         .outerjoin(conc, Course.concentration_id == conc.id),
         id=CourseRecord.id, student_id=CourseRecord.student_id, term_id=Term.id, term_name=Term.name,
         term_start=Term.start_date, term_end=Term.end_date, s1=Course.code, s2=Course.title, s3=Course.category,
-        s4=conc.code, s5=CourseRecord.status, s6=CourseRecord.grade, n1=Course.credits, b1=Course.pass_fail,
-        i1=Course.id,
+        s4=conc.code, s5=CourseRecord.status, s6=CourseRecord.grade, b1=Course.pass_fail, i1=Course.id,
+        # A variable-credit record carries its own credits; every other record the course's.
+        n1=sa.func.coalesce(CourseRecord.credits, Course.credits),
     ).where(student_ids(CourseRecord.student_id))
     ensembles = _select(
         "ensemble",
@@ -144,6 +145,7 @@ def _records_query(student_ids, program_ids, version_ids) -> sa.CompoundSelect:
         s2=AuditException.requirement_key, s3=AuditException.transfer_title, s4=AuditException.institution,
         s5=AuditException.justification, s6=creator.display_name, s7=equivalent.code, n1=AuditException.amount,
         n2=AuditException.transfer_credits, t1=AuditException.created_at, i1=AuditException.course_record_id,
+        d1=AuditException.earned_on,
     ).where(student_ids(AuditException.student_id), AuditException.revoked_at.is_(None))
     # The definition (JSON) travels as text (a real CAST: PostgreSQL cannot UNION json with varchar); it is parsed
     # only when its digest is not in the rules cache.
@@ -222,7 +224,8 @@ def _describe_exception(kind: ExceptionKind, row) -> str:
     credits = domain.format_amount(Decimal(row[_N2] or 0))
     where = f" from {row[_S4]}" if row[_S4] else ""
     equivalent = f", equivalent to {row[_S7]}" if row[_S7] else ""
-    return f"Transfer credit: {row[_S3] or 'course'} ({credits} credits{where}{equivalent})"
+    earned = f", earned on {row[_D1].day} {row[_D1]:%B %Y}" if row[_D1] else ""
+    return f"Transfer credit: {row[_S3] or 'course'} ({credits} credits{where}{equivalent}{earned})"
 
 
 def _to_domain(rows: Iterable) -> _Loaded:
@@ -288,7 +291,7 @@ def _to_domain(rows: Iterable) -> _Loaded:
                     id=-row[_ID], course_code=row[_S7] or f"TRANSFER-{row[_ID]}",
                     title=row[_S3] or "Transfer credit", credits=Decimal(row[_N2] or 0), category="elective",
                     concentration=None, term=None, status="completed", grade=None, transfer=True,
-                    institution=row[_S4] or None))
+                    institution=row[_S4] or None, earned_on=row[_D1]))
     for rec in out.records.values():
         rec.milestone_rows.sort(key=lambda m: (m.completed_on, m.id))
         rec.exception_rows.sort(key=lambda e: e.id)

@@ -24,6 +24,7 @@ from ..models import (
 )
 from . import ServiceError, history, unique_or_refuse
 from .catalog_versions import rules_for_enrollment
+from .values import parse_decimal
 
 ENTITY = "course_record"
 
@@ -36,6 +37,8 @@ class CourseInput:
     term_id: int | None
     status: CourseStatus | str | None
     grade: str | None = None
+    # As typed: only a variable-credit course takes the record's own credits; for any other course it is ignored.
+    credits: Decimal | str | None = None
 
 
 @dataclass
@@ -69,6 +72,49 @@ def all_terms() -> list[Term]:
     return list(db.session.scalars(sa.select(Term).order_by(Term.start_date, Term.id)))
 
 
+def format_credits(value) -> str:
+    """3.0 -> '3', 1.5 -> '1.5', 10 -> '10'."""
+    return format(Decimal(value).normalize(), "f")
+
+
+def record_credits(record: CourseRecord) -> Decimal:
+    """The credits a record carries: its own for a variable-credit course, the course's otherwise."""
+    return Decimal(record.credits if record.credits is not None else record.course.credits)
+
+
+def _given(value) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _check_credits(course: Course, value) -> Decimal | None:
+    """The record's own credits for a variable-credit course (required, within the course's range); None for a
+    fixed-credit course, whatever was typed (the course's credits are what the record carries)."""
+    if course.max_credits is None:
+        return None
+    low, high = Decimal(course.credits), Decimal(course.max_credits)
+    words = f"from {format_credits(low)} to {format_credits(high)}"
+    if not _given(value):
+        raise ServiceError(f"{course.code} is a variable-credit course: enter the credits you take, {words}.",
+                           "credits")
+    return parse_decimal(value, "credits", places=1, minimum=low, allow_minimum=True, maximum=high,
+                         message=f"{course.code} carries {words} credits: enter a number in that range, "
+                                 "like 2 or 1.5.")
+
+
+def ignored_credits_note(course: Course, value) -> str | None:
+    """What to tell a student who typed credits for a fixed-credit course (they are not used), or None."""
+    if course.max_credits is not None or not _given(value):
+        return None
+    typed = str(value).strip()
+    try:
+        if Decimal(typed) == Decimal(course.credits):
+            return None
+    except ArithmeticError:
+        pass
+    return (f"{course.code} always carries {format_credits(course.credits)} credits, so the credits you entered "
+            f"({typed[:12]}) were not used.")
+
+
 def grade_choices() -> list[str]:
     """Every grade the form offers: letters, then pass/fail."""
     return [*LETTER_GRADES, *PASS_FAIL_GRADES]
@@ -76,8 +122,9 @@ def grade_choices() -> list[str]:
 
 def _check(
     student: User, data: CourseInput, record: CourseRecord | None
-) -> tuple[Course, Term, CourseStatus, str | None]:
-    """Validate the input against the catalog and the grade rules; returns the clean values."""
+) -> tuple[Course, Term, CourseStatus, str | None, Decimal | None]:
+    """Validate the input against the catalog, the course's credit range and the grade rules; returns the clean
+    values (credits: the record's own, for a variable-credit course only)."""
     program_id = program_id_of(student)
     if program_id is None:
         raise ServiceError("You are not enrolled in a program yet, so there is no catalog to choose from.")
@@ -85,6 +132,7 @@ def _check(
     keeping_retired = record is not None and course is not None and course.id == record.course_id
     if course is None or course.program_id != program_id or not (course.active or keeping_retired):
         raise ServiceError("Choose a course from your program's catalog.", "course_id")
+    credits = _check_credits(course, data.credits)
     term = db.session.get(Term, data.term_id) if data.term_id else None
     if term is None:
         raise ServiceError("Choose a term.", "term_id")
@@ -111,7 +159,7 @@ def _check(
         duplicate = duplicate.where(CourseRecord.id != record.id)
     if db.session.scalar(duplicate) is not None:
         raise _duplicate(course, term)
-    return course, term, status, grade
+    return course, term, status, grade, credits
 
 
 def _duplicate(course: Course, term: Term) -> ServiceError:
@@ -120,32 +168,37 @@ def _duplicate(course: Course, term: Term) -> ServiceError:
 
 def add_course(student: User, data: CourseInput, *, actor: User) -> CourseRecord:
     """Add a course record for the student."""
-    course, term, status, grade = _check(student, data, None)
-    record = CourseRecord(student_id=student.id, course_id=course.id, term_id=term.id, status=status, grade=grade)
+    course, term, status, grade, credits = _check(student, data, None)
+    record = CourseRecord(student_id=student.id, course_id=course.id, term_id=term.id, status=status, grade=grade,
+                          credits=credits)
     db.session.add(record)
     with unique_or_refuse(_duplicate(course, term)):
         db.session.flush()
+    changes = {"course": course.code, "term": term.name, "status": status, "grade": grade}
+    if credits is not None:
+        changes["credits"] = format_credits(credits)
     history.record(
         actor, "course_record.added", ENTITY, record.id, subject_id=student.id,
-        summary=f"Added {course.code} in {term.name} ({status.label.lower()})",
-        changes={"course": course.code, "term": term.name, "status": status, "grade": grade},
+        summary=f"Added {course.code} in {term.name} ({status.label.lower()}"
+                + (f", {format_credits(credits)} credits)" if credits is not None else ")"),
+        changes=changes,
     )
     db.session.commit()
     return record
 
 
 def update_course(record: CourseRecord, data: CourseInput, *, actor: User) -> CourseRecord:
-    """Change a course record's course, term, status or grade.
+    """Change a course record's course, term, status, grade or (variable-credit course) credits.
 
     A record an active substitution rests on keeps what the advisor relied on (course, term, status, grade) unless
     the actor is someone who may change that substitution (the student's advisor or an admin).
     """
     _lock(record)
-    course, term, status, grade = _check(record.student, data, record)
-    values = {"course_id": course.id, "term_id": term.id, "status": status, "grade": grade}
+    course, term, status, grade, credits = _check(record.student, data, record)
+    values = {"course_id": course.id, "term_id": term.id, "status": status, "grade": grade, "credits": credits}
     # The history shows codes and term names, which a reader understands, rather than ids.
-    changes = history.diff(_readable(record.course, record.term, record.status, record.grade),
-                           vars(_readable(course, term, status, grade)))
+    changes = history.diff(_readable(record.course, record.term, record.status, record.grade, record.credits),
+                           vars(_readable(course, term, status, grade, credits)))
     if not changes:
         return record
     _refuse_if_relied_on(record, actor, changing=changes)
@@ -161,8 +214,11 @@ def update_course(record: CourseRecord, data: CourseInput, *, actor: User) -> Co
     return record
 
 
-def _readable(course: Course, term: Term, status: CourseStatus, grade: str | None) -> SimpleNamespace:
-    return SimpleNamespace(course=course.code, term=term.name, status=status, grade=grade)
+def _readable(course: Course, term: Term, status: CourseStatus, grade: str | None,
+              credits: Decimal | None) -> SimpleNamespace:
+    # Credits as written for people ('2', not '2.0'), so 2 and 2.0 are no change.
+    return SimpleNamespace(course=course.code, term=term.name, status=status, grade=grade,
+                           credits=None if credits is None else format_credits(credits))
 
 
 def _lock(record: CourseRecord) -> None:
@@ -204,7 +260,7 @@ def _refuse_if_relied_on(record: CourseRecord, actor: User, *, changing: dict | 
     if exc is None or may_change_exceptions(actor, record.student_id):
         return
     what = "deleted" if changing is None else "changed in its " + ", ".join(
-        name for name in ("course", "term", "status", "grade") if name in changing)
+        name for name in ("course", "term", "status", "grade", "credits") if name in changing)
     requirement = _requirement_title(record.student_id, exc.requirement_key)
     raise ServiceError(
         f"{exc.created_by.display_name} counted {record.course.code} in {record.term.name} toward "
@@ -219,6 +275,8 @@ def delete_course(record: CourseRecord, *, actor: User) -> None:
     _refuse_if_relied_on(record, actor)
     summary = f"Deleted {record.course.code} in {record.term.name}"
     changes = {"course": record.course.code, "term": record.term.name, "status": record.status, "grade": record.grade}
+    if record.credits is not None:
+        changes["credits"] = format_credits(record.credits)
     history.record(actor, "course_record.deleted", ENTITY, record.id, subject_id=record.student_id,
                    summary=summary, changes=changes)
     db.session.delete(record)
@@ -240,7 +298,7 @@ def courses_by_term(student_id: int) -> list[TermCourses]:
     for record in records:
         group = groups.setdefault(record.term_id, TermCourses(term=record.term))
         group.records.append(record)
-        totals[record.term_id][record.status] += Decimal(record.course.credits)
+        totals[record.term_id][record.status] += record_credits(record)
     for term_id, group in groups.items():
         group.completed = totals[term_id][CourseStatus.COMPLETED]
         group.in_progress = totals[term_id][CourseStatus.IN_PROGRESS]

@@ -5,6 +5,7 @@ The degree audit reads the rows that are not revoked (tracker.services.audit); a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -24,7 +25,7 @@ from ..models import (
 )
 from . import ServiceError, history
 from .catalog_versions import rules_for_enrollment
-from .values import optional_decimal, optional_id, parse_decimal
+from .values import check_date, optional_decimal, optional_id, parse_decimal
 
 MAX_WAIVER = Decimal("9999.99")  # the amount column: Numeric(6, 2)
 
@@ -193,8 +194,10 @@ def record_waiver(student: User, requirement_key: str | None, amount, justificat
 
 
 def record_transfer(student: User, title: str, institution: str, credits, course_id: int | None,
-                    justification: str, *, actor: User) -> AuditException:
-    """Accept credit from another institution, optionally as the equivalent of a catalog course."""
+                    justification: str, *, actor: User, earned_on: date | None = None,
+                    today: date | None = None) -> AuditException:
+    """Accept credit from another institution, optionally as the equivalent of a catalog course and with the day
+    it was earned there (the audit may refuse credit older than the program's limit)."""
     enrollment = _enrollment(student)
     title = (title or "").strip()
     if not title:
@@ -208,6 +211,10 @@ def record_transfer(student: User, title: str, institution: str, credits, course
         raise ServiceError("Use at most 200 characters.", "institution")
     credits = parse_decimal(credits, "transfer_credits", places=1, maximum=99,
                             message="Enter the credits accepted (a positive number, at most 99).")
+    earned_on = check_date(earned_on, "earned_on")
+    if earned_on is not None and earned_on > (today or date.today()):
+        raise ServiceError("Credit cannot be earned in the future: enter the day the course was completed there, "
+                           "or leave the date blank.", "earned_on")
     course = None
     course_id = optional_id(course_id, "course_id", "Choose a course of the student's program, or none.")
     if course_id:
@@ -217,13 +224,14 @@ def record_transfer(student: User, title: str, institution: str, credits, course
     justification = _justification(justification)
     exc = AuditException(student_id=student.id, kind=ExceptionKind.TRANSFER, transfer_title=title,
                          institution=institution, transfer_credits=credits, course_id=course.id if course else None,
-                         justification=justification, created_by_id=actor.id)
+                         earned_on=earned_on, justification=justification, created_by_id=actor.id)
     db.session.add(exc)
     db.session.flush()
     history.record(actor, "exception.created", "audit_exception", exc.id, subject_id=student.id,
                    summary=f"Transfer credit for {student.email}: {title}, {institution} ({credits:f} credits)",
                    changes={"kind": exc.kind, "title": title, "institution": institution, "credits": credits,
-                            "equivalent": course.code if course else None, "justification": justification})
+                            "equivalent": course.code if course else None, "earned_on": earned_on,
+                            "justification": justification})
     db.session.commit()
     return exc
 

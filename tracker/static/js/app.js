@@ -32,8 +32,25 @@
       });
       if (needle && firstMatch && select.selectedOptions.length && select.selectedOptions[0].hidden) {
         select.value = firstMatch.value;
+        select.dispatchEvent(new Event("change"));
       }
     });
+  });
+  // A field only some choices need: <input data-variable-credits="select-id"> inside [data-variable-credits-field]
+  // is shown (and sent) only while the chosen <option> has data-variable. Without JavaScript it stays visible,
+  // and the server ignores it for the other choices.
+  document.querySelectorAll("input[data-variable-credits]").forEach(function (input) {
+    var select = document.getElementById(input.getAttribute("data-variable-credits"));
+    var wrapper = input.closest("[data-variable-credits-field]");
+    if (!select || !wrapper) { return; }
+    function update() {
+      var option = select.selectedOptions.length ? select.selectedOptions[0] : null;
+      var variable = !!(option && option.hasAttribute("data-variable"));
+      wrapper.hidden = !variable;
+      input.disabled = !variable;
+    }
+    select.addEventListener("change", update);
+    update();
   });
   // Print buttons: <button data-print>. While printing, every <details> is opened (and closed again after).
   document.querySelectorAll("[data-print]").forEach(function (button) {

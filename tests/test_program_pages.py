@@ -1,0 +1,465 @@
+"""The progress pages draw richer program definitions: nested groups (all_of / any_of / n_of, any depth) with the
+options that count marked and the others shown, "choose N" with what is chosen and what remains, a variable-credit
+record's own credits, courses that do not count toward the total, and the time limit's deadline.
+
+Two kinds of tests:
+* drawing tests hand the pages a made-up audit result (the audit engine is replaced for the request), so the pages
+  are checked against the result's shape (tracker.domain.audit.BlockResult) whatever the engine decides;
+* end-to-end tests load a small program definition in the requirements language and let the real engine decide.
+"""
+from __future__ import annotations
+
+import csv
+import html as html_lib
+import io
+import re
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from tracker.domain import BlockResult, UsedRecord
+from tracker.extensions import db
+from tracker.models import Course, CourseRecord, CourseStatus
+from tracker.services import audit as audit_service
+from tracker.services.programs import load_program_text
+
+from .progress_support import add_course, demo_program, terms  # noqa: F401  (fixtures)
+
+D = Decimal
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _visible(markup: str) -> str:
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+
+
+def _card(page: str, key: str) -> str:
+    """One top-level requirement card (a <section>), nested options included."""
+    start = page.index(f'<section class="card h-100 block-card" id="req-{key}"')
+    end = page.find('<section class="card h-100 block-card"', start + 10)
+    return page[start:end if end != -1 else len(page)]
+
+
+def _option(page: str, key: str) -> str:
+    """One option of a group (an <li>), up to the next option at any depth."""
+    start = page.index(f'id="req-{key}"')
+    start = page.rindex("<li", 0, start)
+    end = page.find('<li class="group-option', start + 10)
+    return page[start:end if end != -1 else len(page)]
+
+
+def _aria(page: str, label: str) -> int:
+    match = re.search(r'aria-label="' + re.escape(label) + r'" aria-valuenow="(\d+)"', page)
+    assert match, f"no progress bar labelled {label!r}"
+    return int(match.group(1))
+
+
+def block(key: str, title: str, kind: str = "all_courses", *, status: str = "not_started", unit: str = "courses",
+          need=1, done=0, in_progress=0, **rest) -> BlockResult:
+    """A hand-made block result; percent and remaining follow from need and done."""
+    need, done, in_progress = D(need), D(done), D(in_progress)
+    percent = 100 if need <= 0 else int(min(D(1), done / need) * 100)
+    return BlockResult(key=key, title=title, kind=kind, description=rest.pop("description", ""), status=status,
+                       unit=unit, need=need, done=done, in_progress=in_progress,
+                       remaining=max(D(0), need - done - in_progress), percent=percent, **rest)
+
+
+def nested_blocks() -> tuple[BlockResult, ...]:
+    """A culminating any_of (thesis counts, portfolio not), a seminars n_of choosing 2 of 3 (one of which is itself
+    a group), and a credits block with a variable-credit record that does not count toward the total."""
+    thesis = block("thesis-option", "Thesis option", status="in_progress", need=2, done=1, in_progress=1,
+                   still_needed=("Thesis II (in progress)",),
+                   used=(UsedRecord("course", 1, "MPT 698 Thesis I (Past term A)", D(1), False,
+                                    "listed course; grade A", credits=D(3)),))
+    portfolio = block("portfolio-option", "Portfolio option", status="in_progress", need=3, done=1,
+                      counted=False, still_needed=("Portfolio review", "Recital"))
+    culminating = block("culminating", "Thesis or portfolio", "any_of", status="in_progress", unit="requirements",
+                        need=1, children=(thesis, portfolio), choose=1,
+                        explanation="The thesis option counts: it is further along (1 of 2 courses done, "
+                                    "1 in progress) than the portfolio option (1 of 3).",
+                        still_needed=("Finish the thesis option",))
+    listening = block("seminar-listening", "Listening seminar", status="complete", done=1)
+    history = block("seminar-history", "History seminar", status="complete", done=1)
+    deep = block("seminar-deep-dive", "Deep-dive project", status="not_started")
+    lab = block("seminar-lab", "Lab sequence", "all_of", status="in_progress", unit="requirements", need=2,
+                done=1, counted=False, children=(
+                    block("seminar-lab-one", "Lab one", status="complete", done=1),
+                    block("seminar-lab-two", "Lab two", "any_of", unit="requirements", choose=1,
+                          children=(deep,), explanation="Nothing started yet."),
+                ))
+    seminars = block("seminars", "Seminars", "n_of", status="complete", unit="requirements", need=2, done=2,
+                     children=(listening, history, lab), choose=2,
+                     explanation="Listening and History count: both are complete.")
+    topics = block("topics", "Topics in audio", "credits", status="in_progress", unit="credits", need=6, done=2,
+                   used=(UsedRecord("course", 7, "MUS 6950 Topics in Audio (Past term B)", D(2), False,
+                                    "listed course; grade A; does not count toward the total", credits=D(2)),),
+                   still_needed=("4 more credits of topics in audio",))
+    return culminating, seminars, topics
+
+
+@pytest.fixture
+def handmade(monkeypatch):
+    """Replace the engine's blocks by `nested_blocks()` (totals and the rest stay the engine's) and set a deadline."""
+    real = audit_service.domain.audit
+
+    def fake(inp):
+        result = real(inp)
+        return replace(result, blocks=nested_blocks() + result.blocks, deadline=date(2031, 6, 30))
+
+    monkeypatch.setattr(audit_service.domain, "audit", fake)
+
+
+@pytest.fixture
+def people(demo_program, make_user, make_student):
+    advisor = make_user("faculty", name="Prof. Ada Byron")
+    student = make_student(advisor=advisor, name="Maya Chen")
+    return advisor, student
+
+
+def _pages(client, people) -> dict[str, str]:
+    """The student's own page and the advisor's view of it (each in their own browser)."""
+    advisor, student = people
+    client.login(student.email)
+    own = client.get("/progress")
+    other = client.application.test_client()
+    other.login(advisor.email)
+    advisors = other.get(f"/progress/students/{student.id}")
+    assert own.status_code == advisors.status_code == 200
+    return {"student": _text(own), "advisor": _text(advisors)}
+
+
+# ---------------------------------------------------------------- drawing (hand-made results)
+
+@pytest.mark.parametrize("viewer", ["student", "advisor"])
+def test_a_nested_any_of_marks_the_counted_option_and_shows_the_other(client, people, handmade, viewer):
+    page = _pages(client, people)[viewer]
+    card = _card(page, "culminating")
+    assert 'data-group="any_of"' in card
+    # The group's own bar and status, then "choose 1" and why.
+    assert _aria(card, "Thesis or portfolio: done") == 0 and "In progress" in _visible(card)
+    assert "Choose 1 of these 2 options." in _visible(card)
+    assert "The thesis option counts: it is further along" in _visible(card)
+    # The options, as a list inside the card, each with its own bar and figures.
+    assert '<ol class="group-options' in card and 'aria-label="Options of Thesis or portfolio"' in card
+    thesis, portfolio = _option(page, "thesis-option"), _option(page, "portfolio-option")
+    assert "option-counted" in thesis and 'data-counted="yes"' in thesis and ">Counts<" in thesis
+    assert "Not counted" not in _visible(thesis)
+    assert "option-not-counted" in portfolio and 'data-counted="no"' in portfolio and ">Not counted<" in portfolio
+    assert _aria(thesis, "Thesis option: done") == 50 and _aria(portfolio, "Portfolio option: done") == 33
+    assert "1 of 3 courses done" in _visible(portfolio) and "1 of 2 courses done" in _visible(thesis)
+    # Headings nest: the card's h3, its options' h4.
+    assert '<h3 id="req-culminating-title"' in card and '<h4 id="req-thesis-option-title"' in card
+    # What the counted option still needs is listed; the other's is tucked away but there.
+    assert "Thesis II (in progress)" in thesis
+    assert "To count instead, it would still need (2)" in _visible(portfolio) and "Recital" in portfolio
+
+
+@pytest.mark.parametrize("viewer", ["student", "advisor"])
+def test_an_n_of_says_choose_n_with_what_is_chosen_and_what_remains(client, people, handmade, viewer):
+    page = _pages(client, people)[viewer]
+    card = _card(page, "seminars")
+    text = _visible(card)
+    assert "Choose 2 of these 3 options. Chosen: Listening seminar, History seminar." in text
+    assert "Listening and History count: both are complete." in text
+    assert "2 of 2 requirements done" in text
+    assert ">Not counted<" in _option(page, "seminar-lab") and ">Counts<" in _option(page, "seminar-history")
+    # A group inside a group inside a group: its own bar, heading one level deeper, its explanation.
+    deep = _option(page, "seminar-deep-dive")
+    assert _aria(deep, "Deep-dive project: done") == 0
+    assert '<h6 id="req-seminar-deep-dive-title"' in page
+    assert "All of these 2 parts are needed." in _visible(_option(page, "seminar-lab"))
+    assert "Nothing started yet." in page
+    culminating = _visible(_card(page, "culminating"))
+    assert "Still needed Finish the thesis option" in culminating
+
+
+@pytest.mark.parametrize("viewer", ["student", "advisor"])
+def test_records_show_their_own_credits_and_the_not_in_total_badge(client, people, handmade, viewer):
+    page = _pages(client, people)[viewer]
+    topics = _visible(_card(page, "topics"))
+    assert "MUS 6950 Topics in Audio (Past term B) — 2 cr" in topics
+    assert "Not in the degree total" in topics and "does not count toward the total" in topics
+    # A course counted in a courses-unit block still shows the credits the record carries.
+    assert "MPT 698 Thesis I (Past term A) — 3 cr" in _visible(_option(page, "thesis-option"))
+    assert "Not in the degree total" not in _visible(_card(page, "culminating"))
+
+
+@pytest.mark.parametrize("viewer", ["student", "advisor"])
+def test_the_deadline_is_shown(client, people, handmade, viewer):
+    page = _pages(client, people)[viewer]
+    assert "Finish by 30 June 2031" in _visible(page) and 'data-deadline="2031-06-30"' in page
+
+
+def test_no_deadline_without_a_time_limit(client, people):
+    assert "Finish by" not in _visible(_pages(client, people)["student"])
+
+
+def test_group_cards_take_the_full_width_and_need_no_script(client, people, handmade):
+    page = _pages(client, people)["student"]
+    assert '<div class="col col-lg-12"><section class="card h-100 block-card" id="req-culminating"' in page.replace(
+        "\n", "").replace("  ", "")
+    card = _card(page, "culminating")
+    assert "<script" not in card and "onclick" not in card and "style=" not in card
+
+
+def test_what_if_draws_the_options_under_their_group(client, people, handmade):
+    advisor, student = people
+    client.login(student.email)
+    page = _text(client.get("/progress/what-if?concentration=technical&track=thesis"))
+    rows = re.findall(r'<tr data-requirement="([^"]+)"', page)
+    # Groups are followed by their options, in order, nested ones too (blocks the program does not list, as these
+    # hand-made ones, come after the program's own).
+    rows = rows[rows.index("culminating"):]
+    assert rows[:9] == ["culminating", "thesis-option", "portfolio-option", "seminars", "seminar-listening",
+                        "seminar-history", "seminar-lab", "seminar-lab-one", "seminar-lab-two"]
+    portfolio = page[page.index('<tr data-requirement="portfolio-option"'):]
+    portfolio = portfolio[:portfolio.index("</tr>")]
+    assert portfolio.count(">Not counted<") == 2 and "Option: " in portfolio and "depth-1" in portfolio
+    assert "Choose 2 of 3; chosen: Listening seminar, History seminar." in _visible(page)
+    assert _aria(page, "What if: Thesis option: done") == 50
+    assert "Finish by 30 June 2031" in _visible(page)
+
+
+def test_the_csv_lists_options_with_their_group_and_whether_they_count(client, people, handmade):
+    advisor, student = people
+    client.login(advisor.email)
+    rows = list(csv.reader(io.StringIO(_text(client.get(f"/progress/students/{student.id}/export.csv"))
+                                       .lstrip("\ufeff"))))
+    by_key = {row[0]: row for row in rows[1:]}
+    assert by_key["culminating"][10:] == ["", "yes"]
+    assert by_key["thesis-option"][10:] == ["culminating", "yes"]
+    assert by_key["portfolio-option"][10:] == ["culminating", "no"]
+    assert by_key["seminar-lab-two"][10:] == ["seminar-lab", "yes"]
+    assert by_key["portfolio-option"][9] == "Portfolio review; Recital"
+
+
+def test_nested_pages_keep_their_query_count(app, client, people, terms, handmade, count_queries):
+    advisor, student = people
+    counts = []
+    for records in (0, 12):
+        for code in ("MPT 601", "MPT 602", "MPT 603", "MPT 604", "MPT 611", "MPT 612")[:records // 2]:
+            for term in (terms.first, terms.second):
+                add_course(student, code, term)
+        browser = app.test_client()
+        browser.login(student.email)
+        with count_queries() as q:
+            assert browser.get("/progress").status_code == 200
+        counts.append(q.count)
+    assert counts[0] == counts[1] <= 5, counts
+
+
+# ---------------------------------------------------------------- the real engine (a small definition)
+
+NESTED_TOML = """
+[program]
+code = "MM-NEST"
+name = "Master of Music (nested test)"
+degree = "Master of Music"
+total_credits = 12
+min_gpa = "3.0"
+
+[[concentrations]]
+code = "production"
+name = "Production"
+
+[[courses]]
+code = "MPT 601"
+title = "Record Analysis"
+credits = 3
+category = "core"
+
+[[courses]]
+code = "MPT 602"
+title = "Music Style"
+credits = 3
+category = "core"
+
+[[courses]]
+code = "MPT 652"
+title = "Style Studies"
+credits = 3
+category = "core"
+
+[[courses]]
+code = "MPT 698"
+title = "Thesis I"
+credits = 3
+category = "thesis"
+
+[[courses]]
+code = "MPT 690"
+title = "Portfolio"
+credits = 3
+category = "elective"
+
+[[courses]]
+code = "MUS 6950"
+title = "Topics in Audio"
+credits = 1
+max_credits = 3
+category = "elective"
+
+[[courses]]
+code = "MPT 661"
+title = "Seminar A"
+credits = 1
+category = "elective"
+
+[[courses]]
+code = "MPT 662"
+title = "Seminar B"
+credits = 1
+category = "elective"
+
+[[courses]]
+code = "MPT 663"
+title = "Seminar C"
+credits = 1
+category = "elective"
+
+[[requirements]]
+key = "core"
+kind = "all_courses"
+title = "Core"
+courses = ["MPT 601", ["MPT 602", "MPT 652"]]
+
+[[requirements]]
+key = "culminating"
+kind = "any_of"
+title = "Thesis or portfolio"
+of = ["thesis-option", "portfolio-option"]
+
+[[requirements]]
+key = "thesis-option"
+kind = "all_courses"
+title = "Thesis option"
+courses = ["MPT 698"]
+
+[[requirements]]
+key = "portfolio-option"
+kind = "all_courses"
+title = "Portfolio option"
+courses = ["MPT 690"]
+
+[[requirements]]
+key = "seminars"
+kind = "n_of"
+choose = 2
+title = "Seminars"
+of = ["seminar-a", "seminar-b", "seminar-c"]
+
+[[requirements]]
+key = "seminar-a"
+kind = "all_courses"
+title = "Seminar A"
+courses = ["MPT 661"]
+
+[[requirements]]
+key = "seminar-b"
+kind = "all_courses"
+title = "Seminar B"
+courses = ["MPT 662"]
+
+[[requirements]]
+key = "seminar-c"
+kind = "all_courses"
+title = "Seminar C"
+courses = ["MPT 663"]
+
+[[requirements]]
+key = "topics"
+kind = "credits"
+title = "Topics in audio"
+credits = 3
+courses = ["MUS 6950"]
+
+[[requirements]]
+key = "total-credits"
+kind = "total_credits"
+title = "Total credits"
+credits = 12
+"""
+
+
+@pytest.fixture
+def nested_program(terms, make_user, make_student):
+    """The nested definition loaded, and a student who took the thesis, one seminar and 2 credits of topics."""
+    program, _ = load_program_text(NESTED_TOML, actor=None)
+    advisor = make_user("faculty", name="Prof. Ada Byron")
+    student = make_student(program=program, advisor=advisor, name="Maya Chen")
+
+    def take(code, term, credits=None, status="completed", grade="A"):
+        course = db.session.scalar(sa.select(Course).where(Course.program_id == program.id, Course.code == code))
+        db.session.add(CourseRecord(student_id=student.id, course_id=course.id, term_id=term.id,
+                                    status=CourseStatus(status), grade=grade if status == "completed" else None,
+                                    credits=credits))
+
+    take("MPT 601", terms.first)
+    take("MPT 652", terms.first)
+    take("MPT 698", terms.second)
+    take("MPT 661", terms.second)
+    take("MPT 662", terms.current, status="in_progress")
+    take("MUS 6950", terms.second, credits=D(2))
+    db.session.commit()
+    return program, advisor, student
+
+
+def test_loading_a_definition_makes_the_course_variable_credit(nested_program):
+    """(Needs the one line in services/programs.py that copies CourseDef.max_credits onto the course.)"""
+    program, _, _ = nested_program
+    topics = db.session.scalar(sa.select(Course).where(Course.program_id == program.id, Course.code == "MUS 6950"))
+    assert (topics.credits, topics.max_credits) == (D(1), D(3))
+
+
+@pytest.mark.parametrize("viewer", ["student", "advisor"])
+def test_real_engine_any_of_marks_the_thesis_and_shows_the_portfolio(client, nested_program, viewer):
+    _, advisor, student = nested_program
+    page = _pages(client, (advisor, student))[viewer]
+    card = _card(page, "culminating")
+    assert 'data-group="any_of"' in card and "Choose 1 of these 2 options." in _visible(card)
+    assert ">Counts<" in _option(page, "thesis-option")
+    assert ">Not counted<" in _option(page, "portfolio-option")
+    assert _aria(card, "Portfolio option: done") == 0
+    assert "Core" in page and _aria(_card(page, "core"), "Core: done") == 100  # MPT 652 is MPT 602's alternative
+
+
+@pytest.mark.parametrize("viewer", ["student", "advisor"])
+def test_real_engine_n_of_shows_what_is_chosen_and_what_remains(client, nested_program, viewer):
+    _, advisor, student = nested_program
+    page = _pages(client, (advisor, student))[viewer]
+    text = _visible(_card(page, "seminars"))
+    assert "Choose 2 of these 3 options." in text and "Chosen: Seminar A, Seminar B." in text
+    assert ">Not counted<" in _option(page, "seminar-c")
+    assert "Still needed" in text
+
+
+@pytest.mark.parametrize("viewer", ["student", "advisor"])
+def test_real_engine_shows_a_variable_credit_records_credits(client, nested_program, viewer):
+    _, advisor, student = nested_program
+    page = _pages(client, (advisor, student))[viewer]
+    topics = _visible(_card(page, "topics"))
+    assert "MUS 6950 Topics in Audio (Past term B) — 2 cr" in topics
+    assert "2 of 3 credits done" in topics
+
+
+# ---------------------------------------------------------------- variable credits through today's engine
+
+@pytest.mark.parametrize("viewer", ["student", "advisor"])
+def test_a_variable_credit_record_counts_and_shows_its_own_credits(client, people, terms, viewer):
+    advisor, student = people
+    elective = db.session.scalar(sa.select(Course).where(Course.code == "MPT 663"))
+    elective.credits, elective.max_credits = D(1), D(3)
+    db.session.add(CourseRecord(student_id=student.id, course_id=elective.id, term_id=terms.second.id,
+                                status=CourseStatus.COMPLETED, grade="A", credits=D("2.5")))
+    db.session.commit()
+    page = _pages(client, people)[viewer]
+    electives = _visible(_card(page, "electives"))
+    assert "2.5 of 6 credits done" in electives
+    assert re.search(r"MPT 663 \S.* \(Past term B\) — 2\.5 cr", electives), electives
+    assert "2.5 of 36" in _visible(page)                     # the total counts the record's own credits
