@@ -287,6 +287,7 @@ def _catalog_rows(program: Program, defn: ProgramDefinition, *, update_existing:
             continue
         course.title = cdef.title
         course.credits = Decimal(cdef.credits)
+        course.max_credits = None if cdef.max_credits is None else Decimal(cdef.max_credits)
         course.category = CourseCategory(cdef.category)
         course.concentration_id = concentrations[cdef.concentration].id if cdef.concentration else None
         course.pass_fail = bool(cdef.pass_fail)
