@@ -113,8 +113,8 @@ def _records_query(student_ids, program_ids, version_ids) -> sa.CompoundSelect:
         id=CourseRecord.id, student_id=CourseRecord.student_id, term_id=Term.id, term_name=Term.name,
         term_start=Term.start_date, term_end=Term.end_date, s1=Course.code, s2=Course.title, s3=Course.category,
         s4=conc.code, s5=CourseRecord.status, s6=CourseRecord.grade, b1=Course.pass_fail, i1=Course.id,
-        # A variable-credit record carries its own credits; every other record the course's.
-        n1=sa.func.coalesce(CourseRecord.credits, Course.credits),
+        # A variable-credit record carries its own credits (n2); every other record the course's.
+        n1=sa.func.coalesce(CourseRecord.credits, Course.credits), n2=CourseRecord.credits,
     ).where(student_ids(CourseRecord.student_id))
     ensembles = _select(
         "ensemble",
@@ -196,6 +196,7 @@ class StudentRecords:
     substitutions: list = field(default_factory=list)
     waivers: list = field(default_factory=list)
     transfers: list = field(default_factory=list)  # transfer credits are course records with transfer=True
+    own_credits: set = field(default_factory=set)  # ids of records that carry their own credits (variable-credit)
     exception_rows: list[ExceptionRow] = field(default_factory=list)
     milestone_rows: list[MilestoneRow] = field(default_factory=list)
 
@@ -256,6 +257,8 @@ def _to_domain(rows: Iterable) -> _Loaded:
             out.records[row[_STUDENT]].sessions.append(domain.StudioSession(
                 id=row[_ID], term=term_of(row), date=row[_D1], hours=hours, status=row[_S5]))
         elif kind == "course":
+            if row[_N2] is not None:
+                out.records[row[_STUDENT]].own_credits.add(row[_ID])
             out.records[row[_STUDENT]].courses.append(domain.CourseRecord(
                 id=row[_ID], course_code=row[_S1], title=row[_S2], credits=Decimal(row[_N1]), category=row[_S3],
                 concentration=row[_S4], term=term_of(row), status=row[_S5], grade=row[_S6],
@@ -307,14 +310,17 @@ def with_titles(version: catalog_versions.VersionRules, course_titles: Iterable[
     return replace(version.rules, course_titles=tuple(sorted(titles.items())))
 
 
-def _under_catalog(records: Iterable[domain.CourseRecord], catalog: dict) -> tuple:
+def _under_catalog(records: Iterable[domain.CourseRecord], catalog: dict, own_credits: set = frozenset()) -> tuple:
     """Course records as the version catalogs their courses: credits (a fixed-credit course's), category,
-    concentration and pass/fail from the version's course where it lists it; unlisted courses keep their row's."""
+    concentration and pass/fail from the version's course where it lists it; unlisted courses keep their row's.
+
+    A record that carries its own credits keeps them: the course form accepts them only for a course the catalog
+    offers for a range of credits (and the audit flags credits outside the version's range)."""
     out = []
     for rec in records:
         course = catalog.get(rec.course_code)
         if course is not None and not rec.transfer:
-            credits = rec.credits if course.variable else course.credits
+            credits = rec.credits if course.variable or rec.id in own_credits else course.credits
             if (credits, course.category, course.concentration, course.pass_fail) != (
                     rec.credits, rec.category, rec.concentration, rec.pass_fail):
                 rec = replace(rec, credits=credits, category=course.category, concentration=course.concentration,
@@ -368,11 +374,14 @@ class StudentAudit:
 def _run(enrollment: Enrollment, version: CatalogVersion, version_rules: catalog_versions.VersionRules,
          rules: domain.ProgramRules, titles: tuple, records: StudentRecords, today: date,
          concentration: str | None = None, track: str | None = None) -> StudentAudit:
+    # The start term's first day: transfer credit's age and the time limit count from it.
+    start = enrollment.start_term.start_date if enrollment.start_term is not None else None
     context = domain.StudentContext(concentration=concentration or enrollment.concentration.code,
-                                    track=track or enrollment.track)
+                                    track=track or enrollment.track, start=start)
     inp = domain.AuditInput(
         rules, context,
-        courses=_under_catalog(records.courses, version_rules.courses) + tuple(records.transfers),
+        courses=_under_catalog(records.courses, version_rules.courses, records.own_credits)
+        + tuple(records.transfers),
         ensembles=tuple(records.ensembles),
         sessions=tuple(records.sessions), milestones=tuple(records.milestones),
         substitutions=tuple(records.substitutions), waivers=tuple(records.waivers), today=today,
