@@ -74,8 +74,8 @@ def milestone_label(enrollment: Enrollment, kind: str) -> str:
 
 
 def milestone_block(audit: StudentAudit):
-    """The audit's first milestones block (None when the track has none)."""
-    return next((b for b in audit.result.blocks if b.kind == "milestones"), None)
+    """The audit's first milestones block, nested ones too (None when the track has none)."""
+    return next((b for b in audit.result.walk() if b.kind == "milestones"), None)
 
 
 def _kinds_for(enrollment: Enrollment) -> list[str]:
