@@ -240,3 +240,34 @@ def test_variable_credits_migration_keeps_records_and_drops_the_new_columns_on_t
                                                                       [("Acoustics",)]]
     with app.app_context():
         db.engine.dispose()
+
+
+def test_transfer_grade_migration_adds_an_empty_grade_and_keeps_the_credit_on_the_way_down(empty_database_url):
+    """Up: transfer credit recorded before has no grade (it keeps counting); the column then holds one. Down: the
+    credit stays, without its grade."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="d7a3c9e15b02")
+    now = "'2026-01-01 00:00:00'"
+    _execute(
+        app,
+        "INSERT INTO \"user\" (id, email, display_name, role, active, session_token, created_at) VALUES "
+        f"(1, 's@x.edu', 'S', 'student', true, 't1', {now})",
+        "INSERT INTO audit_exception (id, student_id, kind, transfer_title, institution, transfer_credits, "
+        f"justification, created_by_id, created_at) VALUES (1, 1, 'transfer', 'Acoustics', 'Berklee', 3, 'ok', 1, "
+        f"{now})",
+    )
+    with app.app_context():
+        upgrade(revision="e2c6f4a8b1d3")
+    assert _execute(app, "SELECT transfer_grade FROM audit_exception") == [[(None,)]]
+    _execute(app, "UPDATE audit_exception SET transfer_grade = 'B+'")
+    assert _execute(app, "SELECT transfer_grade FROM audit_exception") == [[("B+",)]]
+    with app.app_context():
+        downgrade(revision="d7a3c9e15b02")
+    with app.app_context():
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("audit_exception")}
+        db.engine.dispose()
+    assert "transfer_grade" not in columns
+    assert _execute(app, "SELECT transfer_title FROM audit_exception") == [[("Acoustics",)]]
+    with app.app_context():
+        db.engine.dispose()

@@ -15,7 +15,9 @@ from tracker.extensions import db
 from tracker.models import AuditException, Course, CourseRecord, ExceptionKind, HistoryEvent
 from tracker.services import ServiceError
 from tracker.services import exceptions as exception_service
+from tracker.demo import DEMO_PROGRAM_FILE
 from tracker.services.audit import audit_student
+from tracker.services.programs import load_program_text
 
 from .progress_support import demo_program  # noqa: F401  (fixture)
 
@@ -314,3 +316,36 @@ def test_today_is_not_the_future(advisee):
         exception_service.record_transfer(student, "Acoustics II", "Berklee", "3", None, "Syllabus reviewed by the program committee.",
                                           actor=advisor, earned_on=date(2026, 3, 2), today=date(2026, 3, 1))
     assert refused.value.field == "earned_on"
+
+
+# ---------------------------------------------------------------- transfer credit's grade
+
+def test_transfer_credit_records_its_grade_and_the_program_policy_refuses_a_low_one(client, advisee):
+    advisor, student = advisee
+    url, form = _transfer(student, **{"transfer-transfer_grade": "C"})
+    assert client.post_form(url, form).status_code == 302
+    assert db.session.scalar(sa.select(AuditException.transfer_grade)) == "C"
+    event = db.session.scalar(sa.select(HistoryEvent).where(HistoryEvent.action == "exception.created"))
+    assert event.changes["grade"] == "C"
+    assert "Grade there: C" in visible(client.get(f"/manage/students/{student.id}/exceptions"))
+    audit = audit_student(student.id)
+    assert audit.records.transfers[0].grade == "C"
+    assert not any(u.reason.startswith("transfer grade") for u in audit.result.unused)  # no policy: it counts
+    # The program's catalog now asks for B or better: the same credit no longer counts, and the audit says why.
+    text = DEMO_PROGRAM_FILE.read_text(encoding="utf-8") + '\n[policies]\ntransfer_min_grade = "B"\n'
+    load_program_text(text, actor=None)
+    audit = audit_student(student.id)
+    assert [u.reason for u in audit.result.unused] == ["transfer grade C below the minimum B"]
+    assert "transfer credit needs a grade of at least B" in visible(client.get(f"/progress/students/{student.id}"))
+
+
+def test_an_unknown_transfer_grade_is_refused_at_the_field(client, advisee):
+    advisor, student = advisee
+    url, form = _transfer(student, **{"transfer-transfer_grade": "Z"})
+    response = client.post_form(url, form)
+    assert response.status_code == 200
+    assert field_error(response, "transfer-transfer_grade")
+    assert db.session.scalar(sa.select(sa.func.count(AuditException.id))) == 0
+    with pytest.raises(ServiceError, match="Choose a letter grade"):
+        exception_service.record_transfer(student, "Acoustics I", "Berklee", "3", None,
+                                          "Syllabus reviewed by the program committee.", actor=advisor, grade="Z")

@@ -110,7 +110,8 @@ def record_transfer(student_id: int):
     """Record transfer credit from another institution."""
     return _record(student_id, TransferForm, "transfer", lambda student, form: exception_service.record_transfer(
         student, form.transfer_title.data, form.institution.data, form.transfer_credits.data,
-        form.course_id.data or None, form.justification.data, actor=actor(), earned_on=form.earned_on.data))
+        form.course_id.data or None, form.justification.data, actor=actor(), earned_on=form.earned_on.data,
+        grade=form.transfer_grade.data or None))
 
 
 @bp.route("/students/<int:student_id>/exceptions/<int:exception_id>/revoke", methods=["POST"])

@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ..domain import LETTER_GRADES
 from ..forms import TrackerForm
 from ..models import CourseCategory, Role
 
@@ -230,6 +231,10 @@ class TransferForm(TrackerForm):
     earned_on = DateField("Earned on", validators=[Optional()],
                           description="Optional: when the course was completed there. A program may not count "
                                       "transfer credit older than its limit.")
+    transfer_grade = SelectField("Grade there", validators=[Optional()],
+                                 choices=[SelectChoice("", "No grade recorded")]
+                                 + [SelectChoice(g, g) for g in LETTER_GRADES + ("P",)],
+                                 description="Optional: a program may not count transfer credit below a grade.")
     course_id = SelectField("Equivalent catalog course", validators=[Optional()], description="Optional.")
     justification = TextAreaField("Justification", **_JUSTIFICATION)
     submit = SubmitField("Record transfer credit")

@@ -170,6 +170,8 @@ class AuditException(db.Model):
     institution: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
     # Transfer credit: when it was earned at the other institution (optional; the program may limit its age).
     earned_on: Mapped[Optional[date]] = mapped_column(sa.Date, nullable=True)
+    # Transfer credit: the grade earned there (optional; a program may refuse transfer credit below a grade).
+    transfer_grade: Mapped[Optional[str]] = mapped_column(sa.String(4), nullable=True)
     justification: Mapped[str] = mapped_column(sa.Text, nullable=False)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

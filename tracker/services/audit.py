@@ -58,11 +58,11 @@ _RECORD_COLUMNS = {
     "term_id": sa.Integer, "term_name": sa.String, "term_start": sa.Date, "term_end": sa.Date,
     "s1": sa.String, "s2": sa.String, "s3": sa.String, "s4": sa.String, "s5": sa.String, "s6": sa.String,
     "s7": sa.String, "n1": sa.Numeric(10, 2), "n2": sa.Numeric(10, 2), "d1": sa.Date, "t1": sa.DateTime,
-    "i1": sa.Integer, "i2": sa.Integer, "b1": sa.Boolean,
+    "i1": sa.Integer, "i2": sa.Integer, "b1": sa.Boolean, "s8": sa.String,
 }
 # Positions of those columns in a result row: rows are read by index, which is several times faster than by name.
 (_KIND, _ID, _STUDENT, _TERM, _TERM_NAME, _TERM_START, _TERM_END, _S1, _S2, _S3, _S4, _S5, _S6, _S7, _N1, _N2, _D1,
- _T1, _I1, _I2, _B1) = range(21)
+ _T1, _I1, _I2, _B1, _S8) = range(22)
 
 
 def _select(kind: str, base, **columns) -> sa.Select:
@@ -145,7 +145,7 @@ def _records_query(student_ids, program_ids, version_ids) -> sa.CompoundSelect:
         s2=AuditException.requirement_key, s3=AuditException.transfer_title, s4=AuditException.institution,
         s5=AuditException.justification, s6=creator.display_name, s7=equivalent.code, n1=AuditException.amount,
         n2=AuditException.transfer_credits, t1=AuditException.created_at, i1=AuditException.course_record_id,
-        d1=AuditException.earned_on,
+        d1=AuditException.earned_on, s8=AuditException.transfer_grade,
     ).where(student_ids(AuditException.student_id), AuditException.revoked_at.is_(None))
     # The definition (JSON) travels as text (a real CAST: PostgreSQL cannot UNION json with varchar); it is parsed
     # only when its digest is not in the rules cache.
@@ -226,7 +226,8 @@ def _describe_exception(kind: ExceptionKind, row) -> str:
     where = f" from {row[_S4]}" if row[_S4] else ""
     equivalent = f", equivalent to {row[_S7]}" if row[_S7] else ""
     earned = f", earned on {row[_D1].day} {row[_D1]:%B %Y}" if row[_D1] else ""
-    return f"Transfer credit: {row[_S3] or 'course'} ({credits} credits{where}{equivalent}{earned})"
+    grade = f", grade {row[_S8]}" if row[_S8] else ""
+    return f"Transfer credit: {row[_S3] or 'course'} ({credits} credits{where}{equivalent}{grade}{earned})"
 
 
 def _to_domain(rows: Iterable) -> _Loaded:
@@ -293,7 +294,7 @@ def _to_domain(rows: Iterable) -> _Loaded:
                 rec.transfers.append(domain.CourseRecord(
                     id=-row[_ID], course_code=row[_S7] or f"TRANSFER-{row[_ID]}",
                     title=row[_S3] or "Transfer credit", credits=Decimal(row[_N2] or 0), category="elective",
-                    concentration=None, term=None, status="completed", grade=None, transfer=True,
+                    concentration=None, term=None, status="completed", grade=row[_S8] or None, transfer=True,
                     institution=row[_S4] or None, earned_on=row[_D1]))
     for rec in out.records.values():
         rec.milestone_rows.sort(key=lambda m: (m.completed_on, m.id))

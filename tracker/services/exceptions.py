@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from ..domain import LETTER_GRADES
 from ..domain.requirements import COURSE_KINDS, REQUIREMENT_CLASSES, requirement_to_dict
 from ..extensions import db
 from ..models import (
@@ -27,7 +28,8 @@ from . import ServiceError, history
 from .catalog_versions import rules_for_enrollment
 from .values import check_date, optional_decimal, optional_id, parse_decimal
 
-MAX_WAIVER = Decimal("9999.99")  # the amount column: Numeric(6, 2)
+MAX_WAIVER = Decimal("9999.99")
+TRANSFER_GRADES = LETTER_GRADES + ("P",)  # a transfer grade: a letter grade, or P for pass/fail credit  # the amount column: Numeric(6, 2)
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,7 @@ def record_waiver(student: User, requirement_key: str | None, amount, justificat
 
 def record_transfer(student: User, title: str, institution: str, credits, course_id: int | None,
                     justification: str, *, actor: User, earned_on: date | None = None,
-                    today: date | None = None) -> AuditException:
+                    grade: str | None = None, today: date | None = None) -> AuditException:
     """Accept credit from another institution, optionally as the equivalent of a catalog course and with the day
     it was earned there (the audit may refuse credit older than the program's limit)."""
     enrollment = _enrollment(student)
@@ -215,6 +217,9 @@ def record_transfer(student: User, title: str, institution: str, credits, course
     if earned_on is not None and earned_on > (today or date.today()):
         raise ServiceError("Credit cannot be earned in the future: enter the day the course was completed there, "
                            "or leave the date blank.", "earned_on")
+    grade = grade or None
+    if grade is not None and grade not in TRANSFER_GRADES:
+        raise ServiceError(f"Choose a letter grade ({', '.join(TRANSFER_GRADES)}) or no grade.", "transfer_grade")
     course = None
     course_id = optional_id(course_id, "course_id", "Choose a course of the student's program, or none.")
     if course_id:
@@ -224,13 +229,14 @@ def record_transfer(student: User, title: str, institution: str, credits, course
     justification = _justification(justification)
     exc = AuditException(student_id=student.id, kind=ExceptionKind.TRANSFER, transfer_title=title,
                          institution=institution, transfer_credits=credits, course_id=course.id if course else None,
-                         earned_on=earned_on, justification=justification, created_by_id=actor.id)
+                         earned_on=earned_on, transfer_grade=grade, justification=justification,
+                         created_by_id=actor.id)
     db.session.add(exc)
     db.session.flush()
     history.record(actor, "exception.created", "audit_exception", exc.id, subject_id=student.id,
                    summary=f"Transfer credit for {student.email}: {title}, {institution} ({credits:f} credits)",
                    changes={"kind": exc.kind, "title": title, "institution": institution, "credits": credits,
-                            "equivalent": course.code if course else None, "earned_on": earned_on,
+                            "equivalent": course.code if course else None, "earned_on": earned_on, "grade": grade,
                             "justification": justification})
     db.session.commit()
     return exc
