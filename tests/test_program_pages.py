@@ -463,3 +463,17 @@ def test_a_variable_credit_record_counts_and_shows_its_own_credits(client, peopl
     assert "2.5 of 6 credits done" in electives
     assert re.search(r"MPT 663 \S.* \(Past term B\) — 2\.5 cr", electives), electives
     assert "2.5 of 36" in _visible(page)                     # the total counts the record's own credits
+
+
+def test_a_group_can_be_waived_whole_only_and_a_waived_group_is_complete(client, nested_program):
+    from tracker.services import ServiceError
+    from tracker.services import exceptions as exception_service
+    from tracker.services.audit import audit_student
+
+    program, advisor, student = nested_program
+    group = next(r for r in audit_student(student.id).rules.requirements if r.kind == "any_of")
+    with pytest.raises(ServiceError, match="can only be waived whole"):
+        exception_service.record_waiver(student, group.key, "1", "Committee decision of 3 March.", actor=advisor)
+    exception_service.record_waiver(student, group.key, None, "Committee decision of 3 March.", actor=advisor)
+    block = audit_student(student.id).result.block(group.key)
+    assert block.complete and block.exceptions[0].description == "Requirement waived"

@@ -11,8 +11,8 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from ..domain import LETTER_GRADES
-from ..domain.requirements import COURSE_KINDS, REQUIREMENT_CLASSES, requirement_to_dict
+from ..domain import GROUP_KINDS, LETTER_GRADES
+from ..domain.requirements import COURSE_KINDS, requirement_to_dict
 from ..extensions import db
 from ..models import (
     AuditException,
@@ -49,8 +49,8 @@ class RequirementChoice:
 
     @property
     def partial_waiver(self) -> bool:
-        """A GPA can only be waived whole; every other requirement also in part."""
-        return self.kind != "gpa"
+        """A GPA or a group of requirements can only be waived whole; every other requirement also in part."""
+        return self.kind != "gpa" and self.kind not in GROUP_KINDS
 
     @property
     def label(self) -> str:
@@ -83,10 +83,11 @@ def requirement_choices(enrollment: Enrollment) -> list[RequirementChoice]:
             continue
         if req.track is not None and req.track != enrollment.track:
             continue
-        cls = REQUIREMENT_CLASSES.get(req.kind)
         params = requirement_to_dict(req)["params"] or {}
-        out.append(RequirementChoice(req.key, req.title, req.kind, cls.unit if cls else "",
-                                     _full_amount(req.kind, params)))
+        full = _full_amount(req.kind, params)
+        if req.kind in ("credits", "courses") and req.credits is None:
+            full = Decimal(req.count)  # a block that needs a number of courses
+        out.append(RequirementChoice(req.key, req.title, req.kind, req.measure, full))
     return out
 
 
