@@ -18,7 +18,6 @@ from tracker.models import (
     EnsembleRecord,
     EnsembleRole,
     ExceptionKind,
-    MilestoneKind,
     MilestoneRecord,
     SessionStatus,
     Studio,
@@ -140,7 +139,7 @@ def add_sessions(student: User, supervisor: User, term: Term, *, count: int = 1,
 
 
 def sign(student: User, kind: str, on: date, by: User, note: str = "") -> MilestoneRecord:
-    record = MilestoneRecord(student_id=student.id, kind=MilestoneKind(kind), completed_on=on, note=note,
+    record = MilestoneRecord(student_id=student.id, kind=kind, completed_on=on, note=note,
                              signed_by_id=by.id)
     db.session.add(record)
     db.session.commit()

@@ -16,7 +16,6 @@ from tracker.models import (
     HistoryEvent,
     PasswordResetToken,
     Role,
-    Track,
     User,
     utcnow,
 )
@@ -112,7 +111,7 @@ def test_create_a_student_with_enrollment(client, admin, make_program, make_term
     user = db.session.scalar(sa.select(User).where(User.email == "student.new@example.edu"))
     enrollment = db.session.scalar(sa.select(Enrollment).where(Enrollment.student_id == user.id))
     assert (enrollment.program_id, enrollment.concentration_id, enrollment.track, enrollment.start_term_id,
-            enrollment.advisor_id) == (program.id, conc.id, Track.NON_THESIS, term.id, advisor.id)
+            enrollment.advisor_id) == (program.id, conc.id, "non_thesis", term.id, advisor.id)
 
 
 @pytest.mark.parametrize("change, message", [
@@ -311,7 +310,7 @@ def test_change_concentration_and_track_with_history(client, admin, make_student
                                 {"concentration_id": technical.id, "track": "non_thesis"})
     assert response.status_code == 302
     enrollment = fresh(Enrollment, student.enrollment.id)
-    assert enrollment.concentration_id == technical.id and enrollment.track == Track.NON_THESIS
+    assert enrollment.concentration_id == technical.id and enrollment.track == "non_thesis"
     event = db.session.scalar(sa.select(HistoryEvent).where(HistoryEvent.action == "enrollment.changed"))
     assert event.changes == {"concentration": ["production", "technical"], "track": ["thesis", "non_thesis"]}
     page = client.get(f"/manage/users/{student.id}").get_data(as_text=True)

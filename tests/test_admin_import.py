@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tracker.extensions import db
-from tracker.models import Enrollment, HistoryEvent, PasswordResetToken, Role, Track, User
+from tracker.models import Enrollment, HistoryEvent, PasswordResetToken, Role, User
 from tracker.services.admin_accounts import plan_import
 
 HEADER = "email,name,concentration,track,start term,advisor\n"
@@ -64,7 +64,7 @@ def test_apply_creates_students_enrollments_and_links(client, setup):
     jonah = db.session.scalar(sa.select(User).where(User.email == "jonah@example.edu"))
     assert jonah.password_hash is None
     enrollment = db.session.scalar(sa.select(Enrollment).where(Enrollment.student_id == jonah.id))
-    assert enrollment.track == Track.NON_THESIS and enrollment.concentration.code == "technical"
+    assert enrollment.track == "non_thesis" and enrollment.concentration.code == "technical"
     assert enrollment.start_term.name == "Fall 2030" and enrollment.advisor.email == "moreno@example.edu"
     assert db.session.scalar(sa.select(sa.func.count(PasswordResetToken.id))) == 2
     created = db.session.scalars(sa.select(HistoryEvent).where(HistoryEvent.action == "user.created")).all()

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from tracker.extensions import db
-from tracker.models import HistoryEvent, MilestoneKind, MilestoneRecord
+from tracker.models import HistoryEvent, MilestoneRecord
 from tracker.services import ServiceError
 from tracker.services import milestones as service
 from tracker.services.audit import audit_student
@@ -48,7 +48,7 @@ def test_sign_off_writes_the_row_and_one_history_event(people):
     db.session.expire_all()
     stored = db.session.get(MilestoneRecord, record.id)
     assert (stored.kind, stored.completed_on, stored.note, stored.signed_by_id) == (
-        MilestoneKind.PROPOSAL, on, "Committee approved the proposal.", advisor.id)
+        "proposal", on, "Committee approved the proposal.", advisor.id)
     [event] = _events(student.id)
     assert (event.action, event.entity_type, event.entity_id, event.actor_id) == (
         "milestone.signed_off", "milestone_record", record.id, advisor.id)
@@ -66,7 +66,7 @@ def test_today_is_allowed_the_future_is_not(people):
     with pytest.raises(ServiceError) as err:
         service.sign_off(advisor, student.id, "committee", date.today() + timedelta(days=1), "")
     assert err.value.field == "completed_on" and "future" in err.value.message
-    assert [r.kind for r in _records(student.id)] == [MilestoneKind.PROPOSAL]
+    assert [r.kind for r in _records(student.id)] == ["proposal"]
     assert len(_events(student.id)) == 1
 
 
@@ -114,7 +114,7 @@ def test_revoke_deletes_the_sign_off_and_history_keeps_both(people):
     on = date.today() - timedelta(days=5)
     record = service.sign_off(advisor, student.id, "proposal", on, "First approval")
     kind = service.revoke(advisor, student.id, record.id)
-    assert kind == MilestoneKind.PROPOSAL
+    assert kind == "proposal"
     assert _records(student.id) == []
     signed, revoked = _events(student.id)
     assert (signed.action, revoked.action) == ("milestone.signed_off", "milestone.revoked")

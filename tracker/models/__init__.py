@@ -9,12 +9,10 @@ from .enums import (
     EnrollmentStatus,
     EnsembleRole,
     ExceptionKind,
-    MilestoneKind,
     Role,
     SessionStatus,
     StudioActivity,
     StudioRole,
-    Track,
 )
 from .history import HistoryEvent
 from .people import Enrollment, PasswordResetToken, User

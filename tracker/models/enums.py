@@ -1,6 +1,12 @@
-"""Statuses and choice lists shared by models, forms and templates."""
+"""Statuses and choice lists shared by models, forms and templates.
+
+The degree audit's vocabulary lives in tracker.domain (grades, categories, course and session statuses, and each
+program's own tracks and milestone kinds); the enums here that name the same values give them labels for pages,
+and tests/test_vocabulary.py checks that both name exactly the same codes.
+"""
 from __future__ import annotations
 
+from ..domain.grades import LETTER_GRADES, PASS_FAIL_GRADES  # noqa: F401  (one source: the domain's)
 from .base import LabelledEnum
 
 
@@ -8,13 +14,6 @@ class Role(LabelledEnum):
     STUDENT = ("student", "Student")
     FACULTY = ("faculty", "Faculty")
     ADMIN = ("admin", "Administrator")
-
-
-# The default vocabulary's codes, for code and tests that mean these very values; a program's own tracks and
-# milestone kinds are data (tracker.domain.vocabulary), stored as plain strings.
-class Track(LabelledEnum):
-    THESIS = ("thesis", "Thesis")
-    NON_THESIS = ("non_thesis", "Non-thesis")
 
 
 class EnrollmentStatus(LabelledEnum):
@@ -73,21 +72,8 @@ class EnsembleRole(LabelledEnum):
     COMPOSER = ("composer", "Composer / arranger")
 
 
-class MilestoneKind(LabelledEnum):
-    PROPOSAL = ("proposal", "Thesis proposal approved")
-    COMMITTEE = ("committee", "Committee formed")
-    DEFENSE = ("defense", "Defense passed")
-    DEPOSIT = ("deposit", "Thesis deposited")
-    CAPSTONE = ("capstone", "Capstone project passed")
-    COMPREHENSIVE_EXAM = ("comprehensive_exam", "Comprehensive exam passed")
-
-
 class ExceptionKind(LabelledEnum):
     SUBSTITUTION = ("substitution", "Substitution")
     WAIVER = ("waiver", "Waiver")
     TRANSFER = ("transfer", "Transfer credit")
 
-
-# Letter grades in display order; P/NP are for pass/fail courses.
-LETTER_GRADES = ("A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F")
-PASS_FAIL_GRADES = ("P", "NP")

@@ -28,8 +28,8 @@ from . import ServiceError, history
 from .catalog_versions import rules_for_enrollment
 from .values import check_date, optional_decimal, optional_id, parse_decimal
 
-MAX_WAIVER = Decimal("9999.99")
-TRANSFER_GRADES = LETTER_GRADES + ("P",)  # a transfer grade: a letter grade, or P for pass/fail credit  # the amount column: Numeric(6, 2)
+MAX_WAIVER = Decimal("9999.99")  # the amount column: Numeric(6, 2)
+TRANSFER_GRADES = LETTER_GRADES + ("P",)  # a transfer grade: a letter grade, or P for pass/fail credit
 
 
 @dataclass(frozen=True)
