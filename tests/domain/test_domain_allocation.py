@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tracker.domain.allocation import Candidate, SearchBudget, allocate
 
-from domain_factories import (
+from .domain_factories import (
     CATALOG, TERMS, all_courses, course, credits_block, demo_course, ensemble, rules, run, session,
 )
 

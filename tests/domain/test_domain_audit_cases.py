@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 from tracker.domain import EnsembleTermsRequirement, GpaRequirement, StudioTermsRequirement
 
-from domain_factories import (
+from .domain_factories import (
     FALL25,
     FALL26,
     SPRING26,

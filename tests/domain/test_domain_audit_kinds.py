@@ -17,7 +17,7 @@ from tracker.domain import (
     audit,
 )
 
-from domain_factories import (
+from .domain_factories import (
     DEMO,
     FALL25,
     SPRING26,

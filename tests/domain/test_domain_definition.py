@@ -12,7 +12,7 @@ from tracker.domain import (
     parse_program_definition,
 )
 
-from domain_factories import DEMO, DEMO_PATH
+from .domain_factories import DEMO, DEMO_PATH
 
 GOOD = """
 [program]

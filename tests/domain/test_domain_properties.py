@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tracker.domain import GRADES, grade_points, is_passing
 
-from domain_factories import (
+from .domain_factories import (
     CATALOG, DEMO, TERMS, course, credits_block, demo_course, ensemble, milestone, rules, run, session,
 )
 

@@ -29,7 +29,7 @@ from tracker.domain.requirements import (
 )
 from tracker.domain.selectors import Selector
 
-from domain_factories import DEMO
+from .domain_factories import DEMO
 
 EXAMPLES = [
     AllCoursesRequirement(key="core", title="Core", courses=("MPT 601", "MPT 602"), min_grade="B-"),

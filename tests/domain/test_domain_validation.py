@@ -6,7 +6,7 @@ import pytest
 from tracker.domain import DefinitionError, load_program_definition, parse_program_definition
 from tracker.domain.positions import SourcePositions, with_lines
 
-from domain_factories import DEMO_PATH
+from .domain_factories import DEMO_PATH
 
 BASE = """\
 [program]

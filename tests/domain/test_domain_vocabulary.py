@@ -17,7 +17,7 @@ from tracker.domain import (
 )
 from tracker.domain.positions import with_lines
 
-from test_domain_validation import BASE, block
+from .test_domain_validation import BASE, block
 
 VOCABULARY = """
 [[tracks]]

@@ -1,0 +1,1 @@
+"""Tests of the pure degree-audit domain (tracker.domain): no app, no database."""
