@@ -70,6 +70,7 @@ from fractions import Fraction
 from .allocation import STEP_BUDGET, Cap, Candidate, SearchBudget, allocate
 from .definition import RESIDENCY_KEY, Policies, ProgramDefinition
 from .grades import compute_gpa, grade_points, meets_minimum
+from .amounts import format_amount  # noqa: F401  (part of this module's public names)
 from .groups import MAX_SELECTIONS, Tree, active, build_tree, count_selections, selections
 from .inputs import SESSION_STATUSES, AuditInput, CourseRecord, ProgramRules, StudentContext
 from .normalise import (  # noqa: F401  (the reasons are part of this module's vocabulary for callers)
@@ -238,14 +239,6 @@ class AuditResult:
 
 
 # --- small helpers -------------------------------------------------------------------------------------------------
-
-
-def format_amount(value: Decimal | int) -> str:
-    """A number for people: 12 not 12.0, 1.5 stays 1.5."""
-    value = Decimal(value)
-    if value == value.to_integral_value():
-        return str(value.quantize(Decimal(1)))
-    return format(value.normalize(), "f")
 
 
 def _norm(value: Decimal) -> Decimal:
@@ -899,10 +892,6 @@ def _result_of(run: _Run, key: str, best: _Option, tried: list[_Option], fixed: 
     return block, fraction
 
 
-def _option_score(option: _Option) -> tuple:
-    return option.score
-
-
 def _group_block(run: _Run, req, best: _Option, tried: list[_Option], fixed: dict) -> tuple[BlockResult, Fraction]:
     """An all_of / any_of / n_of: its parts' results nested, the counted ones marked, and why they count."""
     tree = run.tree
@@ -917,7 +906,7 @@ def _group_block(run: _Run, req, best: _Option, tried: list[_Option], fixed: dic
         else:
             # The best arrangement in which this option would count shows what it would bring.
             alternatives = [o for o in tried if part in o.counted]
-            option = max(alternatives, key=_option_score) if alternatives else best
+            option = max(alternatives, key=lambda o: o.score) if alternatives else best
             block, fraction = _result_of(run, part, option, tried, fixed, counted=False)
         children.append(block)
         fractions[part] = fraction

@@ -23,6 +23,7 @@ import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .grades import LETTER_GRADES
 from .inputs import ProgramRules
 from .selectors import CourseFacts
 from .requirements import (
@@ -40,6 +41,7 @@ from .requirements import (
     StudioTermsRequirement,
     TotalCreditsRequirement,
     _Invalid,
+    _string_list,
     build_requirement,
     to_decimal,
 )
@@ -425,7 +427,7 @@ def _course_attributes(table: dict, path: str, credits: Decimal | None, errors: 
                           "record of this variable-credit course may carry")
     if "tags" in table:
         try:
-            out["tags"] = _string_list_of(table["tags"])
+            out["tags"] = _string_list(table["tags"])
         except _Invalid as exc:
             errors.extend(f"{path}.tags: {m}" for m in exc.messages)
     if "repeatable" in table:
@@ -445,11 +447,6 @@ def _course_attributes(table: dict, path: str, credits: Decimal | None, errors: 
         else:
             out["counts_toward_total"] = table["counts_toward_total"]
     return out
-
-
-def _string_list_of(value) -> tuple[str, ...]:
-    from .requirements import _string_list
-    return _string_list(value)
 
 
 def _equivalences(data: dict, known_courses: set[str], errors: list[str]) -> tuple[tuple[str, ...], ...]:
@@ -503,7 +500,6 @@ def _policies(data: dict, errors: list[str]) -> Policies:
             else:
                 values[name] = table[name]
     if "transfer_min_grade" in table:
-        from .grades import LETTER_GRADES
         if table["transfer_min_grade"] not in LETTER_GRADES:
             errors.append(f"policies.transfer_min_grade: unknown grade {str(table['transfer_min_grade'])[:10]!r} "
                           f"(expected one of {', '.join(LETTER_GRADES)})")

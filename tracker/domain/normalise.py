@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
+from .amounts import format_amount
 from .grades import grade_points, is_passing, is_valid_grade, meets_minimum
 from .inputs import COURSE_STATUSES, CourseRecord
 
@@ -76,10 +77,6 @@ def years_after(day: date, years: int) -> date:
     except ValueError:
         return day.replace(year=day.year + years, day=28)
 
-
-def _amount(value: Decimal) -> str:
-    value = Decimal(value)
-    return str(value.quantize(Decimal(1))) if value == value.to_integral_value() else format(value.normalize(), "f")
 
 
 @dataclass
@@ -222,7 +219,7 @@ def _transfer_rules(records: list[CourseRecord], entries: dict, *, cap: Decimal,
         if rec.transfer and entry.counted:
             if transferred + Decimal(rec.credits) > cap:
                 entries[rec.id] = Entry(rec, False, False, OVER_TRANSFER_CAP)
-                warn("transfer_cap", f"{course_label(rec)}: transfer credit beyond the {_amount(cap)}-credit "
+                warn("transfer_cap", f"{course_label(rec)}: transfer credit beyond the {format_amount(cap)}-credit "
                                      "limit does not count.")
             else:
                 transferred += Decimal(rec.credits)
