@@ -48,13 +48,13 @@ def fresh(model, object_id):
 def test_user_list_filters_by_role_and_search(client, admin, make_user, make_student):
     make_user("faculty", name="Alicia Moreno", email="a.moreno@example.edu")
     make_student(name="Maya Chen", email="maya@example.edu")
-    page = client.get("/manage/users?role=faculty").get_data(as_text=True)
+    page = client.get("/admin/users?role=faculty").get_data(as_text=True)
     assert "Alicia Moreno" in page and "Maya Chen" not in page
-    page = client.get("/manage/users?q=MAYA").get_data(as_text=True)
+    page = client.get("/admin/users?q=MAYA").get_data(as_text=True)
     assert "Maya Chen" in page and "Alicia Moreno" not in page
-    page = client.get("/manage/users?q=moreno%40").get_data(as_text=True)
+    page = client.get("/admin/users?q=moreno%40").get_data(as_text=True)
     assert "Alicia Moreno" in page
-    page = client.get("/manage/users?q=%25").get_data(as_text=True)  # a literal %, not a wildcard
+    page = client.get("/admin/users?q=%25").get_data(as_text=True)  # a literal %, not a wildcard
     assert "No accounts match." in page
 
 
@@ -63,11 +63,11 @@ def test_user_list_is_paginated_at_constant_query_cost(client, admin, make_stude
     for _ in range(5):
         make_student(advisor=advisor)
     with count_queries() as small:
-        assert client.get("/manage/users").status_code == 200
+        assert client.get("/admin/users").status_code == 200
     for _ in range(200):
         make_student(advisor=advisor)
     with count_queries() as large:
-        page = client.get("/manage/users?page=2").get_data(as_text=True)
+        page = client.get("/admin/users?page=2").get_data(as_text=True)
     assert large.count == small.count
     assert "page 2 of" in page
 
@@ -75,7 +75,7 @@ def test_user_list_is_paginated_at_constant_query_cost(client, admin, make_stude
 # ---------------------------------------------------------------- creating accounts
 
 def test_create_a_faculty_account_and_hand_over_the_link(app, client, admin):
-    response = client.post_form("/manage/users/new", {"email": "New.Prof@Example.edu", "display_name": "New Prof",
+    response = client.post_form("/admin/users/new", {"email": "New.Prof@Example.edu", "display_name": "New Prof",
                                                       "role": "faculty"})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
@@ -102,7 +102,7 @@ def test_create_a_student_with_enrollment(client, admin, make_program, make_term
     term = make_term("Fall 2030")
     advisor = make_user("faculty")
     conc = db.session.scalar(sa.select(Concentration).where(Concentration.code == "technical"))
-    response = client.post_form("/manage/users/new", {
+    response = client.post_form("/admin/users/new", {
         "email": "student.new@example.edu", "display_name": "Student New", "role": "student",
         "program_id": program.id, "concentration_id": conc.id, "track": "non_thesis", "start_term_id": term.id,
         "advisor_id": advisor.id})
@@ -142,7 +142,7 @@ def test_student_creation_refusals_write_nothing(client, admin, make_program, ma
     else:
         data.update(change)
     before = db.session.scalar(sa.select(sa.func.count(User.id)))
-    response = client.post_form("/manage/users/new", data)
+    response = client.post_form("/admin/users/new", data)
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == before
@@ -172,7 +172,7 @@ def test_service_refuses_an_advisor_who_is_not_active_faculty(admin, make_progra
 # ---------------------------------------------------------------- one-time links
 
 def issue(client, user) -> str:
-    response = client.post_form(f"/manage/users/{user.id}/reset-link")
+    response = client.post_form(f"/admin/users/{user.id}/reset-link")
     assert response.status_code == 200
     return link_token(response)
 
@@ -181,13 +181,13 @@ def test_reset_link_sets_the_password_and_ends_every_session(app, client, admin,
     user = make_user("faculty")
     their_browser = app.test_client()
     their_browser.login(user.email)
-    assert their_browser.get("/faculty").status_code == 200
+    assert their_browser.get("/dashboard/faculty").status_code == 200
     token = issue(client, user)
     anonymous = app.test_client()
     response = anonymous.post_form(f"/auth/reset/{token}", {"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert response.status_code == 302
     assert verify_password(fresh(User, user.id).password_hash, NEW_PASSWORD)
-    assert their_browser.get("/faculty").status_code == 302  # logged out
+    assert their_browser.get("/dashboard/faculty").status_code == 302  # logged out
     assert anonymous.login(user.email, PASSWORD).status_code == 200  # the old password no longer works
     event = db.session.scalar(sa.select(HistoryEvent).where(HistoryEvent.action == "user.password_reset"))
     assert event.actor_id == user.id
@@ -251,7 +251,7 @@ def test_reset_refuses_the_email_as_password(app, client, admin, make_user):
 
 def test_no_link_for_a_deactivated_account(client, admin, make_user):
     user = make_user("student", active=False)
-    response = client.post_form(f"/manage/users/{user.id}/reset-link", follow_redirects=True)
+    response = client.post_form(f"/admin/users/{user.id}/reset-link", follow_redirects=True)
     assert "reactivate it before" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(PasswordResetToken.id))) == 0
 
@@ -262,19 +262,19 @@ def test_deactivate_ends_sessions_and_reactivate(app, client, admin, make_user):
     user = make_user("faculty")
     their_browser = app.test_client()
     their_browser.login(user.email)
-    page = client.get(f"/manage/users/{user.id}").get_data(as_text=True)
-    assert f'action="/manage/users/{user.id}/deactivate"' in page and "data-confirm" in page
-    assert client.post_form(f"/manage/users/{user.id}/deactivate").status_code == 302
+    page = client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    assert f'action="/admin/users/{user.id}/deactivate"' in page and "data-confirm" in page
+    assert client.post_form(f"/admin/users/{user.id}/deactivate").status_code == 302
     assert fresh(User, user.id).active is False
-    assert their_browser.get("/faculty").status_code == 302
-    client.post_form(f"/manage/users/{user.id}/reactivate")
+    assert their_browser.get("/dashboard/faculty").status_code == 302
+    client.post_form(f"/admin/users/{user.id}/reactivate")
     assert fresh(User, user.id).active is True
     actions = [e.action for e in db.session.scalars(sa.select(HistoryEvent).order_by(HistoryEvent.id))]
     assert actions == ["user.deactivated", "user.activated"]
 
 
 def test_an_admin_cannot_deactivate_themselves(client, admin):
-    response = client.post_form(f"/manage/users/{admin.id}/deactivate", follow_redirects=True)
+    response = client.post_form(f"/admin/users/{admin.id}/deactivate", follow_redirects=True)
     assert "cannot deactivate your own account" in response.get_data(as_text=True)
     assert fresh(User, admin.id).active
 
@@ -285,12 +285,12 @@ def test_assign_an_advisor_records_old_and_new(client, admin, make_user, make_st
     old = make_user("faculty", email="old@example.edu")
     new = make_user("faculty", email="new@example.edu")
     student = make_student(advisor=old)
-    response = client.post_form(f"/manage/users/{student.id}/advisor", {"advisor_id": new.id})
+    response = client.post_form(f"/admin/users/{student.id}/advisor", {"advisor_id": new.id})
     assert response.status_code == 302
     assert fresh(Enrollment, student.enrollment.id).advisor_id == new.id
     event = db.session.scalar(sa.select(HistoryEvent).where(HistoryEvent.action == "enrollment.advisor_changed"))
     assert event.changes == {"advisor": ["old@example.edu", "new@example.edu"]} and event.subject_id == student.id
-    assert "old@example.edu" in client.get(f"/manage/users/{student.id}").get_data(as_text=True)
+    assert "old@example.edu" in client.get(f"/admin/users/{student.id}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("who", ["inactive", "student", "admin"])
@@ -298,7 +298,7 @@ def test_advisor_must_be_active_faculty(client, admin, make_user, make_student, 
     student = make_student()
     candidate = {"inactive": lambda: make_user("faculty", active=False), "student": lambda: make_student(),
                  "admin": lambda: admin}[who]()
-    response = client.post_form(f"/manage/users/{student.id}/advisor", {"advisor_id": candidate.id})
+    response = client.post_form(f"/admin/users/{student.id}/advisor", {"advisor_id": candidate.id})
     assert response.status_code == 200
     assert fresh(Enrollment, student.enrollment.id).advisor_id is None
 
@@ -306,14 +306,14 @@ def test_advisor_must_be_active_faculty(client, admin, make_user, make_student, 
 def test_change_concentration_and_track_with_history(client, admin, make_student):
     student = make_student(concentration="production", track="thesis")
     technical = db.session.scalar(sa.select(Concentration).where(Concentration.code == "technical"))
-    response = client.post_form(f"/manage/users/{student.id}/enrollment",
+    response = client.post_form(f"/admin/users/{student.id}/enrollment",
                                 {"concentration_id": technical.id, "track": "non_thesis"})
     assert response.status_code == 302
     enrollment = fresh(Enrollment, student.enrollment.id)
     assert enrollment.concentration_id == technical.id and enrollment.track == "non_thesis"
     event = db.session.scalar(sa.select(HistoryEvent).where(HistoryEvent.action == "enrollment.changed"))
     assert event.changes == {"concentration": ["production", "technical"], "track": ["thesis", "non_thesis"]}
-    page = client.get(f"/manage/users/{student.id}").get_data(as_text=True)
+    page = client.get(f"/admin/users/{student.id}").get_data(as_text=True)
     assert "production" in page and "technical" in page
 
 
@@ -322,12 +322,12 @@ def test_cannot_move_a_student_into_a_retired_or_foreign_concentration(client, a
     retired = db.session.scalar(sa.select(Concentration).where(Concentration.code == "education"))
     retired.active = False
     db.session.commit()
-    response = client.post_form(f"/manage/users/{student.id}/enrollment",
+    response = client.post_form(f"/admin/users/{student.id}/enrollment",
                                 {"concentration_id": retired.id, "track": "thesis"})
     assert response.status_code == 200
     other_program = make_program()
     foreign = db.session.scalar(sa.select(Concentration).where(Concentration.program_id == other_program.id))
-    response = client.post_form(f"/manage/users/{student.id}/enrollment",
+    response = client.post_form(f"/admin/users/{student.id}/enrollment",
                                 {"concentration_id": foreign.id, "track": "thesis"})
     assert response.status_code == 200
     assert fresh(Enrollment, student.enrollment.id).concentration.code == "production"
@@ -336,5 +336,5 @@ def test_cannot_move_a_student_into_a_retired_or_foreign_concentration(client, a
 
 def test_enrollment_forms_only_for_students(client, admin, make_user):
     faculty = make_user("faculty")
-    assert client.post_form(f"/manage/users/{faculty.id}/advisor", {"advisor_id": faculty.id}).status_code == 404
-    assert client.get("/manage/users/99999").status_code == 404
+    assert client.post_form(f"/admin/users/{faculty.id}/advisor", {"advisor_id": faculty.id}).status_code == 404
+    assert client.get("/admin/users/99999").status_code == 404

@@ -42,12 +42,12 @@ def reload(obj):
 # ---------------------------------------------------------------- terms
 
 def test_add_a_term(client, admin):
-    response = client.post_form("/manage/terms", {"name": "Fall 2030", "start_date": "2030-08-26",
+    response = client.post_form("/admin/terms", {"name": "Fall 2030", "start_date": "2030-08-26",
                                                   "end_date": "2030-12-13"})
     assert response.status_code == 302
     term = db.session.scalar(sa.select(Term).where(Term.name == "Fall 2030"))
     assert term.start_date == date(2030, 8, 26) and not term.closed
-    page = client.get("/manage/terms").get_data(as_text=True)
+    page = client.get("/admin/terms").get_data(as_text=True)
     assert "Fall 2030" in page and "Added Fall 2030." in page
     [event] = events("term.created")
     assert event.actor_id == admin.id and event.changes["name"] == "Fall 2030"
@@ -61,7 +61,7 @@ def test_add_a_term(client, admin):
 ])
 def test_term_refusals_keep_the_input(client, admin, make_term, data, message):
     make_term("Fall 2030", date(2030, 8, 26), date(2030, 12, 13))
-    response = client.post_form("/manage/terms", data)
+    response = client.post_form("/admin/terms", data)
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Term.id))) == 1
@@ -70,7 +70,7 @@ def test_term_refusals_keep_the_input(client, admin, make_term, data, message):
 
 def test_edit_a_term_records_old_and_new(client, admin, make_term):
     term = make_term("Fall 2030", date(2030, 8, 26), date(2030, 12, 13))
-    response = client.post_form(f"/manage/terms/{term.id}/edit", {"name": "Autumn 2030", "start_date": "2030-08-26",
+    response = client.post_form(f"/admin/terms/{term.id}/edit", {"name": "Autumn 2030", "start_date": "2030-08-26",
                                                                   "end_date": "2030-12-20"})
     assert response.status_code == 302
     assert reload(term).name == "Autumn 2030"
@@ -81,7 +81,7 @@ def test_edit_a_term_records_old_and_new(client, admin, make_term):
 def test_term_dates_must_keep_its_sessions(client, admin, make_term, make_student, make_user, make_session):
     term = make_term()
     session = make_session(make_student(), make_user("faculty"), term=term)
-    response = client.post_form(f"/manage/terms/{term.id}/edit", {
+    response = client.post_form(f"/admin/terms/{term.id}/edit", {
         "name": term.name, "start_date": (session.date + timedelta(days=1)).isoformat(),
         "end_date": term.end_date.isoformat()})
     assert response.status_code == 200
@@ -90,14 +90,14 @@ def test_term_dates_must_keep_its_sessions(client, admin, make_term, make_studen
 
 def test_close_and_reopen_a_term(client, admin, make_term):
     term = make_term()
-    page = client.get("/manage/terms").get_data(as_text=True)
-    assert f'action="/manage/terms/{term.id}/close"' in page and "data-confirm=" in page
-    assert client.post_form(f"/manage/terms/{term.id}/close").status_code == 302
+    page = client.get("/admin/terms").get_data(as_text=True)
+    assert f'action="/admin/terms/{term.id}/close"' in page and "data-confirm=" in page
+    assert client.post_form(f"/admin/terms/{term.id}/close").status_code == 302
     term = reload(term)
     assert term.closed and term.closed_at is not None
-    assert client.post_form(f"/manage/terms/{term.id}/close").status_code == 302  # refused, flashed
-    assert "already closed" in client.get("/manage/terms").get_data(as_text=True)
-    assert client.post_form(f"/manage/terms/{term.id}/reopen").status_code == 302
+    assert client.post_form(f"/admin/terms/{term.id}/close").status_code == 302  # refused, flashed
+    assert "already closed" in client.get("/admin/terms").get_data(as_text=True)
+    assert client.post_form(f"/admin/terms/{term.id}/reopen").status_code == 302
     term = reload(term)
     assert not term.closed and term.closed_at is None
     assert [e.changes for e in events("term.closed")] == [{"closed": [False, True]}]
@@ -106,12 +106,12 @@ def test_close_and_reopen_a_term(client, admin, make_term):
 
 def test_close_is_post_only(client, admin, make_term):
     term = make_term()
-    assert client.get(f"/manage/terms/{term.id}/close").status_code == 405
+    assert client.get(f"/admin/terms/{term.id}/close").status_code == 405
 
 
 def test_delete_an_unused_term(client, admin, make_term):
     term = make_term()
-    assert client.post_form(f"/manage/terms/{term.id}/delete").status_code == 302
+    assert client.post_form(f"/admin/terms/{term.id}/delete").status_code == 302
     assert gone(Term, term.id)
     assert events("term.deleted")
 
@@ -130,32 +130,32 @@ def test_a_term_with_records_is_never_deleted(client, admin, make_term, make_stu
         make_session(make_student(), make_user("faculty"), term=term)
     else:
         make_student(start_term=term)
-    page = client.get("/manage/terms").get_data(as_text=True)
-    assert f"/manage/terms/{term.id}/delete" not in page
-    client.post_form(f"/manage/terms/{term.id}/delete")
+    page = client.get("/admin/terms").get_data(as_text=True)
+    assert f"/admin/terms/{term.id}/delete" not in page
+    client.post_form(f"/admin/terms/{term.id}/delete")
     assert reload(term) is not None
-    assert "cannot be deleted" in client.get("/manage/terms").get_data(as_text=True)
+    assert "cannot be deleted" in client.get("/admin/terms").get_data(as_text=True)
     assert not events("term.deleted")
 
 
 def test_unknown_term_is_404(client, admin):
-    assert client.get("/manage/terms/9999/edit").status_code == 404
-    assert client.post_form("/manage/terms/9999/close").status_code == 404
+    assert client.get("/admin/terms/9999/edit").status_code == 404
+    assert client.post_form("/admin/terms/9999/close").status_code == 404
 
 
 # ---------------------------------------------------------------- studios and ensembles
 
 def test_studio_add_edit_retire_reactivate(client, admin):
-    client.post_form("/manage/studios", {"name": "Studio A", "location": "Room 101"})
+    client.post_form("/admin/studios", {"name": "Studio A", "location": "Room 101"})
     studio = db.session.scalar(sa.select(Studio))
     assert studio.name == "Studio A" and studio.active
-    client.post_form(f"/manage/studios/{studio.id}/edit", {"name": "Studio A", "location": "Room 102"})
+    client.post_form(f"/admin/studios/{studio.id}/edit", {"name": "Studio A", "location": "Room 102"})
     assert reload(studio).location == "Room 102"
-    page = client.get("/manage/studios").get_data(as_text=True)
+    page = client.get("/admin/studios").get_data(as_text=True)
     assert "data-confirm=" in page
-    client.post_form(f"/manage/studios/{studio.id}/retire")
+    client.post_form(f"/admin/studios/{studio.id}/retire")
     assert reload(studio).active is False
-    client.post_form(f"/manage/studios/{studio.id}/reactivate")
+    client.post_form(f"/admin/studios/{studio.id}/reactivate")
     assert reload(studio).active is True
     actions = [e.action for e in db.session.scalars(sa.select(HistoryEvent).order_by(HistoryEvent.id))]
     assert actions == ["studio.created", "studio.updated", "studio.retired", "studio.reactivated"]
@@ -163,7 +163,7 @@ def test_studio_add_edit_retire_reactivate(client, admin):
 
 def test_duplicate_studio_name_is_refused(client, admin, make_studio):
     make_studio("Studio A")
-    response = client.post_form("/manage/studios", {"name": "studio a", "location": ""})
+    response = client.post_form("/admin/studios", {"name": "studio a", "location": ""})
     assert response.status_code == 200
     assert "already a studio with this name" in response.get_data(as_text=True)
 
@@ -172,27 +172,27 @@ def test_studio_in_use_cannot_be_deleted(client, admin, make_studio, make_studen
     used = make_studio("Used")
     unused = make_studio("Unused")
     make_session(make_student(), make_user("faculty"), studio=used)
-    client.post_form(f"/manage/studios/{used.id}/delete")
+    client.post_form(f"/admin/studios/{used.id}/delete")
     assert reload(used) is not None
-    assert "retire it instead" in client.get("/manage/studios").get_data(as_text=True)
-    client.post_form(f"/manage/studios/{unused.id}/delete")
+    assert "retire it instead" in client.get("/admin/studios").get_data(as_text=True)
+    client.post_form(f"/admin/studios/{unused.id}/delete")
     assert gone(Studio, unused.id)
 
 
 def test_ensemble_add_edit_retire_delete(client, admin, make_ensemble, make_student, make_term):
-    client.post_form("/manage/ensembles", {"name": "Jazz Orchestra", "description": "Big band"})
+    client.post_form("/admin/ensembles", {"name": "Jazz Orchestra", "description": "Big band"})
     ensemble = db.session.scalar(sa.select(Ensemble).where(Ensemble.name == "Jazz Orchestra"))
-    client.post_form(f"/manage/ensembles/{ensemble.id}/edit", {"name": "Jazz Orchestra I", "description": "Big band"})
+    client.post_form(f"/admin/ensembles/{ensemble.id}/edit", {"name": "Jazz Orchestra I", "description": "Big band"})
     assert reload(ensemble).name == "Jazz Orchestra I"
-    client.post_form(f"/manage/ensembles/{ensemble.id}/retire")
+    client.post_form(f"/admin/ensembles/{ensemble.id}/retire")
     assert reload(ensemble).active is False
     db.session.add(EnsembleRecord(student_id=make_student().id, ensemble_id=ensemble.id, term_id=make_term().id,
                                   role=EnsembleRole.PERFORMER))
     db.session.commit()
-    client.post_form(f"/manage/ensembles/{ensemble.id}/delete")
+    client.post_form(f"/admin/ensembles/{ensemble.id}/delete")
     assert reload(ensemble) is not None
     spare = make_ensemble("Spare")
-    client.post_form(f"/manage/ensembles/{spare.id}/delete")
+    client.post_form(f"/admin/ensembles/{spare.id}/delete")
     assert gone(Ensemble, spare.id)
     assert events("ensemble.deleted") and events("ensemble.retired")
 
@@ -201,12 +201,12 @@ def test_ensemble_add_edit_retire_delete(client, admin, make_ensemble, make_stud
 
 def test_add_rename_and_retire_a_concentration(client, admin, make_program):
     program = make_program()
-    client.post_form("/manage/concentrations", {"program_id": program.id, "code": "film", "name": "Film Scoring"})
+    client.post_form("/admin/concentrations", {"program_id": program.id, "code": "film", "name": "Film Scoring"})
     conc = db.session.scalar(sa.select(Concentration).where(Concentration.code == "film"))
     assert conc.name == "Film Scoring" and conc.active
-    client.post_form(f"/manage/concentrations/{conc.id}/edit", {"name": "Scoring for Media"})
+    client.post_form(f"/admin/concentrations/{conc.id}/edit", {"name": "Scoring for Media"})
     assert reload(conc).name == "Scoring for Media" and conc.code == "film"
-    client.post_form(f"/manage/concentrations/{conc.id}/retire")
+    client.post_form(f"/admin/concentrations/{conc.id}/retire")
     assert reload(conc).active is False
     [renamed] = events("concentration.renamed")
     assert renamed.changes == {"name": ["Film Scoring", "Scoring for Media"]}
@@ -219,7 +219,7 @@ def test_add_rename_and_retire_a_concentration(client, admin, make_program):
 ])
 def test_concentration_refusals(client, admin, make_program, data, message):
     program = make_program()
-    response = client.post_form("/manage/concentrations", {"program_id": program.id, **data})
+    response = client.post_form("/admin/concentrations", {"program_id": program.id, **data})
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert not events("concentration.created")
@@ -230,13 +230,13 @@ def test_concentration_refusals(client, admin, make_program, data, message):
 def test_add_a_course(client, admin, make_program):
     program = make_program()
     production = db.session.scalar(sa.select(Concentration).where(Concentration.code == "production"))
-    response = client.post_form("/manage/courses/new", {
+    response = client.post_form("/admin/catalog/new", {
         "program_id": program.id, "code": "mpt  699", "title": "Immersive Audio", "credits": "3",
         "category": "concentration", "concentration_id": production.id, "description": "Atmos and beyond"})
     assert response.status_code == 302
     course = db.session.scalar(sa.select(Course).where(Course.code == "MPT 699"))
     assert course.category == CourseCategory.CONCENTRATION and course.concentration_id == production.id
-    assert "MPT 699" in client.get("/manage/courses").get_data(as_text=True)
+    assert "MPT 699" in client.get("/admin/catalog").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("data, field_message", [
@@ -250,7 +250,7 @@ def test_course_refusals(client, admin, make_program, make_course, data, field_m
     form = {"program_id": program.id, "code": "MPT 700", "title": "New", "credits": "3", "category": "elective",
             "concentration_id": ""}
     form.update(data)
-    response = client.post_form("/manage/courses/new", form)
+    response = client.post_form("/admin/catalog/new", form)
     assert response.status_code == 200
     assert field_message in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Course.id))) == 1
@@ -258,16 +258,16 @@ def test_course_refusals(client, admin, make_program, make_course, data, field_m
 
 def test_edit_retire_and_reactivate_a_course(client, admin, make_course):
     course = make_course("MPT 610", title="Old title", credits=3, category="elective")
-    client.post_form(f"/manage/courses/{course.id}/edit", {"title": "New title", "credits": "2", "category": "elective",
+    client.post_form(f"/admin/catalog/{course.id}/edit", {"title": "New title", "credits": "2", "category": "elective",
                                                            "concentration_id": "", "description": ""})
     course = reload(course)
     assert course.title == "New title" and course.credits == 2 and course.code == "MPT 610"
     [event] = events("course.updated")
     assert event.changes["title"] == ["Old title", "New title"]
-    client.post_form(f"/manage/courses/{course.id}/retire")
+    client.post_form(f"/admin/catalog/{course.id}/retire")
     assert reload(course).active is False
-    assert "Retired" in client.get("/manage/courses?state=retired").get_data(as_text=True)
-    client.post_form(f"/manage/courses/{course.id}/reactivate")
+    assert "Retired" in client.get("/admin/catalog?state=retired").get_data(as_text=True)
+    client.post_form(f"/admin/catalog/{course.id}/reactivate")
     assert reload(course).active is True
 
 
@@ -276,24 +276,24 @@ def test_a_course_with_records_is_never_deleted(client, admin, make_course, make
     taken = make_course("MPT 620")
     make_course_record(make_student(), taken, make_term())
     spare = make_course("MPT 621")
-    assert f"/manage/courses/{taken.id}/delete" not in client.get("/manage/courses").get_data(as_text=True)
-    client.post_form(f"/manage/courses/{taken.id}/delete")
+    assert f"/admin/catalog/{taken.id}/delete" not in client.get("/admin/catalog").get_data(as_text=True)
+    client.post_form(f"/admin/catalog/{taken.id}/delete")
     assert reload(taken) is not None
-    client.post_form(f"/manage/courses/{spare.id}/delete")
+    client.post_form(f"/admin/catalog/{spare.id}/delete")
     assert gone(Course, spare.id)
 
 
 def test_course_list_filters(client, admin, make_course):
     make_course("MPT 601", title="Record Analysis")
     make_course("MPT 602", title="Music Style", active=False)
-    page = client.get("/manage/courses?q=record").get_data(as_text=True)
+    page = client.get("/admin/catalog?q=record").get_data(as_text=True)
     assert "Record Analysis" in page and "Music Style" not in page
-    page = client.get("/manage/courses?state=retired").get_data(as_text=True)
+    page = client.get("/admin/catalog?state=retired").get_data(as_text=True)
     assert "Music Style" in page and "Record Analysis" not in page
 
 
-@pytest.mark.parametrize("url", ["/manage/terms", "/manage/studios", "/manage/ensembles", "/manage/concentrations",
-                                 "/manage/courses"])
+@pytest.mark.parametrize("url", ["/admin/terms", "/admin/studios", "/admin/ensembles", "/admin/concentrations",
+                                 "/admin/catalog"])
 def test_list_pages_cost_the_same_at_any_size(client, admin, make_program, make_term, make_studio, make_ensemble,
                                               make_course, count_queries, url):
     program = make_program()

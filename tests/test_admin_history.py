@@ -33,7 +33,7 @@ def summaries(page: str) -> list[str]:
 def test_newest_first_with_the_changed_values(client, admin):
     add_event(admin, "term.created", changes={"name": "Fall 2030"}, days_ago=2)
     add_event(admin, "term.updated", changes={"name": ["Fall 2030", "Autumn 2030"]}, days_ago=1)
-    page = client.get("/manage/history").get_data(as_text=True)
+    page = client.get("/admin/history").get_data(as_text=True)
     assert summaries(page) == ["term.updated", "term.created"]
     assert "<del>Fall 2030</del> → <span class=\"text-break\">Autumn 2030</span>" in page
     assert "Head Office" in page
@@ -41,8 +41,8 @@ def test_newest_first_with_the_changed_values(client, admin):
 
 def test_a_real_change_appears(client, admin, make_term):
     term = make_term("Fall 2031")
-    client.post_form(f"/manage/terms/{term.id}/close")
-    page = client.get("/manage/history").get_data(as_text=True)
+    client.post_form(f"/admin/terms/{term.id}/close")
+    page = client.get("/admin/history").get_data(as_text=True)
     assert "Closed term Fall 2031" in page and "<del>no</del> → <span class=\"text-break\">yes</span>" in page
 
 
@@ -51,17 +51,17 @@ def test_filter_by_actor_type_and_dates(client, admin, make_user):
     add_event(admin, "term.created", "term", days_ago=10)
     add_event(other, "studio_session.approved", "studio_session", days_ago=5)
     add_event(None, "program.loaded", "program", days_ago=1)
-    page = client.get(f"/manage/history?actor={other.id}").get_data(as_text=True)
+    page = client.get(f"/admin/history?actor={other.id}").get_data(as_text=True)
     assert summaries(page) == ["studio_session.approved"]
-    page = client.get("/manage/history?actor=system").get_data(as_text=True)
+    page = client.get("/admin/history?actor=system").get_data(as_text=True)
     assert summaries(page) == ["program.loaded"]
-    page = client.get("/manage/history?entity_type=term").get_data(as_text=True)
+    page = client.get("/admin/history?entity_type=term").get_data(as_text=True)
     assert summaries(page) == ["term.created"]
     since = (datetime.now(timezone.utc) - timedelta(days=6)).date().isoformat()
     until = (datetime.now(timezone.utc) - timedelta(days=3)).date().isoformat()
-    page = client.get(f"/manage/history?date_from={since}&date_to={until}").get_data(as_text=True)
+    page = client.get(f"/admin/history?date_from={since}&date_to={until}").get_data(as_text=True)
     assert summaries(page) == ["studio_session.approved"]
-    page = client.get("/manage/history?date_from=not-a-date").get_data(as_text=True)
+    page = client.get("/admin/history?date_from=not-a-date").get_data(as_text=True)
     assert len(summaries(page)) == 3  # a bad date is shown as an error, not a 500
 
 
@@ -69,7 +69,7 @@ def test_filter_by_the_student_concerned(client, admin, make_student):
     student = make_student(name="Maya Chen")
     add_event(admin, "enrollment.changed", "enrollment", 5, subject=student)
     add_event(admin, "term.created", "term")
-    page = client.get(f"/manage/history?subject={student.id}").get_data(as_text=True)
+    page = client.get(f"/admin/history?subject={student.id}").get_data(as_text=True)
     assert summaries(page) == ["enrollment.changed"]
     assert "concerning Maya Chen" in page
 
@@ -79,10 +79,10 @@ def test_history_is_paginated_at_constant_query_cost(client, admin, count_querie
         add_event(admin, changes={"n": [i, i + 1]})
     client.csrf_token()
     with count_queries() as small:
-        assert client.get("/manage/history").status_code == 200
+        assert client.get("/admin/history").status_code == 200
     for i in range(200):
         add_event(admin, changes={"n": [i, i + 1]})
     with count_queries() as large:
-        page = client.get("/manage/history?page=3").get_data(as_text=True)
+        page = client.get("/admin/history?page=3").get_data(as_text=True)
     assert large.count == small.count
     assert "page 3 of 5" in page

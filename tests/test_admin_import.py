@@ -27,7 +27,7 @@ def setup(login_as, make_program, make_term, make_user):
 
 
 def upload(client, program, text: str, **kwargs):
-    return client.post_form("/manage/users/import", {
+    return client.post_form("/admin/users/import", {
         "program_id": program.id, "csv_file": (io.BytesIO(text.encode("utf-8")), "students.csv")},
         content_type="multipart/form-data", **kwargs)
 
@@ -54,7 +54,7 @@ def test_dry_run_of_a_good_file_writes_nothing_and_offers_the_import(client, set
 
 def test_apply_creates_students_enrollments_and_links(client, setup):
     before = students()
-    response = client.post_form("/manage/users/import/apply", {"program_id": setup.id, "csv_text": GOOD})
+    response = client.post_form("/admin/users/import/apply", {"program_id": setup.id, "csv_text": GOOD})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     page = response.get_data(as_text=True)
@@ -69,7 +69,7 @@ def test_apply_creates_students_enrollments_and_links(client, setup):
     assert db.session.scalar(sa.select(sa.func.count(PasswordResetToken.id))) == 2
     created = db.session.scalars(sa.select(HistoryEvent).where(HistoryEvent.action == "user.created")).all()
     assert len(created) == 2 and all("CSV import" in e.summary for e in created)
-    listing = client.get("/manage/users?role=student").get_data(as_text=True)
+    listing = client.get("/admin/users?role=student").get_data(as_text=True)
     assert "Maya Chen" in listing and "Jonah Park" in listing
 
 
@@ -103,7 +103,7 @@ def test_one_bad_row_blocks_the_whole_file(client, setup):
     assert "1 problem found; nothing was imported." in page
     assert re.search(r"<td>4</td><td>start term</td><td>unknown term", page)
     assert "Import 3" not in page
-    response = client.post_form("/manage/users/import/apply", {"program_id": setup.id, "csv_text": text})
+    response = client.post_form("/admin/users/import/apply", {"program_id": setup.id, "csv_text": text})
     assert response.status_code == 200
     assert "nothing was imported" in response.get_data(as_text=True)
     assert students() == before
@@ -130,7 +130,7 @@ def test_header_aliases_and_blank_lines(setup):
 
 
 def test_a_non_utf8_file_is_refused(client, setup):
-    response = client.post_form("/manage/users/import", {
+    response = client.post_form("/admin/users/import", {
         "program_id": setup.id, "csv_file": (io.BytesIO("é".encode("utf-16")), "students.csv")},
         content_type="multipart/form-data")
     assert response.status_code == 200
@@ -138,7 +138,7 @@ def test_a_non_utf8_file_is_refused(client, setup):
 
 
 def test_a_file_is_required(client, setup):
-    response = client.post_form("/manage/users/import", {"program_id": setup.id}, content_type="multipart/form-data")
+    response = client.post_form("/admin/users/import", {"program_id": setup.id}, content_type="multipart/form-data")
     assert "Choose a CSV file." in response.get_data(as_text=True)
 
 

@@ -21,7 +21,7 @@ def admin(login_as):
 
 
 def test_program_page_shows_the_current_requirements(client, admin, demo_program):
-    page = client.get(f"/manage/programs/{demo_program.id}").get_data(as_text=True)
+    page = client.get(f"/admin/programs/{demo_program.id}").get_data(as_text=True)
     for title in ("Core courses", "Concentration courses", "Electives", "Thesis milestones"):
         assert title in page
     assert "MPT 601, MPT 602, MPT 603, MPT 604" in page
@@ -29,13 +29,13 @@ def test_program_page_shows_the_current_requirements(client, admin, demo_program
 
 
 def test_definition_form_is_prefilled_with_the_stored_definition(client, admin, demo_program):
-    page = client.get(f"/manage/programs/{demo_program.id}/definition").get_data(as_text=True)
+    page = client.get(f"/admin/programs/{demo_program.id}/definition").get_data(as_text=True)
     assert 'name="definition"' in page and "[[requirements]]" in page and 'enctype="multipart/form-data"' in page
 
 
 def test_preview_lists_the_changes_and_writes_nothing(client, admin, demo_program):
     edited = DEMO.replace('title = "Electives"', 'title = "Free electives"').replace("credits = 6\n", "credits = 9\n", 1)
-    response = client.post_form(f"/manage/programs/{demo_program.id}/definition", {"definition": edited})
+    response = client.post_form(f"/admin/programs/{demo_program.id}/definition", {"definition": edited})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "change requirement “Free electives”" in page
@@ -47,7 +47,7 @@ def test_preview_lists_the_changes_and_writes_nothing(client, admin, demo_progra
 
 def test_apply_changes_the_requirements_and_records_history(client, admin, demo_program):
     edited = DEMO.replace('title = "Electives"', 'title = "Free electives"')
-    response = client.post_form("/manage/programs/apply", {"definition": edited, "program_id": demo_program.id})
+    response = client.post_form("/admin/programs/apply", {"definition": edited, "program_id": demo_program.id})
     assert response.status_code == 302
     assert "Free electives" in requirement_titles(demo_program.id)
     program = db.session.get(Program, demo_program.id)
@@ -60,7 +60,7 @@ def test_apply_changes_the_requirements_and_records_history(client, admin, demo_
 
 def test_malformed_definition_shows_each_problem_by_key_and_changes_nothing(client, admin, demo_program):
     broken = DEMO.replace("credits = 12\n", "credits = -4\n", 1).replace('kind = "gpa"', 'kind = "nonsense"')
-    response = client.post_form(f"/manage/programs/{demo_program.id}/definition", {"definition": broken})
+    response = client.post_form(f"/admin/programs/{demo_program.id}/definition", {"definition": broken})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "problems; nothing was changed" in page
@@ -72,7 +72,7 @@ def test_malformed_definition_shows_each_problem_by_key_and_changes_nothing(clie
 
 
 def test_not_toml_at_all_is_refused(client, admin, demo_program):
-    response = client.post_form(f"/manage/programs/{demo_program.id}/definition", {"definition": "this is [ not toml"})
+    response = client.post_form(f"/admin/programs/{demo_program.id}/definition", {"definition": "this is [ not toml"})
     assert response.status_code == 200
     assert "nothing was changed" in response.get_data(as_text=True)
 
@@ -81,7 +81,7 @@ def test_apply_checks_the_text_again(client, admin, demo_program):
     """A tampered hidden field is refused the same way, and nothing is half-applied."""
     before = requirement_titles(demo_program.id)
     broken = DEMO.replace('kind = "gpa"', 'kind = "nonsense"').replace('title = "Electives"', 'title = "X"')
-    response = client.post_form("/manage/programs/apply", {"definition": broken, "program_id": demo_program.id})
+    response = client.post_form("/admin/programs/apply", {"definition": broken, "program_id": demo_program.id})
     assert response.status_code == 200
     assert "nothing was changed" in response.get_data(as_text=True)
     assert requirement_titles(demo_program.id) == before
@@ -89,7 +89,7 @@ def test_apply_checks_the_text_again(client, admin, demo_program):
 
 def test_upload_a_toml_file(client, admin, demo_program):
     edited = DEMO.replace('title = "Core courses"', 'title = "Core"')
-    response = client.post_form(f"/manage/programs/{demo_program.id}/definition", {
+    response = client.post_form(f"/admin/programs/{demo_program.id}/definition", {
         "definition": "", "upload": (io.BytesIO(edited.encode()), "program.toml")},
         content_type="multipart/form-data")
     assert response.status_code == 200
@@ -97,7 +97,7 @@ def test_upload_a_toml_file(client, admin, demo_program):
 
 
 def test_upload_must_be_a_toml_file(client, admin, demo_program):
-    response = client.post_form(f"/manage/programs/{demo_program.id}/definition", {
+    response = client.post_form(f"/admin/programs/{demo_program.id}/definition", {
         "definition": "", "upload": (io.BytesIO(b"x"), "program.exe")}, content_type="multipart/form-data")
     assert response.status_code == 200
     assert "Upload a .toml file." in response.get_data(as_text=True)
@@ -105,26 +105,26 @@ def test_upload_must_be_a_toml_file(client, admin, demo_program):
 
 def test_editing_one_program_with_another_programs_code_is_refused(client, admin, demo_program):
     other = DEMO.replace('code = "MM-PROD"', 'code = "MM-OTHER"')
-    response = client.post_form(f"/manage/programs/{demo_program.id}/definition", {"definition": other})
+    response = client.post_form(f"/admin/programs/{demo_program.id}/definition", {"definition": other})
     assert response.status_code == 200
     assert "not MM-PROD" in response.get_data(as_text=True)
-    response = client.post_form("/manage/programs/apply", {"definition": other, "program_id": demo_program.id})
+    response = client.post_form("/admin/programs/apply", {"definition": other, "program_id": demo_program.id})
     assert response.status_code == 200
     assert db.session.scalar(sa.select(Program).where(Program.code == "MM-OTHER")) is None
 
 
 def test_load_a_new_program(client, admin):
-    response = client.post_form("/manage/programs/load", {"definition": DEMO})
+    response = client.post_form("/admin/programs/load", {"definition": DEMO})
     assert "A new program would be created" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Program.id))) == 0
-    response = client.post_form("/manage/programs/apply", {"definition": DEMO, "program_id": ""})
+    response = client.post_form("/admin/programs/apply", {"definition": DEMO, "program_id": ""})
     assert response.status_code == 302
     program = db.session.scalar(sa.select(Program).where(Program.code == "MM-PROD"))
     assert program is not None and len(requirement_titles(program.id)) > 5
 
 
 def test_download_the_definition(client, admin, demo_program):
-    response = client.get(f"/manage/programs/{demo_program.id}/definition.toml")
+    response = client.get(f"/admin/programs/{demo_program.id}/definition.toml")
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.get_data(as_text=True) == DEMO
@@ -132,7 +132,7 @@ def test_download_the_definition(client, admin, demo_program):
 
 def test_programs_list(client, admin, demo_program, count_queries):
     with count_queries() as q:
-        page = client.get("/manage/programs").get_data(as_text=True)
+        page = client.get("/admin/programs").get_data(as_text=True)
     assert "Master of Music in Music Production" in page
     assert q.count <= 6
 
@@ -149,7 +149,7 @@ def line_of(text: str, line: str, after: int = 0) -> int:
 def test_editor_shows_each_problem_with_its_line(client, admin, demo_program):
     broken = DEMO.replace('title = "Total credits"\ncredits = 36', 'title = "Total credits"\ncredits = 30').replace(
         'milestones = ["capstone", "comprehensive_exam"]', 'milestones = ["capstone", "party"]')
-    response = client.post_form(f"/manage/programs/{demo_program.id}/definition", {"definition": broken})
+    response = client.post_form(f"/admin/programs/{demo_program.id}/definition", {"definition": broken})
     page = response.get_data(as_text=True)
     assert "The definition has 2 problems; nothing was changed. Each problem names its line" in page
     total = line_of(broken, "credits = 30")
@@ -162,32 +162,32 @@ def test_editor_shows_each_problem_with_its_line(client, admin, demo_program):
 
 def test_preview_shows_the_warnings_and_can_still_be_applied(client, admin, demo_program):
     lenient = DEMO.replace("max_transfer_credits = 6\n", "")
-    response = client.post_form(f"/manage/programs/{demo_program.id}/definition", {"definition": lenient})
+    response = client.post_form(f"/admin/programs/{demo_program.id}/definition", {"definition": lenient})
     page = response.get_data(as_text=True)
     assert 'id="definition-warnings"' in page and "1 warning: the definition can still be applied" in page
     assert (f"line {line_of(lenient, '[program]')}: program.max_transfer_credits: not set, so the default of 6 "
             "transfer credits applies") in page
     assert "Apply changes" in page
-    quiet = client.post_form(f"/manage/programs/{demo_program.id}/definition", {"definition": DEMO})
+    quiet = client.post_form(f"/admin/programs/{demo_program.id}/definition", {"definition": DEMO})
     assert 'id="definition-warnings"' not in quiet.get_data(as_text=True)
 
 
 def test_warnings_are_shown_beside_the_problems(client, admin, demo_program):
     both = DEMO.replace("max_transfer_credits = 6\n", "").replace('kind = "gpa"', 'kind = "nonsense"')
-    page = client.post_form(f"/manage/programs/{demo_program.id}/definition", {"definition": both}).get_data(
+    page = client.post_form(f"/admin/programs/{demo_program.id}/definition", {"definition": both}).get_data(
         as_text=True)
     assert "requirements[12].kind: unknown kind" in page
     assert "program.max_transfer_credits: not set" in page and "would load once the problems are fixed" in page
 
 
 def test_editor_links_to_the_reference(client, admin, demo_program):
-    page = client.get(f"/manage/programs/{demo_program.id}/definition").get_data(as_text=True)
-    assert 'href="/manage/programs/definition-reference"' in page
+    page = client.get(f"/admin/programs/{demo_program.id}/definition").get_data(as_text=True)
+    assert 'href="/admin/programs/definition-reference"' in page
     assert "definition.py" not in page
 
 
 def test_reference_renders_the_markdown_for_admins(client, admin):
-    response = client.get("/manage/programs/definition-reference")
+    response = client.get("/admin/programs/definition-reference")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert '<h1 id="top">Program definitions: a reference for program directors</h1>' in page
@@ -197,7 +197,7 @@ def test_reference_renders_the_markdown_for_admins(client, admin):
 
 def test_reference_is_refused_to_students(client, login_as):
     login_as("student")
-    assert client.get("/manage/programs/definition-reference").status_code == 403
+    assert client.get("/admin/programs/definition-reference").status_code == 403
 
 
 def test_reference_documents_every_kind_and_setting(client, admin):
@@ -207,7 +207,7 @@ def test_reference_documents_every_kind_and_setting(client, admin):
     from tracker.domain.requirements import CATEGORIES, MILESTONE_KINDS, PARAM_SPECS, TRACKS
     from tracker.domain.vocabulary import SIGNERS
 
-    page = client.get("/manage/programs/definition-reference").get_data(as_text=True)
+    page = client.get("/admin/programs/definition-reference").get_data(as_text=True)
     for kind, spec in PARAM_SPECS.items():
         section = page.split(f'id="kind-{kind}"', 1)
         assert len(section) == 2, f"kind {kind} has no section"

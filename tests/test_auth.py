@@ -26,7 +26,7 @@ def test_anonymous_user_is_sent_to_login(client):
     assert "/auth/login" in response.headers["Location"]
 
 
-@pytest.mark.parametrize("role, landing", [("student", "/student"), ("faculty", "/faculty"), ("admin", "/admin")])
+@pytest.mark.parametrize("role, landing", [("student", "/dashboard/student"), ("faculty", "/dashboard/faculty"), ("admin", "/dashboard/admin")])
 def test_login_lands_on_the_page_for_the_role(client, make_user, make_student, role, landing):
     user = make_student() if role == "student" else make_user(role)
     response = client.login(user.email)
@@ -77,7 +77,7 @@ def test_logout_is_post_only_and_ends_the_session(client, make_student):
     assert client.get("/auth/logout").status_code == 405
     response = client.post_form("/auth/logout")
     assert response.status_code == 302
-    assert client.get("/student").status_code == 302  # back to login
+    assert client.get("/dashboard/student").status_code == 302  # back to login
 
 
 def test_old_session_cookie_is_refused_after_logout(app, make_student):
@@ -85,11 +85,11 @@ def test_old_session_cookie_is_refused_after_logout(app, make_student):
     first = app.test_client()
     first.login(user.email)
     stolen = first.get_cookie("session").value
-    assert first.get("/student").status_code == 200
+    assert first.get("/dashboard/student").status_code == 200
     first.post_form("/auth/logout")
     replay = app.test_client()
     replay.set_cookie("session", stolen)
-    response = replay.get("/student")
+    response = replay.get("/dashboard/student")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
@@ -103,8 +103,8 @@ def test_old_session_cookie_is_refused_after_password_change(app, make_student):
         "current_password": PASSWORD, "new_password": "a-new-long-passphrase", "confirm": "a-new-long-passphrase",
     })
     assert response.status_code == 302
-    assert this_device.get("/student").status_code == 200  # this browser carries on
-    assert other_device.get("/student").status_code == 302  # the other one is logged out
+    assert this_device.get("/dashboard/student").status_code == 200  # this browser carries on
+    assert other_device.get("/dashboard/student").status_code == 302  # the other one is logged out
     db.session.expire_all()
     fresh = db.session.get(User, user.id)
     assert verify_password(fresh.password_hash, "a-new-long-passphrase")
@@ -140,9 +140,9 @@ def test_deactivation_ends_the_session(client, make_student, make_user):
     student = make_student()
     admin = make_user("admin")
     client.login(student.email)
-    assert client.get("/student").status_code == 200
+    assert client.get("/dashboard/student").status_code == 200
     set_active(db.session.get(User, student.id), False, actor=admin)
-    assert client.get("/student").status_code == 302
+    assert client.get("/dashboard/student").status_code == 302
 
 
 def test_passwords_are_hashed_with_argon2id(make_user):
@@ -151,7 +151,7 @@ def test_passwords_are_hashed_with_argon2id(make_user):
     assert PASSWORD not in user.password_hash
 
 
-@pytest.mark.parametrize("url", ["/faculty", "/admin"])
+@pytest.mark.parametrize("url", ["/dashboard/faculty", "/dashboard/admin"])
 def test_students_are_refused_on_faculty_and_admin_pages(client, login_as, url):
     login_as("student")
     assert client.get(url).status_code == 403
@@ -159,7 +159,7 @@ def test_students_are_refused_on_faculty_and_admin_pages(client, login_as, url):
 
 def test_faculty_are_refused_on_admin_pages(client, login_as):
     login_as("faculty")
-    assert client.get("/admin").status_code == 403
+    assert client.get("/dashboard/admin").status_code == 403
 
 
 def test_post_without_csrf_token_is_refused(client, make_student):
@@ -169,7 +169,7 @@ def test_post_without_csrf_token_is_refused(client, make_student):
     assert b"The form expired" in response.data
     client.login(user.email)
     assert client.post("/auth/logout").status_code == 400
-    assert client.get("/student").status_code == 200  # still logged in
+    assert client.get("/dashboard/student").status_code == 200  # still logged in
 
 
 def test_repeated_failed_logins_are_limited(client, make_user):
@@ -190,7 +190,7 @@ def test_successful_logins_do_not_use_up_the_limit(client, make_student):
 
 def test_next_parameter_redirect_targets(app, make_user):
     user = make_user("faculty")
-    for target, expected in [("/faculty", "/faculty"), ("https://evil.example/x", "/"),
+    for target, expected in [("/dashboard/faculty", "/dashboard/faculty"), ("https://evil.example/x", "/"),
                              ("//evil.example/x", "/"), ("/\\evil.example", "/")]:
         c = app.test_client()
         response = c.post_form("/auth/login?next=" + target, {"email": user.email, "password": PASSWORD})
@@ -204,7 +204,7 @@ def test_error_page_shows_no_traceback(app, client, login_as, monkeypatch):
 
     monkeypatch.setitem(app.view_functions, "dashboard.student", boom)
     login_as("student")
-    response = client.get("/student")
+    response = client.get("/dashboard/student")
     assert response.status_code == 500
     body = response.get_data(as_text=True)
     assert "Something went wrong" in body

@@ -99,7 +99,7 @@ def test_the_account_form_enrolls_a_student_in_the_version_in_force(client, admi
     load_new_version(demo_program, terms.current)
     advisor = make_user("faculty")
     conc = demo_program.concentrations[0]
-    response = client.post_form("/manage/users/new", {
+    response = client.post_form("/admin/users/new", {
         "email": "new@example.edu", "display_name": "New Student", "role": "student", "program_id": demo_program.id,
         "concentration_id": conc.id, "track": "thesis", "start_term_id": terms.next.id, "advisor_id": advisor.id})
     assert response.status_code in (200, 302)
@@ -187,14 +187,14 @@ def test_a_new_version_may_drop_a_track_only_older_students_follow(demo_program,
 def test_the_editor_creates_a_new_version_after_a_preview(client, admin, demo_program, terms, make_student):
     make_student(start_term=terms.first)
     form = {"definition": NEW_CATALOG, "mode": "new", "version_name": NAME, "start_term_id": terms.current.id}
-    preview = client.post_form(f"/manage/programs/{demo_program.id}/definition", form)
+    preview = client.post_form(f"/admin/programs/{demo_program.id}/definition", form)
     page = visible(preview)
     assert preview.status_code == 200
     assert f"A new catalog version “{NAME}” is created, in force for students who start in Current term" in page
     assert "No current student's audit changes" in page and "change requirement “Core seminar”" in page
     assert len(versions_of(demo_program.id)) == 1                       # the preview wrote nothing
     assert 'name="mode" type="hidden" value="new"' in text(preview)
-    response = client.post_form("/manage/programs/apply", {**form, "program_id": demo_program.id})
+    response = client.post_form("/admin/programs/apply", {**form, "program_id": demo_program.id})
     assert response.status_code == 302
     initial, new = versions_of(demo_program.id)
     assert (new.name, new.start_term_id, new.created_by_id, new.source) == (NAME, terms.current.id, admin.id,
@@ -209,25 +209,25 @@ def test_the_editor_creates_a_new_version_after_a_preview(client, admin, demo_pr
 
 def test_the_editor_says_how_many_students_a_replacement_affects(client, admin, two_versions):
     program = two_versions["program"]
-    page = visible(client.post_form(f"/manage/programs/{program.id}/definition", {
+    page = visible(client.post_form(f"/admin/programs/{program.id}/definition", {
         "definition": DEMO, "mode": "replace", "version_id": two_versions["initial"].id}))
     assert "Replaces catalog version “Initial”: the audit of the 1 student who follows it changes" in page
 
 
 def test_editor_refusals_are_shown_at_their_field_with_the_text_kept(client, admin, two_versions, terms):
     program = two_versions["program"]
-    response = client.post_form(f"/manage/programs/{program.id}/definition", {
+    response = client.post_form(f"/admin/programs/{program.id}/definition", {
         "definition": NEW_CATALOG, "mode": "new", "version_name": NAME, "start_term_id": terms.next.id})
     html = text(response)
     assert response.status_code == 200
     assert re.search(r'id="version_name-error"[^>]*>[^<]*already has a catalog version called', html)
     assert "Record Analysis" in html and 'value="2026–27"' in html
     # A tampered apply is refused the same way and writes nothing.
-    response = client.post_form("/manage/programs/apply", {
+    response = client.post_form("/admin/programs/apply", {
         "definition": NEW_CATALOG, "program_id": program.id, "mode": "new", "version_name": "2028",
         "start_term_id": terms.current.id})
     assert response.status_code == 200 and "already starts in Current term" in text(response)
-    response = client.post_form("/manage/programs/apply", {
+    response = client.post_form("/admin/programs/apply", {
         "definition": NEW_CATALOG, "program_id": program.id, "mode": "replace", "version_id": "999999"})
     assert response.status_code == 200 and "Choose one of this program's catalog versions." in visible(response)
     assert len(versions_of(program.id)) == 2
@@ -235,18 +235,18 @@ def test_editor_refusals_are_shown_at_their_field_with_the_text_kept(client, adm
 
 def test_the_editor_opens_a_version_by_its_definition(client, admin, two_versions):
     program, initial = two_versions["program"], two_versions["initial"]
-    page = text(client.get(f"/manage/programs/{program.id}/definition?version={initial.id}"))
+    page = text(client.get(f"/admin/programs/{program.id}/definition?version={initial.id}"))
     assert 'title = "Core courses"' in html.unescape(page)
     assert f'<option selected value="{initial.id}">Initial</option>' in page
-    assert 'title = "Core seminar"' in html.unescape(text(client.get(f"/manage/programs/{program.id}/definition")))
+    assert 'title = "Core seminar"' in html.unescape(text(client.get(f"/admin/programs/{program.id}/definition")))
 
 
 def test_a_version_page_shows_its_own_requirements(client, admin, two_versions):
     program, initial = two_versions["program"], two_versions["initial"]
-    page = visible(client.get(f"/manage/programs/{program.id}/versions/{initial.id}"))
+    page = visible(client.get(f"/admin/programs/{program.id}/versions/{initial.id}"))
     assert "Catalog Initial not the newest" in page and "Core courses" in page and "Core seminar" not in page
-    assert client.get(f"/manage/programs/{program.id}/versions/999999").status_code == 404
-    download = client.get(f"/manage/programs/{program.id}/versions/{initial.id}/definition.toml")
+    assert client.get(f"/admin/programs/{program.id}/versions/999999").status_code == 404
+    download = client.get(f"/admin/programs/{program.id}/versions/{initial.id}/definition.toml")
     assert download.status_code == 200 and text(download) == DEMO
     assert "mm-prod-initial.toml" in download.headers["Content-Disposition"]
 
@@ -270,9 +270,9 @@ def test_the_cli_creates_a_new_version(runner, demo_program, terms, tmp_path):
 def test_moving_a_student_end_to_end(client, admin, two_versions, count_queries):
     program, maya, theo = two_versions["program"], two_versions["maya"], two_versions["theo"]
     initial, new = two_versions["initial"], two_versions["new"]
-    listing = visible(client.get(f"/manage/programs/{program.id}"))
+    listing = visible(client.get(f"/admin/programs/{program.id}"))
     assert f"{NAME} newest in Current term or later 1" in listing and "Initial from the beginning 1" in listing
-    choose = client.get(f"/manage/programs/{program.id}/versions/move?current={initial.id}")
+    choose = client.get(f"/admin/programs/{program.id}/versions/move?current={initial.id}")
     assert choose.status_code == 200
     page = visible(choose)
     assert "Maya Chen" in page and "Theo Park" not in page                # filtered by current version
@@ -280,7 +280,7 @@ def test_moving_a_student_end_to_end(client, admin, two_versions, count_queries)
               for name, table in (("history", HistoryEvent), ("enrollment", Enrollment))}
 
     with count_queries() as q:
-        preview = client.post_form(f"/manage/programs/{program.id}/versions/move?current={initial.id}",
+        preview = client.post_form(f"/admin/programs/{program.id}/versions/move?current={initial.id}",
                                    {"students": [maya.id], "target": new.id})
     assert preview.status_code == 200
     assert not [s for s in q.statements if s.lstrip().upper().startswith(("UPDATE", "DELETE"))]
@@ -296,7 +296,7 @@ def test_moving_a_student_end_to_end(client, admin, two_versions, count_queries)
     assert enrollment_of(maya).catalog_version_id == initial.id          # nothing moved yet
 
     confirm = re.search(r'name="students" type="hidden" value="([^"]*)"', text(preview)).group(1)
-    response = client.post_form(f"/manage/programs/{program.id}/versions/move/apply",
+    response = client.post_form(f"/admin/programs/{program.id}/versions/move/apply",
                                 {"students": confirm, "target": new.id})
     assert response.status_code == 302
     assert f"Moved 1 student to Catalog {NAME}" in visible(client.get(response.headers["Location"]))
@@ -311,10 +311,10 @@ def test_moving_a_student_end_to_end(client, admin, two_versions, count_queries)
     after = audit_service.audit_student(maya.id)
     assert after.result == then.result and after.version.name == NAME
     assert f"Catalog {NAME}" in visible(client.get(f"/progress/students/{maya.id}"))
-    history = visible(client.get(f"/manage/history?subject={maya.id}"))
+    history = visible(client.get(f"/admin/history?subject={maya.id}"))
     assert f"Moved {maya.email} from Catalog Initial to Catalog {NAME}" in history
     # Moving back is the same operation.
-    client.post_form(f"/manage/programs/{program.id}/versions/move/apply",
+    client.post_form(f"/admin/programs/{program.id}/versions/move/apply",
                      {"students": str(maya.id), "target": initial.id})
     db.session.expire_all()
     assert audit_service.audit_student(maya.id).result == two_versions["maya_before"]
@@ -328,12 +328,12 @@ def test_moving_many_students_at_once(client, admin, two_versions, make_student,
         enrollment = enrollment_of(s)
         enrollment.catalog_version_id = initial.id
     db.session.commit()
-    preview = client.post_form(f"/manage/programs/{program.id}/versions/move?current={initial.id}",
+    preview = client.post_form(f"/admin/programs/{program.id}/versions/move?current={initial.id}",
                                {"everyone": "y", "target": new.id})
     page = visible(preview)
     assert "Preview: move 4 students" in page and all(s.display_name in page for s in others)
     ids = re.search(r'name="students" type="hidden" value="([^"]*)"', text(preview)).group(1)
-    client.post_form(f"/manage/programs/{program.id}/versions/move/apply", {"students": ids, "target": new.id})
+    client.post_form(f"/admin/programs/{program.id}/versions/move/apply", {"students": ids, "target": new.id})
     assert catalog_versions.students_by_version(program.id) == {new.id: 5}
     assert db.session.scalar(sa.select(sa.func.count()).where(HistoryEvent.action == "enrollment.catalog_moved")) == 4
 
@@ -347,13 +347,13 @@ def test_a_student_who_cannot_move_stops_the_whole_move(client, admin, demo_prog
     other = make_student(track="non_thesis", name="Ben Capstone")
     load_new_version(demo_program, terms.current, portfolio)
     initial, new = versions_of(demo_program.id)
-    preview = client.post_form(f"/manage/programs/{demo_program.id}/versions/move",
+    preview = client.post_form(f"/admin/programs/{demo_program.id}/versions/move",
                                {"students": [thesis.id, other.id], "target": new.id})
     page = visible(preview)
     assert f"Catalog {NAME} has no Non-thesis track, which Ben Capstone follows." in page
     assert "cannot be moved, so nobody will be" in page and "Move these students" not in page
     # Forcing the apply moves nobody, not even the student who could move.
-    response = client.post_form(f"/manage/programs/{demo_program.id}/versions/move/apply",
+    response = client.post_form(f"/admin/programs/{demo_program.id}/versions/move/apply",
                                 {"students": f"{thesis.id},{other.id}", "target": new.id})
     assert response.status_code == 302
     assert "Nobody was moved" in visible(client.get(response.headers["Location"]))
@@ -363,7 +363,7 @@ def test_a_student_who_cannot_move_stops_the_whole_move(client, admin, demo_prog
 
 def test_move_refusals(client, admin, two_versions, make_program, make_student):
     program, maya, new = two_versions["program"], two_versions["maya"], two_versions["new"]
-    url = f"/manage/programs/{program.id}/versions/move"
+    url = f"/admin/programs/{program.id}/versions/move"
     nobody = client.post_form(url, {"target": new.id})
     assert nobody.status_code == 200 and "Choose at least one student." in text(nobody)
     no_target = client.post_form(url, {"students": [maya.id]})
@@ -384,7 +384,7 @@ def test_move_refusals(client, admin, two_versions, make_program, make_student):
     assert wrong_target.status_code == 302 and enrollment_of(maya).catalog_version.name == "Initial"
     assert client.get(apply_url).status_code == 405
     assert client.post(apply_url, data={"students": str(maya.id), "target": new.id}).status_code == 400  # no CSRF
-    assert client.get("/manage/programs/999999/versions/move").status_code == 404
+    assert client.get("/admin/programs/999999/versions/move").status_code == 404
     assert db.session.scalar(sa.select(sa.func.count()).where(HistoryEvent.action == "enrollment.catalog_moved")) == 0
 
 
@@ -392,8 +392,8 @@ def test_move_refusals(client, admin, two_versions, make_program, make_student):
 def test_only_admins_move_students(client, login_as, two_versions, role):
     login_as(role)
     program, maya, new = two_versions["program"], two_versions["maya"], two_versions["new"]
-    assert client.get(f"/manage/programs/{program.id}/versions/move").status_code == 403
-    response = client.post_form(f"/manage/programs/{program.id}/versions/move/apply",
+    assert client.get(f"/admin/programs/{program.id}/versions/move").status_code == 403
+    response = client.post_form(f"/admin/programs/{program.id}/versions/move/apply",
                                 {"students": str(maya.id), "target": new.id})
     assert response.status_code == 403 and enrollment_of(maya).catalog_version.name == "Initial"
 
@@ -453,7 +453,7 @@ def test_the_cohort_report_and_csv_name_each_students_version(client, admin, two
 
 
 def test_exceptions_offer_the_students_own_versions_requirements(client, admin, two_versions):
-    from tracker.services.exceptions import requirement_choices
+    from tracker.services.audit_exceptions import requirement_choices
 
     maya, theo = enrollment_of(two_versions["maya"]), enrollment_of(two_versions["theo"])
     assert "Core courses" in [c.title for c in requirement_choices(maya)]
@@ -498,7 +498,7 @@ def test_rules_are_parsed_once_per_digest(two_versions):
 def test_the_move_preview_costs_the_same_for_one_student_or_many(client, admin, two_versions, make_student, terms,
                                                                  count_queries):
     program, initial, new_id = two_versions["program"], two_versions["initial"], two_versions["new"].id
-    url = f"/manage/programs/{program.id}/versions/move?current={initial.id}"
+    url = f"/admin/programs/{program.id}/versions/move?current={initial.id}"
     client.csrf_token()
     with count_queries() as one:
         assert client.post_form(url, {"everyone": "y", "target": new_id}).status_code == 200
@@ -514,9 +514,9 @@ def test_the_move_preview_costs_the_same_for_one_student_or_many(client, admin, 
 
 
 def test_directors_find_how_versions_work_from_the_program_page(client, admin, two_versions):
-    page = text(client.get(f"/manage/programs/{two_versions['program'].id}"))
-    assert 'href="/manage/programs/catalog-versions-help"' in page
-    help_page = client.get("/manage/programs/catalog-versions-help")
+    page = text(client.get(f"/admin/programs/{two_versions['program'].id}"))
+    assert 'href="/admin/programs/catalog-versions-help"' in page
+    help_page = client.get("/admin/programs/catalog-versions-help")
     assert help_page.status_code == 200
     body = text(help_page)
     assert 'id="moving-students"' in body and "Preview the move" in body and "<script" not in body.split(

@@ -88,8 +88,8 @@ def test_seed_demo_refuses_production(app, runner):
 
 def test_demo_logins_land_on_their_pages(runner, app):
     runner.invoke(args=["tracker", "seed-demo"])
-    for email, landing in [("director@demo.mmtracker.test", "/admin"), ("amoreno@demo.mmtracker.test", "/faculty"),
-                           ("maya@demo.mmtracker.test", "/student")]:
+    for email, landing in [("director@demo.mmtracker.test", "/dashboard/admin"), ("amoreno@demo.mmtracker.test", "/dashboard/faculty"),
+                           ("maya@demo.mmtracker.test", "/dashboard/student")]:
         client = app.test_client()
         response = client.login(email, DEMO_PASSWORD)
         assert response.status_code == 302, email

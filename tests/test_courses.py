@@ -48,7 +48,7 @@ def test_add_form_offers_the_programs_active_catalog_with_a_filter(client, setup
     student, course, pass_fail, fall, spring = setup
     make_course(code="MPT 699", title="Retired Course", active=False)
     make_course(code="OTH 500", title="Other Program Course", program=make_program())
-    text = html.unescape(client.get("/courses/add").get_data(as_text=True))
+    text = html.unescape(client.get("/courses/new").get_data(as_text=True))
     assert "MPT 601 Critical Listening (3 cr)" in text
     assert "MPT 690 Studio Practicum (1 cr, pass/fail)" in text
     assert "Retired Course" not in text and "Other Program Course" not in text
@@ -58,7 +58,7 @@ def test_add_form_offers_the_programs_active_catalog_with_a_filter(client, setup
 
 def test_student_adds_a_completed_course_with_a_grade(client, setup):
     student, course, pass_fail, fall, spring = setup
-    response = client.post_form("/courses/add", data(course, fall, "completed", "B+"))
+    response = client.post_form("/courses/new", data(course, fall, "completed", "B+"))
     assert response.status_code == 302 and response.headers["Location"].endswith("/courses")
     [record] = records_of(student)
     assert (record.course_id, record.term_id, record.status, record.grade) == (
@@ -72,13 +72,13 @@ def test_student_adds_a_completed_course_with_a_grade(client, setup):
 @pytest.mark.parametrize("status", ["planned", "in_progress"])
 def test_a_course_without_a_grade_is_added(client, setup, status):
     student, course, pass_fail, fall, spring = setup
-    assert client.post_form("/courses/add", data(course, spring, status, "")).status_code == 302
+    assert client.post_form("/courses/new", data(course, spring, status, "")).status_code == 302
     assert records_of(student)[0].grade is None
 
 
 def test_a_completed_course_needs_a_grade(client, setup):
     student, course, pass_fail, fall, spring = setup
-    response = client.post_form("/courses/add", data(course, fall, "completed", ""))
+    response = client.post_form("/courses/new", data(course, fall, "completed", ""))
     assert response.status_code == 200
     assert "Enter the grade" in field_error(response, "grade")
     assert records_of(student) == []
@@ -87,7 +87,7 @@ def test_a_completed_course_needs_a_grade(client, setup):
 @pytest.mark.parametrize("status", ["planned", "in_progress", "withdrawn"])
 def test_a_grade_is_refused_unless_completed(client, setup, status):
     student, course, pass_fail, fall, spring = setup
-    response = client.post_form("/courses/add", data(course, spring, status, "A"))
+    response = client.post_form("/courses/new", data(course, spring, status, "A"))
     assert response.status_code == 200
     assert "only for a completed course" in field_error(response, "grade")
     # What the student chose stays selected.
@@ -99,33 +99,33 @@ def test_a_grade_is_refused_unless_completed(client, setup, status):
 
 def test_pass_fail_courses_take_p_or_np_only(client, setup):
     student, course, pass_fail, fall, spring = setup
-    refused = client.post_form("/courses/add", data(pass_fail, fall, "completed", "A"))
+    refused = client.post_form("/courses/new", data(pass_fail, fall, "completed", "A"))
     assert refused.status_code == 200 and "pass/fail: choose P or NP" in field_error(refused, "grade")
-    assert client.post_form("/courses/add", data(pass_fail, fall, "completed", "P")).status_code == 302
+    assert client.post_form("/courses/new", data(pass_fail, fall, "completed", "P")).status_code == 302
 
 
 def test_letter_courses_refuse_p_and_np(client, setup):
     student, course, pass_fail, fall, spring = setup
-    refused = client.post_form("/courses/add", data(course, fall, "completed", "NP"))
+    refused = client.post_form("/courses/new", data(course, fall, "completed", "NP"))
     assert refused.status_code == 200 and "letter grade" in field_error(refused, "grade")
     assert records_of(student) == []
 
 
 def test_an_unknown_grade_is_refused(client, setup):
     student, course, pass_fail, fall, spring = setup
-    response = client.post_form("/courses/add", data(course, fall, "completed", "A++"))
+    response = client.post_form("/courses/new", data(course, fall, "completed", "A++"))
     assert response.status_code == 200 and field_error(response, "grade")
 
 
 def test_the_same_course_twice_in_a_term_is_refused_at_the_course_field(client, setup):
     student, course, pass_fail, fall, spring = setup
-    assert client.post_form("/courses/add", data(course, fall)).status_code == 302
-    again = client.post_form("/courses/add", data(course, fall, "completed", "B"))
+    assert client.post_form("/courses/new", data(course, fall)).status_code == 302
+    again = client.post_form("/courses/new", data(course, fall, "completed", "B"))
     assert again.status_code == 200
     assert "You already have MPT 601 in Fall 2025" in field_error(again, "course_id")
     assert len(records_of(student)) == 1
     # A retake in another term is fine.
-    assert client.post_form("/courses/add", data(course, spring, "in_progress", "")).status_code == 302
+    assert client.post_form("/courses/new", data(course, spring, "in_progress", "")).status_code == 302
 
 
 def test_a_double_submit_that_races_past_the_check_hits_the_unique_constraint(setup, monkeypatch):
@@ -155,7 +155,7 @@ def test_a_course_from_another_program_or_retired_is_refused(client, setup, make
     foreign = make_course(code="OTH 500", program=make_program())
     retired = make_course(code="MPT 699", active=False)
     for other in (foreign, retired):
-        response = client.post_form("/courses/add", data(other, fall))
+        response = client.post_form("/courses/new", data(other, fall))
         assert response.status_code == 200 and "catalog" in field_error(response, "course_id")
     with pytest.raises(ServiceError):
         course_service.add_course(student, course_service.CourseInput(foreign.id, fall.id, "completed", "A"),
@@ -239,12 +239,12 @@ def test_a_student_without_an_enrollment_sees_a_message_not_a_form(client, make_
     make_term()
     student = make_user("student")
     client.login(student.email)
-    for url in ("/courses", "/courses/add"):
+    for url in ("/courses", "/courses/new"):
         response = client.get(url)
         assert response.status_code == 200
         assert "not enrolled in a program yet" in visible_text(response)
         assert 'name="course_id"' not in response.get_data(as_text=True)
-    refused = client.post_form("/courses/add", {"course_id": 1, "term_id": 1, "status": "planned"})
+    refused = client.post_form("/courses/new", {"course_id": 1, "term_id": 1, "status": "planned"})
     assert refused.status_code == 200 and "not enrolled" in visible_text(refused)
     assert db.session.scalar(sa.select(sa.func.count(CourseRecord.id))) == 0
 
@@ -261,7 +261,7 @@ def test_another_students_records_are_404(client, setup, make_student, make_cour
 
 
 @pytest.mark.parametrize("role", ["faculty", "admin"])
-@pytest.mark.parametrize("url", ["/courses", "/courses/add"])
+@pytest.mark.parametrize("url", ["/courses", "/courses/new"])
 def test_course_pages_are_for_students_only(client, login_as, role, url):
     login_as(role)
     assert client.get(url).status_code == 403

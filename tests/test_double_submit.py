@@ -197,7 +197,7 @@ def test_a_transfer_credit_exception_double_submitted_in_parallel_is_recorded_on
     advisor, student = advising_cast
     browser = Browser(live_server)
     browser.login(advisor.email)
-    page = f"/manage/students/{student.id}/exceptions"
+    page = f"/advising/students/{student.id}/exceptions"
     for trial in range(8):
         tokens = browser.form_tokens(page)
         data = {**_transfer_form(f"Acoustics {trial}"), "transfer-csrf_token": tokens["csrf_token"],
@@ -222,7 +222,7 @@ def test_every_rendered_post_form_carries_one_token_and_login_none(client, login
     assert "submission_token" not in client.get("/auth/login").get_data(as_text=True)
     advisor, student = advising_cast
     client.login(advisor.email)
-    page = client.get(f"/manage/students/{student.id}/exceptions").get_data(as_text=True)
+    page = client.get(f"/advising/students/{student.id}/exceptions").get_data(as_text=True)
     names = [name for name, _ in TOKEN_RE.findall(page)]
     assert sorted(names) == ["sub-submission_token", "transfer-submission_token", "waiver-submission_token"]
     assert len(set(value for _, value in TOKEN_RE.findall(page))) == 3
@@ -231,7 +231,7 @@ def test_every_rendered_post_form_carries_one_token_and_login_none(client, login
 def test_a_sequential_resend_writes_nothing_and_says_so(client, advising_cast):
     advisor, student = advising_cast
     client.login(advisor.email)
-    page = f"/manage/students/{student.id}/exceptions"
+    page = f"/advising/students/{student.id}/exceptions"
     tokens = _tokens(client.get(page))
     data = {**_transfer_form("Psychoacoustics"), "transfer-submission_token": tokens["transfer-submission_token"]}
     first = client.post_form(page + "/transfer", data)
@@ -249,7 +249,7 @@ def test_a_resend_from_a_page_goes_back_to_that_page_with_the_message(client, ad
     """The transfer URL takes POST only, so the duplicate returns to the same-site page it was sent from."""
     advisor, student = advising_cast
     client.login(advisor.email)
-    page = f"/manage/students/{student.id}/exceptions"
+    page = f"/advising/students/{student.id}/exceptions"
     tokens = _tokens(client.get(page))
     data = {**_transfer_form("Psychoacoustics"), "transfer-submission_token": tokens["transfer-submission_token"]}
     assert client.post_form(page + "/transfer", data).status_code == 302

@@ -43,7 +43,7 @@ def data(ensemble, term, role="engineer", notes="") -> dict:
 
 def test_add_form_offers_active_ensembles_and_the_roles(client, setup, make_ensemble):
     make_ensemble("Disbanded Choir", active=False)
-    text = html.unescape(client.get("/ensembles/add").get_data(as_text=True))
+    text = html.unescape(client.get("/ensembles/new").get_data(as_text=True))
     assert "Contemporary Jazz Ensemble" in text and "Disbanded Choir" not in text
     for role in EnsembleRole:
         assert role.label in text
@@ -51,7 +51,7 @@ def test_add_form_offers_active_ensembles_and_the_roles(client, setup, make_ense
 
 def test_student_adds_participation(client, setup):
     student, jazz, fall, spring = setup
-    response = client.post_form("/ensembles/add", data(jazz, fall, "directors_assistant", "Spring concert"))
+    response = client.post_form("/ensembles/new", data(jazz, fall, "directors_assistant", "Spring concert"))
     assert response.status_code == 302 and response.headers["Location"].endswith("/ensembles")
     [record] = records_of(student)
     assert record.role == EnsembleRole.DIRECTORS_ASSISTANT and record.notes == "Spring concert"
@@ -64,13 +64,13 @@ def test_student_adds_participation(client, setup):
 
 def test_one_record_per_ensemble_per_term(client, setup):
     student, jazz, fall, spring = setup
-    assert client.post_form("/ensembles/add", data(jazz, fall)).status_code == 302
-    again = client.post_form("/ensembles/add", data(jazz, fall, "performer", "Kept note"))
+    assert client.post_form("/ensembles/new", data(jazz, fall)).status_code == 302
+    again = client.post_form("/ensembles/new", data(jazz, fall, "performer", "Kept note"))
     assert again.status_code == 200
     assert "already have Contemporary Jazz Ensemble in Fall 2025" in field_error(again, "ensemble_id")
     assert "Kept note" in again.get_data(as_text=True)
     assert len(records_of(student)) == 1
-    assert client.post_form("/ensembles/add", data(jazz, spring)).status_code == 302
+    assert client.post_form("/ensembles/new", data(jazz, spring)).status_code == 302
 
 
 def test_a_double_submit_that_races_past_the_check_hits_the_unique_constraint(setup, monkeypatch):
@@ -96,7 +96,7 @@ def test_a_double_submit_that_races_past_the_check_hits_the_unique_constraint(se
 def test_an_inactive_ensemble_is_refused(client, setup, make_ensemble):
     student, jazz, fall, spring = setup
     gone = make_ensemble("Disbanded Choir", active=False)
-    response = client.post_form("/ensembles/add", data(gone, fall))
+    response = client.post_form("/ensembles/new", data(gone, fall))
     assert response.status_code == 200 and "active ensembles" in field_error(response, "ensemble_id")
     with pytest.raises(ServiceError):
         ensemble_service.add_ensemble(student, ensemble_service.EnsembleInput(gone.id, fall.id, "engineer"),
@@ -106,14 +106,14 @@ def test_an_inactive_ensemble_is_refused(client, setup, make_ensemble):
 
 def test_an_unknown_role_is_refused(client, setup):
     student, jazz, fall, spring = setup
-    response = client.post_form("/ensembles/add", data(jazz, fall, "conductor"))
+    response = client.post_form("/ensembles/new", data(jazz, fall, "conductor"))
     assert response.status_code == 200 and field_error(response, "role")
     assert records_of(student) == []
 
 
 def test_edit_and_its_history(client, setup):
     student, jazz, fall, spring = setup
-    client.post_form("/ensembles/add", data(jazz, fall))
+    client.post_form("/ensembles/new", data(jazz, fall))
     [record] = records_of(student)
     assert "Contemporary Jazz Ensemble" in client.get(f"/ensembles/{record.id}/edit").get_data(as_text=True)
     assert client.post_form(f"/ensembles/{record.id}/edit", data(jazz, spring, "performer", "Tenor sax")).status_code \
@@ -127,8 +127,8 @@ def test_edit_and_its_history(client, setup):
 
 def test_edit_into_a_duplicate_is_refused(client, setup):
     student, jazz, fall, spring = setup
-    client.post_form("/ensembles/add", data(jazz, fall))
-    client.post_form("/ensembles/add", data(jazz, spring))
+    client.post_form("/ensembles/new", data(jazz, fall))
+    client.post_form("/ensembles/new", data(jazz, spring))
     second = records_of(student)[1]
     response = client.post_form(f"/ensembles/{second.id}/edit", data(jazz, fall))
     assert response.status_code == 200 and "already have" in field_error(response, "ensemble_id")
@@ -136,7 +136,7 @@ def test_edit_into_a_duplicate_is_refused(client, setup):
 
 def test_delete_is_post_only_and_recorded(client, setup):
     student, jazz, fall, spring = setup
-    client.post_form("/ensembles/add", data(jazz, fall))
+    client.post_form("/ensembles/new", data(jazz, fall))
     record_id = records_of(student)[0].id
     assert client.get(f"/ensembles/{record_id}/delete").status_code == 405
     assert "data-confirm" in client.get("/ensembles").get_data(as_text=True)
@@ -159,7 +159,7 @@ def test_another_students_records_are_404(client, setup, make_student):
 
 
 @pytest.mark.parametrize("role", ["faculty", "admin"])
-@pytest.mark.parametrize("url", ["/ensembles", "/ensembles/add"])
+@pytest.mark.parametrize("url", ["/ensembles", "/ensembles/new"])
 def test_ensemble_pages_are_for_students_only(client, login_as, role, url):
     login_as(role)
     assert client.get(url).status_code == 403

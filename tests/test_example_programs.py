@@ -406,7 +406,7 @@ def test_uml_part_time_students_have_no_ensemble_requirement(uml):
 @pytest.fixture
 def reference(client, login_as) -> str:
     login_as("admin")
-    response = client.get("/manage/programs/definition-reference")
+    response = client.get("/admin/programs/definition-reference")
     assert response.status_code == 200
     return response.get_data(as_text=True)
 

@@ -54,7 +54,7 @@ def test_course_add_refuses_a_nul_at_its_field(client, course_setup, field):
     _, course, term = course_setup
     data = _course_data(course, term)
     data[field] = f"{data[field]}\x00"
-    response = client.post_form("/courses/add", data)
+    response = client.post_form("/courses/new", data)
     assert response.status_code == 200
     assert "Remove the invisible NUL character" in field_error(response, field)
     assert 'value="Listening"' in page(response)  # the rest of the input is kept
@@ -66,7 +66,7 @@ def test_course_add_refuses_a_nul_at_its_field(client, course_setup, field):
 @pytest.mark.parametrize("value", [HUGE_INT, "-" + HUGE_INT, "9" * 30])
 def test_course_add_refuses_an_impossible_id_at_its_field(client, course_setup, field, value):
     _, course, term = course_setup
-    response = client.post_form("/courses/add", _course_data(course, term, **{field: value}))
+    response = client.post_form("/courses/new", _course_data(course, term, **{field: value}))
     assert response.status_code == 200
     assert field_error(response, field)
     assert 'value="Listening"' in page(response)
@@ -130,7 +130,7 @@ def _new_course(program, **overrides) -> dict:
 @pytest.mark.parametrize("value", ABSURD_NUMBERS)
 def test_admin_new_course_refuses_absurd_credits_at_the_field(client, admin, make_program, value):
     program = make_program()
-    response = client.post_form("/manage/courses/new", _new_course(program, credits=value))
+    response = client.post_form("/admin/catalog/new", _new_course(program, credits=value))
     assert response.status_code == 200
     message = field_error(response, "credits")
     assert message in (form_layer.NOT_FINITE_MESSAGE, form_layer.TOO_LARGE_MESSAGE), message
@@ -144,7 +144,7 @@ def test_admin_new_course_refuses_a_nul_at_its_field(client, admin, make_program
     program = make_program()
     data = _new_course(program)
     data[field] = f"{data[field]}\x00"
-    response = client.post_form("/manage/courses/new", data)
+    response = client.post_form("/admin/catalog/new", data)
     assert response.status_code == 200
     assert "Remove the invisible NUL character" in field_error(response, field)
     kept = "Atmos and beyond" if field != "description" else "Immersive Audio"
@@ -155,7 +155,7 @@ def test_admin_new_course_refuses_a_nul_at_its_field(client, admin, make_program
 def test_admin_course_edit_keeps_its_declared_range(client, admin, make_course):
     """The guard only stops absurd values; the service's real range (below 100) still speaks for itself."""
     course = make_course(code="MPT 610", title="Old title", credits=3)
-    response = client.post_form(f"/manage/courses/{course.id}/edit", {
+    response = client.post_form(f"/admin/catalog/{course.id}/edit", {
         "title": "New title", "credits": "150", "category": "elective", "concentration_id": "", "description": ""})
     assert response.status_code == 200 and "below 100" in field_error(response, "credits")
     db.session.rollback()
@@ -167,7 +167,7 @@ def test_admin_course_edit_keeps_its_declared_range(client, admin, make_course):
 def test_admin_new_account_refuses_a_nul_at_its_field(client, admin, field, value):
     before = count(User)
     data = {"email": "new.prof@example.edu", "display_name": "New Prof", "role": "faculty", field: value}
-    response = client.post_form("/manage/users/new", data)
+    response = client.post_form("/admin/users/new", data)
     assert response.status_code == 200
     assert "Remove the invisible NUL character" in field_error(response, field)
     assert count(User) == before
@@ -183,7 +183,7 @@ def advisee(client, demo_program, make_user, make_student):
 
 @pytest.mark.parametrize("value", ABSURD_NUMBERS)
 def test_transfer_credit_refuses_absurd_credits_at_the_field(client, advisee, value):
-    response = client.post_form(f"/manage/students/{advisee.id}/exceptions/transfer", {
+    response = client.post_form(f"/advising/students/{advisee.id}/exceptions/transfer", {
         "transfer-transfer_title": "Psychoacoustics", "transfer-institution": "Elsewhere",
         "transfer-transfer_credits": value, "transfer-course_id": "", "transfer-justification": "Reviewed."})
     assert response.status_code == 200
@@ -196,7 +196,7 @@ def test_transfer_credit_refuses_absurd_credits_at_the_field(client, advisee, va
 @pytest.mark.parametrize("value", ["1e30", "1e400", "NaN", "Infinity"])
 def test_waiver_refuses_absurd_amounts_at_the_field(client, advisee, value):
     """1e30 used to reach the service's quantize (decimal.InvalidOperation, a 500)."""
-    response = client.post_form(f"/manage/students/{advisee.id}/exceptions/waiver", {
+    response = client.post_form(f"/advising/students/{advisee.id}/exceptions/waiver", {
         "waiver-requirement_key": "ensemble", "waiver-amount": value, "waiver-justification": "Keep this reason."})
     assert response.status_code == 200
     assert field_error(response, "waiver-amount")
@@ -205,7 +205,7 @@ def test_waiver_refuses_absurd_amounts_at_the_field(client, advisee, value):
 
 
 def test_transfer_credit_refuses_a_nul_in_the_justification(client, advisee):
-    response = client.post_form(f"/manage/students/{advisee.id}/exceptions/transfer", {
+    response = client.post_form(f"/advising/students/{advisee.id}/exceptions/transfer", {
         "transfer-transfer_title": "Psychoacoustics", "transfer-institution": "Elsewhere",
         "transfer-transfer_credits": "3", "transfer-course_id": "", "transfer-justification": "Re\x00viewed."})
     assert response.status_code == 200

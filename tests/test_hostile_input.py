@@ -268,7 +268,7 @@ def _demo_user(login: str) -> User:
 @pytest.mark.parametrize("amount", ["1e400", "99999999999999999999999", "-1e400", "NaN", "Infinity", "1.001"])
 def test_a_waiver_amount_beyond_any_column_is_refused_at_the_field(app, amount):
     from tracker.services import ServiceError
-    from tracker.services import exceptions as exception_service
+    from tracker.services import audit_exceptions as exception_service
 
     seed()
     with pytest.raises(ServiceError) as err:
@@ -280,7 +280,7 @@ def test_a_waiver_amount_beyond_any_column_is_refused_at_the_field(app, amount):
 @pytest.mark.parametrize("credits", ["1e400", "99999999999999999999999", "100", "0", "2.25", " "])
 def test_transfer_and_course_credits_are_bounded(app, credits):
     from tracker.services import ServiceError, admin_catalog
-    from tracker.services import exceptions as exception_service
+    from tracker.services import audit_exceptions as exception_service
 
     seed()
     admin = _demo_user("director")
@@ -309,18 +309,18 @@ def test_a_blank_or_garbled_concentration_id_is_refused_at_the_field(app, concen
 
 def test_history_with_a_date_python_cannot_count_past_shows_a_message(app):
     client = _admin(app)
-    response = client.get("/manage/history?date_to=9999-12-31&date_from=9999-12-31")
+    response = client.get("/admin/history?date_to=9999-12-31&date_from=9999-12-31")
     assert response.status_code == 200
     assert "Enter a date between" in response.get_data(as_text=True)
-    assert client.get(f"/manage/history?actor={2**63}&subject={10**30}&page={2**63 - 1}").status_code == 200
+    assert client.get(f"/admin/history?actor={2**63}&subject={10**30}&page={2**63 - 1}").status_code == 200
 
 
 def test_a_page_past_the_end_shows_the_last_page_not_an_error(app):
     client = _admin(app)
-    for url in ("/manage/history", "/manage/users", "/reports/cohort", "/advising", "/review", "/notifications"):
+    for url in ("/admin/history", "/admin/users", "/reports/cohort", "/advising", "/review", "/notifications"):
         response = client.get(f"{url}?page=9223372036854775807", follow_redirects=True)
         assert response.status_code == 200, url
-    history = client.get("/manage/history?page=9223372036854775807").get_data(as_text=True)
+    history = client.get("/admin/history?page=9223372036854775807").get_data(as_text=True)
     match = re.search(r"page (\d+) of (\d+)", history)
     assert match and match.group(1) == match.group(2), "the last page, not an empty page 100000"
     assert "No recorded changes" not in history
@@ -344,7 +344,7 @@ LONG_NUMBER = "[program]\ncode = \"X\"\ntotal_credits = " + "9" * 5000 + "\n"
 ])
 def test_pathological_definitions_are_refused_in_the_browser(app, text, message):
     client = _admin(app)
-    response = client.post_form("/manage/programs/load", {"definition": text})
+    response = client.post_form("/admin/programs/load", {"definition": text})
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
 
@@ -392,7 +392,7 @@ def test_an_old_code_with_a_line_break_still_downloads(app):
                       definition_source="[program]\n")
     db.session.add(program)
     db.session.commit()
-    response = client.get(f"/manage/programs/{program.id}/definition.toml")
+    response = client.get(f"/admin/programs/{program.id}/definition.toml")
     assert response.status_code == 200
     disposition = response.headers["Content-Disposition"]
     assert "\r" not in disposition and "\n" not in disposition and "bad-x.toml" in disposition

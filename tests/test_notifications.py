@@ -42,7 +42,7 @@ def _nav_badge(page: str, label: str) -> str | None:
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client):
-    for response in (client.get("/notifications"), client.post("/notifications/read-all")):
+    for response in (client.get("/notifications"), client.post("/notifications/read")):
         assert response.status_code in (302, 400)
     assert "/auth/login" in client.get("/notifications").headers["Location"]
 
@@ -79,10 +79,10 @@ def test_mark_all_read(client, login_as, make_user, make_notification):
         make_notification(user)
     other = make_user("student")
     make_notification(other)
-    assert client.get("/notifications/read-all").status_code == 405
-    assert client.post("/notifications/read-all").status_code == 400  # no CSRF token
+    assert client.get("/notifications/read").status_code == 405
+    assert client.post("/notifications/read").status_code == 400  # no CSRF token
     assert _unread(user.id) == 3
-    response = client.post_form("/notifications/read-all")
+    response = client.post_form("/notifications/read")
     assert response.status_code == 302
     assert "Marked 3 notifications read." in _text(client.get(response.headers["Location"]))
     assert _unread(user.id) == 0 and _unread(other.id) == 1

@@ -54,7 +54,7 @@ def test_login_works_when_redis_is_unreachable(redis_down_app, make_student, cap
     with caplog.at_level(logging.WARNING):
         response = client.login(user.email)
     assert response.status_code == 302
-    assert client.get("/student").status_code == 200
+    assert client.get("/dashboard/student").status_code == 200
     assert any("falling back to in-memory" in r.getMessage() for r in caplog.records), caplog.text
 
 
@@ -100,8 +100,8 @@ def test_pages_answer_503_when_postgresql_is_unreachable(client, postgres_down_a
     down = postgres_down_app.test_client()
     _copy_session(client, down)  # same secret: a logged-in browser whose next request finds no database
     with caplog.at_level(logging.INFO, logger="tracker"):
-        _assert_unavailable(down.get("/student"))  # the user loader needs the database
-        _assert_unavailable(down.get("/student"))
+        _assert_unavailable(down.get("/dashboard/student"))  # the user loader needs the database
+        _assert_unavailable(down.get("/dashboard/student"))
     warnings = [r for r in caplog.records if "database unavailable" in r.getMessage()]
     assert len(warnings) == 1, "an outage is logged once, not once per request"
     assert warnings[0].levelno == logging.WARNING and warnings[0].exc_info is None
@@ -166,7 +166,7 @@ def test_programming_errors_in_sql_stay_500(app, client, login_as, monkeypatch):
 
     monkeypatch.setitem(app.view_functions, "dashboard.student", broken)
     login_as("student")
-    assert client.get("/student").status_code == 500
+    assert client.get("/dashboard/student").status_code == 500
 
 
 class TcpProxy:
@@ -253,14 +253,14 @@ def test_postgresql_dropping_mid_run_answers_503_then_recovers(database_url, mak
         user = make_student()
         client = app.test_client()
         assert client.login(user.email).status_code == 302
-        assert client.get("/student").status_code == 200
+        assert client.get("/dashboard/student").status_code == 200
         client.csrf_token()  # the form was loaded before the outage
         with caplog.at_level(logging.INFO, logger="tracker"):
             proxy.cut()
-            _assert_unavailable(client.get("/student"))  # a pooled connection died; reconnecting fails
+            _assert_unavailable(client.get("/dashboard/student"))  # a pooled connection died; reconnecting fails
             _assert_unavailable(client.post_form("/auth/logout"))
             proxy.start()  # the database is back on the same address
-            assert client.get("/student").status_code == 200
+            assert client.get("/dashboard/student").status_code == 200
         messages = [r.getMessage() for r in caplog.records]
         assert sum("database unavailable" in m for m in messages) == 1
         assert any("database reachable again" in m for m in messages)

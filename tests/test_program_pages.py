@@ -467,7 +467,7 @@ def test_a_variable_credit_record_counts_and_shows_its_own_credits(client, peopl
 
 def test_a_group_can_be_waived_whole_only_and_a_waived_group_is_complete(client, nested_program):
     from tracker.services import ServiceError
-    from tracker.services import exceptions as exception_service
+    from tracker.services import audit_exceptions as exception_service
     from tracker.services.audit import audit_student
 
     program, advisor, student = nested_program

@@ -100,20 +100,20 @@ def test_the_program_row_holds_its_vocabulary_and_the_load_is_in_the_history(pro
 def test_admin_enrolls_a_student_in_a_track_of_the_program_through_the_pages(app, program, make_user, make_term):
     admin, advisor, term = make_user("admin"), make_user("faculty"), make_term()
     client = _client(app, admin)
-    page = client.get("/manage/users/new").get_data(as_text=True)
+    page = client.get("/admin/users/new").get_data(as_text=True)
     assert '<option value="portfolio">Portfolio</option>' in page
     conc = program.concentrations[0]
     data = {"email": "ana@example.edu", "display_name": "Ana", "role": "student", "program_id": program.id,
             "concentration_id": conc.id, "start_term_id": term.id, "advisor_id": advisor.id}
-    refused = client.post_form("/manage/users/new", dict(data, track="thesis")).get_data(as_text=True)
+    refused = client.post_form("/admin/users/new", dict(data, track="thesis")).get_data(as_text=True)
     assert "Choose a track of this program: portfolio or recital." in refused
-    assert client.post_form("/manage/users/new", dict(data, track="recital")).status_code == 200
+    assert client.post_form("/admin/users/new", dict(data, track="recital")).status_code == 200
     student = db.session.scalar(sa.select(User).where(User.email == "ana@example.edu"))
     assert student.enrollment.track == "recital" and student.enrollment.track_label == "Recital"
     # The user's page offers the program's tracks, and moving the student checks them too.
-    page = client.get(f"/manage/users/{student.id}").get_data(as_text=True)
+    page = client.get(f"/admin/users/{student.id}").get_data(as_text=True)
     assert '<option value="portfolio">Portfolio</option>' in page and "Non-thesis" not in page
-    client.post_form(f"/manage/users/{student.id}/enrollment", {"concentration_id": conc.id, "track": "portfolio"})
+    client.post_form(f"/admin/users/{student.id}/enrollment", {"concentration_id": conc.id, "track": "portfolio"})
     db.session.expire_all()
     assert db.session.get(Enrollment, student.enrollment.id).track == "portfolio"
 
@@ -199,6 +199,6 @@ def test_a_track_in_use_cannot_be_dropped_from_the_definition(program, make_stud
 
 
 def test_the_admin_program_page_lists_the_vocabulary(app, program, make_user):
-    page = _client(app, make_user("admin")).get(f"/manage/programs/{program.id}").get_data(as_text=True)
+    page = _client(app, make_user("admin")).get(f"/admin/programs/{program.id}").get_data(as_text=True)
     assert "Jury passed <code>jury</code> · signed off by an administrator" in page
     assert "Portfolio review passed <code>portfolio_review</code> · signed off by the student&#39;s advisor" in page

@@ -85,7 +85,7 @@ def test_url_with_ignores_a_query_argument_named_like_a_path_variable(app):
 
 
 @pytest.mark.parametrize("path", ["/courses/9223372036854775808/edit", f"/studio/sessions/{10**30}",
-                                  f"/progress/students/{2**63}", f"/manage/users/{2**64}"])
+                                  f"/progress/students/{2**63}", f"/admin/users/{2**64}"])
 def test_impossible_path_ids_are_404(client, login_as, path):
     login_as("admin")
     assert client.get(path).status_code == 404
@@ -93,7 +93,7 @@ def test_impossible_path_ids_are_404(client, login_as, path):
 
 @pytest.mark.parametrize("url, status", [
     ("/auth/reset/abc%00def", 404), ("/auth/login?next=%00", 400), ("/review?student_id=1%00", 400),
-    ("/manage/history?q=%00", 400),
+    ("/admin/history?q=%00", 400),
 ])
 def test_nul_in_path_or_query_is_refused(client, url, status):
     assert client.get(url).status_code == status

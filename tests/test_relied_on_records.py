@@ -18,7 +18,7 @@ from tracker.extensions import db
 from tracker.models import AuditException, CourseRecord, CourseStatus, ExceptionKind, HistoryEvent, MilestoneRecord
 from tracker.services import ServiceError
 from tracker.services import courses as course_service
-from tracker.services import exceptions as exception_service
+from tracker.services import audit_exceptions as exception_service
 from tracker.services.audit import audit_student
 
 from .progress_support import course, demo_program  # noqa: F401  (fixture)

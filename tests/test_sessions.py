@@ -45,8 +45,8 @@ def test_the_csrf_token_from_before_login_no_longer_works_after_it(client, make_
     assert response.status_code == 302
     refused = client.post("/auth/logout", data={"csrf_token": before})
     assert refused.status_code == 400
-    assert client.get("/student").status_code == 200  # still logged in
-    after = _token_on(client, "/student")
+    assert client.get("/dashboard/student").status_code == 200  # still logged in
+    after = _token_on(client, "/dashboard/student")
     assert after != before
     assert client.post("/auth/logout", data={"csrf_token": after}).status_code == 302
 
@@ -73,7 +73,7 @@ def test_password_change_starts_a_new_session_too(client, make_student):
         "current_password": PASSWORD, "new_password": "a-new-long-passphrase", "confirm": "a-new-long-passphrase",
     })
     assert response.status_code == 302
-    assert client.get("/student").status_code == 200
+    assert client.get("/dashboard/student").status_code == 200
     assert client.post("/auth/logout", data={"csrf_token": old}).status_code == 400
 
 
@@ -84,7 +84,7 @@ def test_the_login_id_keeps_its_issue_time_across_requests(client, make_student)
         first = sess["_user_id"]
     _, _, issued, kind = first.split(":")
     assert kind == "s" and abs(int(issued) - time.time()) < 60
-    client.get("/student")
+    client.get("/dashboard/student")
     with client.session_transaction() as sess:
         assert sess["_user_id"] == first
 
@@ -97,9 +97,9 @@ def test_a_session_ends_after_the_session_lifetime_whatever_the_cookie(app, clie
     lifetime = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
     start = time.time()
     monkeypatch.setattr(auth_session, "now", lambda: int(start + lifetime - 60))
-    assert client.get("/student").status_code == 200
+    assert client.get("/dashboard/student").status_code == 200
     monkeypatch.setattr(auth_session, "now", lambda: int(start + lifetime + 60))
-    response = client.get("/student")
+    response = client.get("/dashboard/student")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
@@ -112,10 +112,10 @@ def test_keep_me_logged_in_works_until_the_remember_duration(app, client, make_s
     start = time.time()
     # Longer than a session may last, shorter than "keep me logged in": the closed browser comes back logged in.
     monkeypatch.setattr(auth_session, "now", lambda: int(start + duration - 3600))
-    assert _remember_only(app, cookie.value).get("/student").status_code == 200
+    assert _remember_only(app, cookie.value).get("/dashboard/student").status_code == 200
     monkeypatch.setattr(auth_session, "now", lambda: int(start + duration + 60))
-    assert _remember_only(app, cookie.value).get("/student").status_code == 302
-    assert client.get("/student").status_code == 302  # the still-open session of that login ends too
+    assert _remember_only(app, cookie.value).get("/dashboard/student").status_code == 302
+    assert client.get("/dashboard/student").status_code == 302  # the still-open session of that login ends too
 
 
 @pytest.mark.parametrize("age, expected", [(timedelta(days=13), 200), (timedelta(days=15), 302)])
@@ -124,7 +124,7 @@ def test_a_remember_cookie_older_than_the_limit_is_refused(app, make_student, ag
     assert app.config["REMEMBER_COOKIE_DURATION"] == timedelta(days=14)
     with app.test_request_context():
         value = encode_cookie(_login_id(user, time.time() - age.total_seconds(), "r"))
-    assert _remember_only(app, value).get("/student").status_code == expected
+    assert _remember_only(app, value).get("/dashboard/student").status_code == expected
 
 
 def test_a_session_login_id_cannot_be_stretched_by_a_remember_cookie_of_its_own(app, make_student):
@@ -132,7 +132,7 @@ def test_a_session_login_id_cannot_be_stretched_by_a_remember_cookie_of_its_own(
     user = make_student()
     with app.test_request_context():
         value = encode_cookie(_login_id(user, time.time() - timedelta(hours=13).total_seconds(), "s"))
-    assert _remember_only(app, value).get("/student").status_code == 302
+    assert _remember_only(app, value).get("/dashboard/student").status_code == 302
 
 
 @pytest.mark.parametrize("login_id", [
@@ -152,10 +152,10 @@ def test_old_format_and_malformed_login_ids_are_refused(app, make_student, login
     with browser.session_transaction() as sess:
         sess["_user_id"] = value
         sess["_fresh"] = True
-    assert browser.get("/student").status_code == 302
+    assert browser.get("/dashboard/student").status_code == 302
     with app.test_request_context():
         cookie = encode_cookie(value)
-    assert _remember_only(app, cookie).get("/student").status_code == 302
+    assert _remember_only(app, cookie).get("/dashboard/student").status_code == 302
 
 
 def test_a_forged_issue_time_is_not_accepted(app, make_student):
@@ -165,7 +165,7 @@ def test_a_forged_issue_time_is_not_accepted(app, make_student):
         value = encode_cookie(_login_id(user, time.time() - timedelta(days=30).total_seconds(), "r"))
     _, _, digest = value.partition("|")
     fresh = _login_id(user, time.time(), "r")
-    assert _remember_only(app, f"{fresh}|{digest}").get("/student").status_code == 302
+    assert _remember_only(app, f"{fresh}|{digest}").get("/dashboard/student").status_code == 302
 
 
 def test_logout_still_ends_a_remembered_login(app, client, make_student):
@@ -174,4 +174,4 @@ def test_logout_still_ends_a_remembered_login(app, client, make_student):
     cookie = client.get_cookie(REMEMBER_COOKIE).value
     client.post_form("/auth/logout")
     db.session.expire_all()
-    assert _remember_only(app, cookie).get("/student").status_code == 302
+    assert _remember_only(app, cookie).get("/dashboard/student").status_code == 302

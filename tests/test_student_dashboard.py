@@ -21,7 +21,7 @@ def visible_text(response) -> str:
 def test_dashboard_shows_enrollment_and_quick_actions(client, login_as, make_user):
     advisor = make_user("faculty", name="Prof. Alicia Moreno")
     login_as("student", concentration="technical", track="non_thesis", advisor=advisor)
-    text = visible_text(client.get("/student"))
+    text = visible_text(client.get("/dashboard/student"))
     for expected in ("Technical", "Non-thesis", "Prof. Alicia Moreno", "Log a studio session", "Add a course"):
         assert expected in text
 
@@ -38,8 +38,8 @@ def test_dashboard_lists_waiting_sessions_and_reviews_with_links(client, login_a
                        .values(review_note="Not supervised."))
     db.session.commit()
     withdrawn = make_session(student, supervisor, day=day - timedelta(days=1), status="withdrawn")
-    page = client.get("/student").get_data(as_text=True)
-    text = visible_text(client.get("/student"))
+    page = client.get("/dashboard/student").get_data(as_text=True)
+    text = visible_text(client.get("/dashboard/student"))
     waiting = text[text.index("Sessions waiting for review"):text.index("Reviews that came back")]
     assert "Waiting for review" in waiting and "with Dr. Ben Okafor" in waiting
     assert "Sent back for changes" in waiting and "Fix and resubmit" in waiting
@@ -58,7 +58,7 @@ def test_dashboard_shows_this_terms_hours_against_the_minimum(client, login_as, 
     add_requirement(student.enrollment.program_id, "studio", "studio_terms", "Studio",
                     {"terms": 2, "min_hours": "20"})
     make_session(student, supervisor, hours=5, status="approved", term=term)
-    text = visible_text(client.get("/student"))
+    text = visible_text(client.get("/dashboard/student"))
     assert "Studio hours in This term" in text and "5 approved, 0 waiting — minimum 20" in text
 
 
@@ -70,7 +70,7 @@ def test_dashboard_shows_recent_records(client, login_as, make_course, make_term
     db.session.add(EnsembleRecord(student_id=student.id, ensemble_id=make_ensemble("Jazz Band").id, term_id=term.id,
                                   role=EnsembleRole.ENGINEER))
     db.session.commit()
-    text = visible_text(client.get("/student"))
+    text = visible_text(client.get("/dashboard/student"))
     recent = text[text.index("Recent records"):]
     assert "MPT 601 Critical Listening · Fall 2025 Completed A-" in recent
     assert "Jazz Band · Fall 2025 Engineer" in recent
@@ -79,7 +79,7 @@ def test_dashboard_shows_recent_records(client, login_as, make_course, make_term
 def test_dashboard_without_enrollment_still_works(client, make_user):
     student = make_user("student")
     client.login(student.email)
-    response = client.get("/student")
+    response = client.get("/dashboard/student")
     assert response.status_code == 200 and "not enrolled in a program yet" in visible_text(response)
 
 
@@ -105,7 +105,7 @@ def test_dashboard_costs_the_same_queries_for_5_and_200_rows(app, make_student, 
         client.login(student.email)
         db.session.expire_all()
         with count_queries() as q:
-            assert client.get("/student").status_code == 200
+            assert client.get("/dashboard/student").status_code == 200
         counts.append(q.count)
     assert counts[0] == counts[1], counts
 
@@ -121,9 +121,9 @@ def test_dashboard_shows_live_degree_progress_that_grows_with_a_completed_course
     term = Term(name="Spring", start_date=date.today() - timedelta(days=200), end_date=date.today() - timedelta(days=90))
     db.session.add(term)
     db.session.commit()
-    before = client.get("/student").get_data(as_text=True)
+    before = client.get("/dashboard/student").get_data(as_text=True)
     assert "Degree progress" in before and "<strong>0%</strong> complete" in before
     add_course(student, "MPT 601", term, "completed", "A")
-    after = client.get("/student").get_data(as_text=True)
+    after = client.get("/dashboard/student").get_data(as_text=True)
     assert "<strong>0%</strong> complete" not in after
     assert 'href="/progress"' in after

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from tracker.extensions import db
 from tracker.models import AuditException, Course, CourseRecord, ExceptionKind, HistoryEvent
 from tracker.services import ServiceError
-from tracker.services import exceptions as exception_service
+from tracker.services import audit_exceptions as exception_service
 from tracker.demo import DEMO_PROGRAM_FILE
 from tracker.services.audit import audit_student
 from tracker.services.programs import load_program_text
@@ -66,7 +66,7 @@ def data(course, term, credits="", status="completed", grade="A") -> dict:
 
 def test_the_form_shows_the_range_and_a_credits_field_for_variable_courses_only(client, setup):
     student, variable, fixed, term = setup
-    page = client.get("/courses/add")
+    page = client.get("/courses/new")
     text = html.unescape(page.get_data(as_text=True))
     assert "MUS 6950 Topics in Audio (1–3 cr)" in text and "MPT 601 Critical Listening (3 cr)" in text
     # Without JavaScript the field is there, saying whom it is for; app.js hides it for fixed-credit courses.
@@ -80,7 +80,7 @@ def test_the_form_shows_the_range_and_a_credits_field_for_variable_courses_only(
 
 def test_a_variable_credit_course_is_added_with_its_credits(client, setup):
     student, variable, fixed, term = setup
-    response = client.post_form("/courses/add", data(variable, term, "2.5"))
+    response = client.post_form("/courses/new", data(variable, term, "2.5"))
     assert response.status_code == 302
     [record] = records_of(student)
     assert record.credits == D("2.5")
@@ -104,7 +104,7 @@ def test_a_variable_credit_course_is_added_with_its_credits(client, setup):
 def test_variable_credits_out_of_range_are_refused_at_the_field_with_the_input_kept(client, setup, credits,
                                                                                     message):
     student, variable, fixed, term = setup
-    response = client.post_form("/courses/add", data(variable, term, credits))
+    response = client.post_form("/courses/new", data(variable, term, credits))
     assert response.status_code == 200
     assert message in field_error(response, "credits")
     assert (field_value(response, "credits") or "") == credits
@@ -116,14 +116,14 @@ def test_variable_credits_out_of_range_are_refused_at_the_field_with_the_input_k
 @pytest.mark.parametrize("credits", ["1", "3"])
 def test_the_ends_of_the_range_are_allowed(client, setup, credits):
     student, variable, fixed, term = setup
-    assert client.post_form("/courses/add", data(variable, term, credits)).status_code == 302
+    assert client.post_form("/courses/new", data(variable, term, credits)).status_code == 302
     assert records_of(student)[0].credits == D(credits)
 
 
 @pytest.mark.parametrize("credits, told", [("", False), ("3", False), ("2", True), ("lots", True)])
 def test_credits_are_ignored_for_a_fixed_credit_course_and_the_student_is_told(client, setup, credits, told):
     student, variable, fixed, term = setup
-    response = client.post_form("/courses/add", data(fixed, term, credits), follow_redirects=True)
+    response = client.post_form("/courses/new", data(fixed, term, credits), follow_redirects=True)
     [record] = records_of(student)
     assert record.credits is None                          # the course's 3 credits are what it carries
     note = "MPT 601 always carries 3 credits, so the credits you entered"
@@ -133,7 +133,7 @@ def test_credits_are_ignored_for_a_fixed_credit_course_and_the_student_is_told(c
 
 def test_editing_changes_the_credits_and_records_the_difference(client, setup, make_course_record):
     student, variable, fixed, term = setup
-    client.post_form("/courses/add", data(variable, term, "2"))
+    client.post_form("/courses/new", data(variable, term, "2"))
     [record] = records_of(student)
     form = client.get(f"/courses/{record.id}/edit")
     assert field_value(form, "credits") == "2"                  # shown as the student typed it, not "2.0"
@@ -148,7 +148,7 @@ def test_editing_changes_the_credits_and_records_the_difference(client, setup, m
 
 def test_switching_a_record_to_a_fixed_credit_course_drops_its_own_credits(client, setup):
     student, variable, fixed, term = setup
-    client.post_form("/courses/add", data(variable, term, "2"))
+    client.post_form("/courses/new", data(variable, term, "2"))
     [record] = records_of(student)
     client.post_form(f"/courses/{record.id}/edit", data(fixed, term, ""))
     assert (records_of(student)[0].course_id, records_of(student)[0].credits) == (fixed.id, None)
@@ -156,7 +156,7 @@ def test_switching_a_record_to_a_fixed_credit_course_drops_its_own_credits(clien
 
 def test_a_record_an_advisor_relied_on_keeps_its_credits(client, setup, make_user):
     student, variable, fixed, term = setup
-    client.post_form("/courses/add", data(variable, term, "2"))
+    client.post_form("/courses/new", data(variable, term, "2"))
     [record] = records_of(student)
     advisor = make_user("faculty")
     db.session.add(AuditException(student_id=student.id, kind=ExceptionKind.SUBSTITUTION, requirement_key="core",
@@ -169,8 +169,8 @@ def test_a_record_an_advisor_relied_on_keeps_its_credits(client, setup, make_use
 
 def test_the_audit_counts_a_records_own_credits(client, setup):
     student, variable, fixed, term = setup
-    client.post_form("/courses/add", data(variable, term, "2.5"))
-    client.post_form("/courses/add", data(fixed, term, "1"))          # ignored: MPT 601 carries 3
+    client.post_form("/courses/new", data(variable, term, "2.5"))
+    client.post_form("/courses/new", data(fixed, term, "1"))          # ignored: MPT 601 carries 3
     audit = audit_student(student.id)
     credits = {r.course_code: r.credits for r in audit.records.courses}
     assert credits == {"MUS 6950": D("2.5"), "MPT 601": D(3)}
@@ -195,18 +195,18 @@ def _course_form(program, **changes) -> dict:
 
 def test_an_admin_adds_a_variable_credit_course(client, admin, make_program):
     program = make_program()
-    response = client.post_form("/manage/courses/new", _course_form(program))
+    response = client.post_form("/admin/catalog/new", _course_form(program))
     assert response.status_code == 302
     course = db.session.scalar(sa.select(Course).where(Course.code == "MUS 6950"))
     assert (course.credits, course.max_credits) == (1, 3)
-    page = client.get("/manage/courses").get_data(as_text=True)
+    page = client.get("/admin/catalog").get_data(as_text=True)
     assert "1–3" in page and "variable" in page
-    assert "Maximum credits (variable-credit course)" in client.get("/manage/courses/new").get_data(as_text=True)
+    assert "Maximum credits (variable-credit course)" in client.get("/admin/catalog/new").get_data(as_text=True)
 
 
 def test_a_fixed_credit_course_leaves_the_maximum_blank(client, admin, make_program):
     program = make_program()
-    assert client.post_form("/manage/courses/new", _course_form(program, max_credits="")).status_code == 302
+    assert client.post_form("/admin/catalog/new", _course_form(program, max_credits="")).status_code == 302
     assert db.session.scalar(sa.select(Course.max_credits).where(Course.code == "MUS 6950")) is None
 
 
@@ -218,7 +218,7 @@ def test_a_fixed_credit_course_leaves_the_maximum_blank(client, admin, make_prog
 ])
 def test_the_maximum_must_be_at_least_the_credits(client, admin, make_program, max_credits, message):
     program = make_program()
-    response = client.post_form("/manage/courses/new", _course_form(program, max_credits=max_credits))
+    response = client.post_form("/admin/catalog/new", _course_form(program, max_credits=max_credits))
     assert response.status_code == 200
     assert message in field_error(response, "max_credits")
     assert field_value(response, "max_credits") == max_credits
@@ -228,20 +228,20 @@ def test_the_maximum_must_be_at_least_the_credits(client, admin, make_program, m
 def test_the_range_cannot_leave_students_records_outside_it(client, admin, make_program, make_student,
                                                             make_term):
     program = make_program()
-    client.post_form("/manage/courses/new", _course_form(program))
+    client.post_form("/admin/catalog/new", _course_form(program))
     course = db.session.scalar(sa.select(Course).where(Course.code == "MUS 6950"))
     student, term = make_student(program=program), make_term()
     db.session.add(CourseRecord(student_id=student.id, course_id=course.id, term_id=term.id, status="planned",
                                 credits=D("2.5")))
     db.session.commit()
     edit = {k: v for k, v in _course_form(program).items() if k not in ("program_id", "code")}
-    response = client.post_form(f"/manage/courses/{course.id}/edit", {**edit, "max_credits": "2"})
+    response = client.post_form(f"/admin/catalog/{course.id}/edit", {**edit, "max_credits": "2"})
     assert "1 student record(s) of MUS 6950 carry credits outside 1 to 2" in field_error(response, "max_credits")
-    response = client.post_form(f"/manage/courses/{course.id}/edit", {**edit, "max_credits": ""})
+    response = client.post_form(f"/admin/catalog/{course.id}/edit", {**edit, "max_credits": ""})
     assert "so it stays a variable-credit course" in field_error(response, "max_credits")
     db.session.expire_all()
     assert db.session.get(Course, course.id).max_credits == 3
-    assert client.post_form(f"/manage/courses/{course.id}/edit", {**edit, "max_credits": "4"}).status_code == 302
+    assert client.post_form(f"/admin/catalog/{course.id}/edit", {**edit, "max_credits": "4"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Course, course.id).max_credits == 4
     [event] = db.session.scalars(sa.select(HistoryEvent).where(HistoryEvent.action == "course.updated")).all()
@@ -263,7 +263,7 @@ def _transfer(student, **changes) -> tuple[str, dict]:
             "transfer-transfer_credits": "3", "transfer-course_id": "",
             "transfer-justification": "Syllabus reviewed by the program committee."}
     form.update(changes)
-    return f"/manage/students/{student.id}/exceptions/transfer", form
+    return f"/advising/students/{student.id}/exceptions/transfer", form
 
 
 def test_transfer_credit_records_when_it_was_earned(client, advisee):
@@ -280,7 +280,7 @@ def test_transfer_credit_records_when_it_was_earned(client, advisee):
     assert transfer.earned_on == date(2024, 5, 12)
     assert audit.records.exception_rows[0].description == (
         "Transfer credit: Acoustics I (3 credits from Berklee, earned on 12 May 2024)")
-    assert "Earned on Sun 12 May 2024" in visible(client.get(f"/manage/students/{student.id}/exceptions"))
+    assert "Earned on Sun 12 May 2024" in visible(client.get(f"/advising/students/{student.id}/exceptions"))
     assert "earned on 12 May 2024" in visible(client.get(f"/progress/students/{student.id}"))
 
 
@@ -327,7 +327,7 @@ def test_transfer_credit_records_its_grade_and_the_program_policy_refuses_a_low_
     assert db.session.scalar(sa.select(AuditException.transfer_grade)) == "C"
     event = db.session.scalar(sa.select(HistoryEvent).where(HistoryEvent.action == "exception.created"))
     assert event.changes["grade"] == "C"
-    assert "Grade there: C" in visible(client.get(f"/manage/students/{student.id}/exceptions"))
+    assert "Grade there: C" in visible(client.get(f"/advising/students/{student.id}/exceptions"))
     audit = audit_student(student.id)
     assert audit.records.transfers[0].grade == "C"
     assert not any(u.reason.startswith("transfer grade") for u in audit.result.unused)  # no policy: it counts

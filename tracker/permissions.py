@@ -31,6 +31,11 @@ def role_required(*roles: Role | str) -> Callable:
     return decorator
 
 
+def current_actor() -> User:
+    """The logged-in user as a model object: services record it as the actor of a change."""
+    return current_user._get_current_object()
+
+
 def student_ids_visible_to(user: User) -> sa.Select | None:
     """A SELECT of student ids this user may see, or None for 'every student' (admins)."""
     if user.role == Role.ADMIN:

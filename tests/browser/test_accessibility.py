@@ -215,32 +215,32 @@ def _student_states(page, auditor: Auditor) -> None:
 def _admin_states(page, auditor: Auditor) -> None:
     _flash_success_mark_all_read(page, auditor)
     # A term with records has no Delete button; a stale page or a second tab can still ask, and is refused.
-    page.goto("/manage/terms")
+    page.goto("/admin/terms")
     used = db.session.scalar(sa.select(StudioSession.term_id).order_by(StudioSession.id))
     token = page.locator("input[name=csrf_token]").first.input_value()
-    page.request.post(f"/manage/terms/{used}/delete", form={"csrf_token": token}, max_redirects=0)
-    page.goto("/manage/terms")
-    _after(page, auditor, "/manage/terms after deleting a term in use (danger flash)", ".alert-danger")
+    page.request.post(f"/admin/terms/{used}/delete", form={"csrf_token": token}, max_redirects=0)
+    page.goto("/admin/terms")
+    _after(page, auditor, "/admin/terms after deleting a term in use (danger flash)", ".alert-danger")
     # Pages that only a POST shows: a one-time password link, an import's check, a definition's preview.
     student = db.session.scalar(sa.select(User.id).where(User.email == ROLES["student"]))
-    page.goto(f"/manage/users/{student}")
+    page.goto(f"/admin/users/{student}")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Make a password link").click()
-    _after(page, auditor, f"/manage/users/{student}/reset-link (the one-time link)", ".alert-info")
+    _after(page, auditor, f"/admin/users/{student}/reset-link (the one-time link)", ".alert-info")
     program = db.session.scalar(sa.select(Program.id).order_by(Program.id))
     term = db.session.scalar(sa.select(Term.name).order_by(Term.start_date))
     good = f"{IMPORT_HEADER}new.student@example.edu,New Student,production,thesis,{term},{ROLES['faculty']}\n"
     bad = f"{IMPORT_HEADER}not-an-email,,nowhere,sometimes,no such term,nobody\n"
     for label, csv, shown in [("correct", good, ".alert-success"), ("with problems", bad, ".alert-danger")]:
-        page.goto("/manage/users/import")
+        page.goto("/admin/users/import")
         page.get_by_label("Program the students join").select_option(str(program))
         page.locator("input[type=file]").set_input_files(
             {"name": "students.csv", "mimeType": "text/csv", "buffer": csv.encode()})
         page.get_by_role("button", name="Check the file").click()
-        _after(page, auditor, f"/manage/users/import with a file {label}", shown)
-    page.goto(f"/manage/programs/{program}/definition")
+        _after(page, auditor, f"/admin/users/import with a file {label}", shown)
+    page.goto(f"/admin/programs/{program}/definition")
     page.get_by_role("button", name="Preview changes").click()
-    _after(page, auditor, f"/manage/programs/{program}/definition preview", "h1:text-matches('^Preview')")
+    _after(page, auditor, f"/admin/programs/{program}/definition preview", "h1:text-matches('^Preview')")
 
 
 IMPORT_HEADER = "email,name,concentration,track,start term,advisor\n"

@@ -70,7 +70,7 @@ def test_a_substitution_shows_on_the_students_progress_page(page, browser, live_
     record = make_course_record(student, course("MPT 621"), past, grade="A")  # a technical-concentration course
 
     browser_login(advisor.email, PASSWORD)
-    page.goto(f"/manage/students/{student.id}/exceptions")
+    page.goto(f"/advising/students/{student.id}/exceptions")
     expect(page.get_by_role("heading", name="Exceptions for Maya Chen")).to_be_visible()
     page.get_by_label("Course taken").select_option(str(record.id))
     page.get_by_label("Counts toward").select_option("concentration")

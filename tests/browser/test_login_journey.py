@@ -41,5 +41,5 @@ def test_logout_from_the_menu(page, browser_login, make_student):
     page.get_by_role("button", name=re.compile("Maya Chen")).click()  # the account menu
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_text("You are logged out.")).to_be_visible()
-    page.goto("/student")
+    page.goto("/dashboard/student")
     expect(page).to_have_url(re.compile(r"/auth/login"))

@@ -1,6 +1,6 @@
-"""Administration: program setup, accounts, audit exceptions, term close and the history browser (at /manage)."""
+"""Administration (at /admin): program setup, the course catalog, terms, studios, ensembles, accounts and the history."""
 from flask import Blueprint
 
-bp = Blueprint("admin", __name__, url_prefix="/manage")
+bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import account_routes, catalog_routes, exception_routes, program_routes, routes  # noqa: E402,F401
+from . import account_routes, catalog_routes, program_routes, routes  # noqa: E402,F401

@@ -12,11 +12,11 @@ from wtforms import SelectChoice
 
 from ..extensions import db
 from ..models import Enrollment, HistoryEvent, Program, Role, Term, User
-from ..permissions import role_required
+from ..permissions import current_actor, role_required
 from ..query_args import paginate, parse_id
 from ..services import ServiceError, accounts, admin_accounts
 from . import bp
-from .catalog_routes import actor, concentration_choices, get_or_404, program_choices, run_action
+from .catalog_routes import concentration_choices, get_or_404, program_choices, run_action
 from ..forms import attach_error, form_refusal
 from .forms import (
     AdvisorForm,
@@ -30,7 +30,7 @@ from .forms import (
 
 def reset_url(token: str) -> str:
     """The full one-time link to hand over."""
-    return url_for("auth.reset_password", token=token, _external=True)
+    return url_for("auth.password_reset", token=token, _external=True)
 
 
 def _no_store(html: str, status: int = 200):
@@ -69,7 +69,7 @@ def users():
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
-def new_user():
+def user_new():
     """Create an account without a password; the page then shows the one-time link to hand over."""
     form = NewUserForm()
     form.program_id.choices = [SelectChoice("", "— choose —")] + program_choices()
@@ -87,7 +87,7 @@ def new_user():
                 _int(form.start_term_id.data), _int(form.advisor_id.data))
         try:
             user, token = admin_accounts.create_account(form.email.data, form.display_name.data, form.role.data,
-                                                        actor=actor(), enrollment=enrollment)
+                                                        actor=current_actor(), enrollment=enrollment)
         except ServiceError as err:
             attach_error(form, err)
         else:
@@ -146,11 +146,11 @@ def user(user_id: int):
 
 @bp.route("/users/<int:user_id>/reset-link", methods=["POST"])
 @role_required(Role.ADMIN)
-def reset_link(user_id: int):
+def user_reset_link(user_id: int):
     """Make a new one-time password link (older links stop working) and show it once."""
     target = _load_user(user_id)
     try:
-        token = admin_accounts.issue_reset_link(target, actor=actor())
+        token = admin_accounts.issue_reset_link(target, actor=current_actor())
     except ServiceError as err:
         flash(err.message, "danger")
         return redirect(url_for("admin.user", user_id=user_id))
@@ -163,14 +163,14 @@ def user_active(user_id: int, action: str):
     """Deactivate an account (ending its sessions) or reactivate it."""
     target = get_or_404(User, user_id)
     active = action == "reactivate"
-    return run_action(lambda: accounts.set_active(target, active, actor=actor()),
+    return run_action(lambda: accounts.set_active(target, active, actor=current_actor()),
                       f"{target.display_name} is {'reactivated' if active else 'deactivated and logged out'}.",
                       url_for("admin.user", user_id=user_id))
 
 
 @bp.route("/users/<int:user_id>/advisor", methods=["POST"])
 @role_required(Role.ADMIN)
-def assign_advisor(user_id: int):
+def advisor_assign(user_id: int):
     """Assign a student's advisor."""
     student = _load_user(user_id)
     if student.enrollment is None:
@@ -179,7 +179,7 @@ def assign_advisor(user_id: int):
     form.advisor_id.choices = advisor_choices()
     if form.validate_on_submit():
         try:
-            admin_accounts.assign_advisor(student, _int(form.advisor_id.data), actor=actor())
+            admin_accounts.assign_advisor(student, _int(form.advisor_id.data), actor=current_actor())
         except ServiceError as err:
             attach_error(form, err)
         else:
@@ -190,7 +190,7 @@ def assign_advisor(user_id: int):
 
 @bp.route("/users/<int:user_id>/enrollment", methods=["POST"])
 @role_required(Role.ADMIN)
-def change_enrollment(user_id: int):
+def enrollment_change(user_id: int):
     """Move a student to another concentration or track (the history keeps the old values)."""
     student = _load_user(user_id)
     if student.enrollment is None:
@@ -202,7 +202,7 @@ def change_enrollment(user_id: int):
     if form.validate_on_submit():
         try:
             admin_accounts.change_enrollment(student, _int(form.concentration_id.data), form.track.data,
-                                             actor=actor())
+                                             actor=current_actor())
         except ServiceError as err:
             attach_error(form, err)
         else:
@@ -221,7 +221,7 @@ def _import_form() -> ImportForm:
 
 @bp.route("/users/import", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
-def import_students():
+def students_import():
     """Upload a CSV of students and check it (a dry run that writes nothing)."""
     form = _import_form()
     if form.validate_on_submit():
@@ -250,7 +250,7 @@ def _dry_run_page(form: ImportForm, program: Program, text: str, plan=None):
 
 @bp.route("/users/import/apply", methods=["POST"])
 @role_required(Role.ADMIN)
-def apply_import():
+def students_import_apply():
     """Import the checked file: every student or, if any row is bad now, none."""
     apply_form = ImportApplyForm()
     program_id = parse_id(apply_form.program_id.data)
@@ -259,7 +259,7 @@ def apply_import():
     program = get_or_404(Program, program_id)
     text = apply_form.csv_text.data or ""
     try:
-        created = admin_accounts.apply_import(text, program, actor=actor())
+        created = admin_accounts.apply_import(text, program, actor=current_actor())
     except admin_accounts.ImportRefused as err:
         return _dry_run_page(_import_form(), program, text, plan=err.plan)
     except ServiceError as err:

@@ -6,14 +6,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from ..extensions import db
 from ..models import Concentration, Course, Program, Role, Term
-from ..permissions import role_required
+from ..permissions import current_actor, role_required
 from ..query_args import filter_args, parse_id, parse_text
 from ..services import ServiceError, admin_catalog, admin_terms
 from . import bp
@@ -28,11 +27,6 @@ from .forms import (
     StudioForm,
     TermForm,
 )
-
-
-def actor():
-    """The logged-in admin as a model object (services record it in the history)."""
-    return current_user._get_current_object()
 
 
 def _program(value) -> Program | None:
@@ -89,7 +83,7 @@ def terms():
     form = TermForm()
     if form.validate_on_submit():
         try:
-            term = admin_terms.create_term(form.name.data, form.start_date.data, form.end_date.data, actor=actor())
+            term = admin_terms.create_term(form.name.data, form.start_date.data, form.end_date.data, actor=current_actor())
         except ServiceError as err:
             attach_error(form, err)
         else:
@@ -101,13 +95,13 @@ def terms():
 
 @bp.route("/terms/<int:term_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
-def edit_term(term_id: int):
+def term_edit(term_id: int):
     """Rename a term or change its dates."""
     term = get_or_404(Term, term_id)
     form = TermForm(obj=term)
     if form.validate_on_submit():
         try:
-            admin_terms.update_term(term, form.name.data, form.start_date.data, form.end_date.data, actor=actor())
+            admin_terms.update_term(term, form.name.data, form.start_date.data, form.end_date.data, actor=current_actor())
         except ServiceError as err:
             db.session.rollback()
             attach_error(form, err)
@@ -119,30 +113,30 @@ def edit_term(term_id: int):
 
 @bp.route("/terms/<int:term_id>/close", methods=["POST"])
 @role_required(Role.ADMIN)
-def close_term(term_id: int):
+def term_close(term_id: int):
     """Close a term: from now on only an admin logs or changes its studio sessions."""
     term = get_or_404(Term, term_id)
-    return run_action(lambda: admin_terms.set_closed(term, True, actor=actor()),
+    return run_action(lambda: admin_terms.set_closed(term, True, actor=current_actor()),
                       f"{term.name} is closed. Only administrators can now log or change its studio sessions.",
                       url_for("admin.terms"))
 
 
 @bp.route("/terms/<int:term_id>/reopen", methods=["POST"])
 @role_required(Role.ADMIN)
-def reopen_term(term_id: int):
+def term_reopen(term_id: int):
     """Reopen a closed term."""
     term = get_or_404(Term, term_id)
-    return run_action(lambda: admin_terms.set_closed(term, False, actor=actor()), f"{term.name} is open again.",
+    return run_action(lambda: admin_terms.set_closed(term, False, actor=current_actor()), f"{term.name} is open again.",
                       url_for("admin.terms"))
 
 
 @bp.route("/terms/<int:term_id>/delete", methods=["POST"])
 @role_required(Role.ADMIN)
-def delete_term(term_id: int):
+def term_delete(term_id: int):
     """Delete a term nothing uses."""
     term = get_or_404(Term, term_id)
     name = term.name
-    return run_action(lambda: admin_terms.delete_term(term, actor=actor()), f"Deleted {name}.",
+    return run_action(lambda: admin_terms.delete_term(term, actor=current_actor()), f"Deleted {name}.",
                       url_for("admin.terms"))
 
 
@@ -150,14 +144,18 @@ def delete_term(term_id: int):
 
 @dataclass(frozen=True)
 class SimpleItemPage:
-    """How one kind of simple catalog item appears in the admin: its form, its URLs and its list page's texts."""
+    """How one kind of simple catalog item appears in the admin: its form, its endpoints and its list page's texts."""
 
     kind: admin_catalog.SimpleItem
     form: type[TrackerForm]
-    plural: str  # URL segment and list endpoint: "studios"
     intro: str  # what the list page explains first
     usage_header: str  # heading of the use-count column
     detail_class: str = ""  # CSS class of the detail cell (descriptions run long, so they are small)
+
+    @property
+    def plural(self) -> str:
+        """The list page's title word: "studios"."""
+        return f"{self.kind.noun}s"
 
     @property
     def id_arg(self) -> str:
@@ -165,89 +163,133 @@ class SimpleItemPage:
         return f"{self.kind.noun}_id"
 
     def endpoint(self, view: str) -> str:
-        """The endpoint of one of this kind's views: list, edit, active or delete."""
+        """The endpoint of one of this kind's views: list ("admin.studios"), edit, active or delete."""
         noun = self.kind.noun
-        return {"list": self.plural, "edit": f"edit_{noun}", "active": f"{noun}_active",
-                "delete": f"delete_{noun}"}[view]
+        return "admin." + (self.plural if view == "list" else f"{noun}_{view}")
 
     def url(self, view: str, item=None, **values) -> str:
         """The URL of one of this kind's views, for one item if given."""
         if item is not None:
             values[self.id_arg] = item.id
-        return url_for(f"admin.{self.endpoint(view)}", **values)
+        return url_for(self.endpoint(view), **values)
 
 
-def register_simple_item_views(page: SimpleItemPage) -> None:
-    """Add the list, edit, retire/reactivate and delete views of one kind of simple catalog item."""
-    kind = page.kind
-    item_rule = f"/{page.plural}/<int:{page.id_arg}>"
-
-    def load(url_values: dict):
-        return get_or_404(kind.model, url_values[page.id_arg])
-
-    def index():
-        """Every item of this kind with its use; add one."""
-        form = page.form()
-        if form.validate_on_submit():
-            try:
-                item = admin_catalog.save_item(kind, None, form.name.data, form[kind.detail].data, actor=actor())
-            except ServiceError as err:
-                attach_error(form, err)
-            else:
-                flash(f"Added {item.name}.", "success")
-                return redirect(page.url("list"))
-        rows = db.session.scalars(sa.select(kind.model).order_by(kind.model.active.desc(), kind.model.name)).all()
-        return render_template("admin/simple_items.html", page=page, form=form, items=rows,
-                               used=admin_catalog.usage_by_item(kind))
-
-    def edit(**url_values):
-        """Rename an item or change its detail."""
-        item = load(url_values)
-        form = page.form(obj=item)
-        if form.validate_on_submit():
-            try:
-                admin_catalog.save_item(kind, item, form.name.data, form[kind.detail].data, actor=actor())
-            except ServiceError as err:
-                db.session.rollback()
-                attach_error(form, err)
-            else:
-                flash(f"Saved {item.name}.", "success")
-                return redirect(page.url("list"))
-        return render_template("admin/edit.html", form=form, title=f"Edit {item.name}", back=page.url("list"))
-
-    def set_active(action: str, **url_values):
-        """Retire or reactivate an item."""
-        item = load(url_values)
-        active = action == "reactivate"
-        return run_action(lambda: admin_catalog.set_item_active(kind, item, active, actor=actor()),
-                          f"{item.name} is {'active again' if active else 'retired'}.", page.url("list"))
-
-    def delete(**url_values):
-        """Delete an item nothing uses."""
-        item = load(url_values)
-        name = item.name
-        return run_action(lambda: admin_catalog.delete_item(kind, item, actor=actor()), f"Deleted {name}.",
-                          page.url("list"))
-
-    for rule, view, func, methods in (
-        (f"/{page.plural}", "list", index, ["GET", "POST"]),
-        (f"{item_rule}/edit", "edit", edit, ["GET", "POST"]),
-        (f"{item_rule}/<any(retire, reactivate):action>", "active", set_active, ["POST"]),
-        (f"{item_rule}/delete", "delete", delete, ["POST"]),
-    ):
-        bp.add_url_rule(rule, page.endpoint(view), role_required(Role.ADMIN)(func), methods=methods)
-
-
-register_simple_item_views(SimpleItemPage(
-    admin_catalog.STUDIO, StudioForm, "studios",
+STUDIOS = SimpleItemPage(
+    admin_catalog.STUDIO, StudioForm,
     intro="A retired studio is no longer offered for new sessions; its sessions stay. "
           "Only a studio without sessions can be deleted.",
-    usage_header="Sessions"))
-register_simple_item_views(SimpleItemPage(
-    admin_catalog.ENSEMBLE, EnsembleForm, "ensembles",
+    usage_header="Sessions")
+ENSEMBLES = SimpleItemPage(
+    admin_catalog.ENSEMBLE, EnsembleForm,
     intro="A retired ensemble is no longer offered to students; its records stay. "
           "Only an ensemble without records can be deleted.",
-    usage_header="Records", detail_class="small"))
+    usage_header="Records", detail_class="small")
+
+
+def _simple_items(page: SimpleItemPage):
+    """Every item of this kind with its use; add one."""
+    kind = page.kind
+    form = page.form()
+    if form.validate_on_submit():
+        try:
+            item = admin_catalog.save_item(kind, None, form.name.data, form[kind.detail].data, actor=current_actor())
+        except ServiceError as err:
+            attach_error(form, err)
+        else:
+            flash(f"Added {item.name}.", "success")
+            return redirect(page.url("list"))
+    rows = db.session.scalars(sa.select(kind.model).order_by(kind.model.active.desc(), kind.model.name)).all()
+    return render_template("admin/simple_items.html", page=page, form=form, items=rows,
+                           used=admin_catalog.usage_by_item(kind))
+
+
+def _simple_item_edit(page: SimpleItemPage, item_id: int):
+    """Rename an item or change its detail."""
+    kind = page.kind
+    item = get_or_404(kind.model, item_id)
+    form = page.form(obj=item)
+    if form.validate_on_submit():
+        try:
+            admin_catalog.save_item(kind, item, form.name.data, form[kind.detail].data, actor=current_actor())
+        except ServiceError as err:
+            db.session.rollback()
+            attach_error(form, err)
+        else:
+            flash(f"Saved {item.name}.", "success")
+            return redirect(page.url("list"))
+    return render_template("admin/edit.html", form=form, title=f"Edit {item.name}", back=page.url("list"))
+
+
+def _simple_item_active(page: SimpleItemPage, item_id: int, action: str):
+    """Retire or reactivate an item."""
+    item = get_or_404(page.kind.model, item_id)
+    active = action == "reactivate"
+    return run_action(lambda: admin_catalog.set_item_active(page.kind, item, active, actor=current_actor()),
+                      f"{item.name} is {'active again' if active else 'retired'}.", page.url("list"))
+
+
+def _simple_item_delete(page: SimpleItemPage, item_id: int):
+    """Delete an item nothing uses."""
+    item = get_or_404(page.kind.model, item_id)
+    name = item.name
+    return run_action(lambda: admin_catalog.delete_item(page.kind, item, actor=current_actor()), f"Deleted {name}.",
+                      page.url("list"))
+
+
+@bp.route("/studios", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def studios():
+    """Every studio with its sessions; add a studio."""
+    return _simple_items(STUDIOS)
+
+
+@bp.route("/studios/<int:studio_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def studio_edit(studio_id: int):
+    """Rename a studio or change its location."""
+    return _simple_item_edit(STUDIOS, studio_id)
+
+
+@bp.route("/studios/<int:studio_id>/<any(retire, reactivate):action>", methods=["POST"])
+@role_required(Role.ADMIN)
+def studio_active(studio_id: int, action: str):
+    """Retire or reactivate a studio."""
+    return _simple_item_active(STUDIOS, studio_id, action)
+
+
+@bp.route("/studios/<int:studio_id>/delete", methods=["POST"])
+@role_required(Role.ADMIN)
+def studio_delete(studio_id: int):
+    """Delete a studio without sessions."""
+    return _simple_item_delete(STUDIOS, studio_id)
+
+
+@bp.route("/ensembles", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def ensembles():
+    """Every ensemble with its records; add an ensemble."""
+    return _simple_items(ENSEMBLES)
+
+
+@bp.route("/ensembles/<int:ensemble_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def ensemble_edit(ensemble_id: int):
+    """Rename an ensemble or change its description."""
+    return _simple_item_edit(ENSEMBLES, ensemble_id)
+
+
+@bp.route("/ensembles/<int:ensemble_id>/<any(retire, reactivate):action>", methods=["POST"])
+@role_required(Role.ADMIN)
+def ensemble_active(ensemble_id: int, action: str):
+    """Retire or reactivate an ensemble."""
+    return _simple_item_active(ENSEMBLES, ensemble_id, action)
+
+
+@bp.route("/ensembles/<int:ensemble_id>/delete", methods=["POST"])
+@role_required(Role.ADMIN)
+def ensemble_delete(ensemble_id: int):
+    """Delete an ensemble without records."""
+    return _simple_item_delete(ENSEMBLES, ensemble_id)
 
 
 # ---------------------------------------------------------------- concentrations
@@ -261,7 +303,7 @@ def concentrations():
     if form.validate_on_submit():
         try:
             conc = admin_catalog.create_concentration(_program(form.program_id.data),
-                                                      form.code.data, form.name.data, actor=actor())
+                                                      form.code.data, form.name.data, actor=current_actor())
         except ServiceError as err:
             attach_error(form, err)
         else:
@@ -277,13 +319,13 @@ def concentrations():
 
 @bp.route("/concentrations/<int:conc_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
-def edit_concentration(conc_id: int):
+def concentration_edit(conc_id: int):
     """Rename a concentration (its code stays)."""
     conc = get_or_404(Concentration, conc_id)
     form = RenameConcentrationForm(obj=conc)
     if form.validate_on_submit():
         try:
-            admin_catalog.rename_concentration(conc, form.name.data, actor=actor())
+            admin_catalog.rename_concentration(conc, form.name.data, actor=current_actor())
         except ServiceError as err:
             db.session.rollback()
             attach_error(form, err)
@@ -301,7 +343,7 @@ def concentration_active(conc_id: int, action: str):
     """Retire or reactivate a concentration."""
     conc = get_or_404(Concentration, conc_id)
     active = action == "reactivate"
-    return run_action(lambda: admin_catalog.set_concentration_active(conc, active, actor=actor()),
+    return run_action(lambda: admin_catalog.set_concentration_active(conc, active, actor=current_actor()),
                       f"The {conc.name} concentration is {'active again' if active else 'retired'}.",
                       url_for("admin.concentrations"))
 
@@ -314,9 +356,9 @@ def _course_choices(form, program_id: int | None = None) -> None:
         form.program_id.choices = program_choices()
 
 
-@bp.route("/courses")
+@bp.route("/catalog")
 @role_required(Role.ADMIN)
-def courses():
+def catalog():
     """The course catalog, filterable by program, state and a search."""
     form = CourseFilterForm(formdata=request.args)
     form.program.choices = [SelectChoice("", "All programs")] + program_choices()
@@ -337,9 +379,9 @@ def courses():
                            many_programs=len(form.program.choices) > 2)
 
 
-@bp.route("/courses/new", methods=["GET", "POST"])
+@bp.route("/catalog/new", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
-def new_course():
+def catalog_new():
     """Add a course to a program's catalog."""
     form = CourseForm()
     _course_choices(form)
@@ -348,19 +390,19 @@ def new_course():
         try:
             course = admin_catalog.create_course(
                 program, form.code.data, form.title.data, form.credits.data, form.category.data,
-                form.concentration_id.data or None, form.pass_fail.data, form.description.data, actor=actor(),
+                form.concentration_id.data or None, form.pass_fail.data, form.description.data, actor=current_actor(),
                 max_credits=form.max_credits.data)
         except ServiceError as err:
             attach_error(form, err)
         else:
             flash(f"Added {course.code} {course.title}.", "success")
-            return redirect(url_for("admin.courses"))
-    return render_template("admin/edit.html", form=form, title="Add a course", back=url_for("admin.courses"))
+            return redirect(url_for("admin.catalog"))
+    return render_template("admin/edit.html", form=form, title="Add a course", back=url_for("admin.catalog"))
 
 
-@bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
+@bp.route("/catalog/<int:course_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
-def edit_course(course_id: int):
+def catalog_edit(course_id: int):
     """Edit a course's title, credits (a range for a variable-credit course), category, concentration, grading and
     description."""
     course = get_or_404(Course, course_id)
@@ -370,37 +412,37 @@ def edit_course(course_id: int):
         try:
             admin_catalog.update_course(course, form.title.data, form.credits.data, form.category.data,
                                         form.concentration_id.data or None, form.pass_fail.data,
-                                        form.description.data, actor=actor(), max_credits=form.max_credits.data)
+                                        form.description.data, actor=current_actor(), max_credits=form.max_credits.data)
         except ServiceError as err:
             db.session.rollback()
             attach_error(form, err)
         else:
             flash(f"Saved {course.code}.", "success")
-            return redirect(url_for("admin.courses"))
+            return redirect(url_for("admin.catalog"))
     return render_template("admin/edit.html", form=form, title=f"Edit {course.code} {course.title}",
                            note=f"{course.code} in {course.program.name}; the code cannot change.",
-                           back=url_for("admin.courses"))
+                           back=url_for("admin.catalog"))
 
 
-@bp.route("/courses/<int:course_id>/<any(retire, reactivate):action>", methods=["POST"])
+@bp.route("/catalog/<int:course_id>/<any(retire, reactivate):action>", methods=["POST"])
 @role_required(Role.ADMIN)
-def course_active(course_id: int, action: str):
+def catalog_active(course_id: int, action: str):
     """Retire or reactivate a course."""
     course = get_or_404(Course, course_id)
     active = action == "reactivate"
-    return run_action(lambda: admin_catalog.set_course_active(course, active, actor=actor()),
+    return run_action(lambda: admin_catalog.set_course_active(course, active, actor=current_actor()),
                       f"{course.code} is {'active again' if active else 'retired'}.",
                       _back_to_courses(request.referrer))
 
 
-@bp.route("/courses/<int:course_id>/delete", methods=["POST"])
+@bp.route("/catalog/<int:course_id>/delete", methods=["POST"])
 @role_required(Role.ADMIN)
-def delete_course(course_id: int):
+def catalog_delete(course_id: int):
     """Delete a course nobody took and no requirement names."""
     course = get_or_404(Course, course_id)
     code = course.code
-    return run_action(lambda: admin_catalog.delete_course(course, actor=actor()), f"Deleted {code}.",
-                      url_for("admin.courses"))
+    return run_action(lambda: admin_catalog.delete_course(course, actor=current_actor()), f"Deleted {code}.",
+                      url_for("admin.catalog"))
 
 
 def _back_to_courses(referrer: str | None) -> str:
@@ -408,7 +450,7 @@ def _back_to_courses(referrer: str | None) -> str:
 
     Only the referrer's path and query are kept, so the redirect stays relative whatever Host header was sent.
     """
-    courses_url = url_for("admin.courses")
+    courses_url = url_for("admin.catalog")
     if not referrer:
         return courses_url
     parts = urlsplit(referrer)

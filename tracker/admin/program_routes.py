@@ -16,13 +16,13 @@ from ..extensions import db
 from ..forms import attach_error, form_refusal
 from ..markdown import render_markdown
 from ..models import CatalogVersion, Program, Role, Term
-from ..permissions import role_required
+from ..permissions import current_actor, role_required
 from ..query_args import id_arg, parse_id
 from ..services import ServiceError
 from ..services import catalog_versions as version_service
 from ..services import programs as program_service
 from . import bp
-from .catalog_routes import actor, get_or_404
+from .catalog_routes import get_or_404
 from .version_forms import (
     NEW,
     ApplyVersionedDefinitionForm,
@@ -104,7 +104,7 @@ def _toml_response(code: str, source: str, suffix: str = "") -> Response:
 
 @bp.route("/programs/<int:program_id>/definition.toml")
 @role_required(Role.ADMIN)
-def download_definition(program_id: int):
+def definition_download(program_id: int):
     """The newest version's program definition as a file, to edit offline and upload again."""
     prog = get_or_404(Program, program_id)
     if not prog.definition_source:
@@ -114,7 +114,7 @@ def download_definition(program_id: int):
 
 @bp.route("/programs/<int:program_id>/versions/<int:version_id>/definition.toml")
 @role_required(Role.ADMIN)
-def download_version_definition(program_id: int, version_id: int):
+def version_definition_download(program_id: int, version_id: int):
     """One catalog version's program definition as a file."""
     prog = get_or_404(Program, program_id)
     version = _version_or_404(prog, version_id)
@@ -207,7 +207,7 @@ def definition_reference():
 
 @bp.route("/programs/<int:program_id>/definition", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
-def edit_definition(program_id: int):
+def definition_edit(program_id: int):
     """Edit a version's definition (prefilled with the stored one; the newest unless ?version= names one) or upload
     a file, choose to replace that version or create a new one; then preview."""
     prog = get_or_404(Program, program_id)
@@ -227,7 +227,7 @@ def edit_definition(program_id: int):
 
 @bp.route("/programs/load", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
-def load_definition():
+def definition_load():
     """Load a new program (or update one) from a definition; then preview."""
     form = VersionedDefinitionForm()
     _version_choices(form, None)
@@ -261,7 +261,7 @@ def _preview_or_form(form: VersionedDefinitionForm, prog: Program | None):
 
 @bp.route("/programs/apply", methods=["POST"])
 @role_required(Role.ADMIN)
-def apply_definition():
+def definition_apply():
     """Check the previewed definition and where it goes again, and apply it in one transaction."""
     form = ApplyVersionedDefinitionForm()
     if not form.validate_on_submit():
@@ -280,7 +280,7 @@ def apply_definition():
     if defn is None:
         return _definition_page(edit_form, prog, problems, warnings)
     try:
-        applied, summary = program_service.apply_definition(defn, text, actor(), _target(edit_form, prog))
+        applied, summary = program_service.apply_definition(defn, text, current_actor(), _target(edit_form, prog))
     except ServiceError as err:
         attach_error(edit_form, err)
         return _definition_page(edit_form, prog, [], warnings)
@@ -319,7 +319,7 @@ def _move_page(prog: Program, versions, filters, form, listed, shown, status: in
 
 @bp.route("/programs/<int:program_id>/versions/move", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
-def move_students(program_id: int):
+def students_move(program_id: int):
     """Choose students (filtered by the version they follow) and a target version; POST shows the preview of
     every chosen student's audit under both versions. Nothing is written here."""
     prog = get_or_404(Program, program_id)
@@ -345,7 +345,7 @@ def move_students(program_id: int):
 
 @bp.route("/programs/<int:program_id>/versions/move/apply", methods=["POST"])
 @role_required(Role.ADMIN)
-def apply_move(program_id: int):
+def students_move_apply(program_id: int):
     """Move the previewed students in one transaction (one history event each), or none of them."""
     prog = get_or_404(Program, program_id)
     form = ConfirmMoveForm()
@@ -355,10 +355,10 @@ def apply_move(program_id: int):
     if ids is None:
         abort(400, description="The chosen students are not valid.")
     try:
-        moved = version_service.apply_move(prog, ids, form.target.data, actor=actor())
+        moved = version_service.apply_move(prog, ids, form.target.data, actor=current_actor())
     except ServiceError as err:
         flash(err.message, "danger")
-        return redirect(url_for("admin.move_students", program_id=prog.id))
+        return redirect(url_for("admin.students_move", program_id=prog.id))
     target = version_service.get_version(prog.id, parse_id(form.target.data))
     flash(f"Moved {moved} student{'' if moved == 1 else 's'} to {target.label}; their audits now follow it.",
           "success")

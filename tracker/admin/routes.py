@@ -61,7 +61,7 @@ def _helpers() -> dict:
     return {"describe_changes": describe_changes}
 
 
-@bp.route("/")
+@bp.route("")
 @role_required(Role.ADMIN)
 def index():
     """The administration landing page: each area with its size, in one query."""

@@ -13,7 +13,7 @@ from wtforms import SelectChoice
 from ..forms import attach_error
 from ..extensions import db
 from ..models import Enrollment, EnrollmentStatus, HistoryEvent, Role, Term, User
-from ..permissions import may_sign_milestone, role_required
+from ..permissions import current_actor, may_sign_milestone, role_required
 from ..query_args import id_arg, paginate
 from ..progress.present import helpers
 from ..services import ServiceError
@@ -105,7 +105,7 @@ def milestones(student_id: int):
     audit = audit_service.audit_enrollment(enrollment)
     rows = milestone_service.track_milestones(audit)
     vocabulary = enrollment.program.vocabulary
-    user = current_user._get_current_object()
+    user = current_actor()
 
     def choice_label(kind: str) -> str:
         # Offered all the same (the refusal then says why at the field), but marked before anyone tries.
@@ -120,7 +120,7 @@ def milestones(student_id: int):
         form.completed_on.data = date.today()
     if form.validate_on_submit():
         try:
-            record = milestone_service.sign_off(current_user._get_current_object(), student_id, form.kind.data,
+            record = milestone_service.sign_off(current_actor(), student_id, form.kind.data,
                                                 form.completed_on.data, form.note.data or "")
         except ServiceError as err:
             attach_error(form, err)
@@ -141,11 +141,11 @@ def milestones(student_id: int):
 
 @bp.route("/students/<int:student_id>/milestones/<int:record_id>/undo", methods=["POST"])
 @role_required(Role.FACULTY, Role.ADMIN)
-def undo_milestone(student_id: int, record_id: int):
+def milestone_undo(student_id: int, record_id: int):
     """Undo a sign-off (after the browser asks for confirmation); the history keeps both events."""
     enrollment = _advisee_or_404(student_id)
     try:
-        kind = milestone_service.revoke(current_user._get_current_object(), student_id, record_id)
+        kind = milestone_service.revoke(current_actor(), student_id, record_id)
     except ServiceError as err:
         flash(err.message, "warning")
     else:

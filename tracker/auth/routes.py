@@ -5,6 +5,7 @@ from flask import current_app, flash, g, make_response, redirect, render_templat
 from flask_login import current_user, login_required, logout_user
 
 from ..extensions import limiter
+from ..permissions import current_actor
 from ..security import is_safe_next
 from ..services import ServiceError, accounts, admin_accounts
 from . import bp
@@ -71,7 +72,7 @@ def login():
 @login_required
 def logout():
     """Log out everywhere: the session token changes, so a copied cookie stops working too."""
-    accounts.logout(current_user._get_current_object())
+    accounts.logout(current_actor())
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
@@ -79,11 +80,11 @@ def logout():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-def change_password():
+def password_change():
     """Change one's own password; other sessions end, this one continues."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
+        user = current_actor()
         try:
             accounts.change_password(user, form.current_password.data, form.new_password.data)
         except ServiceError as err:
@@ -96,7 +97,7 @@ def change_password():
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):
+def password_reset(token: str):
     """Choose a password through the one-time link the program office handed over; every session then ends."""
     try:
         reset = admin_accounts.find_reset_token(token)

@@ -10,7 +10,7 @@ from wtforms import SelectChoice
 
 from ..forms import attach_error
 from ..models import CourseRecord, Role
-from ..permissions import get_own_or_404, role_required
+from ..permissions import current_actor, get_own_or_404, role_required
 from ..services import ServiceError, courses
 from ..services.studio import term_for
 from ..templating import format_hours
@@ -59,9 +59,9 @@ def index():
     return render_template("courses/index.html", groups=groups, enrolled=enrolled)
 
 
-@bp.route("/add", methods=["GET", "POST"])
+@bp.route("/new", methods=["GET", "POST"])
 @role_required(Role.STUDENT)
-def add():
+def new():
     """Add a course from the program's catalog."""
     program_id = courses.program_id_of(current_user)
     if program_id is None:
@@ -73,8 +73,8 @@ def add():
         form.term_id.data = current.id if current else None
     if form.validate_on_submit():
         try:
-            record = courses.add_course(current_user._get_current_object(), _input(form),
-                                        actor=current_user._get_current_object())
+            record = courses.add_course(current_actor(), _input(form),
+                                        actor=current_actor())
         except ServiceError as err:
             attach_error(form, err)
         else:
@@ -99,7 +99,7 @@ def edit(record_id: int):
     _fill_choices(form, program_id, record)
     if form.validate_on_submit():
         try:
-            courses.update_course(record, _input(form), actor=current_user._get_current_object())
+            courses.update_course(record, _input(form), actor=current_actor())
         except ServiceError as err:
             attach_error(form, err)
         else:
@@ -116,7 +116,7 @@ def delete(record_id: int):
     record = get_own_or_404(CourseRecord, record_id, joinedload(CourseRecord.course), joinedload(CourseRecord.term))
     label = f"{record.course.code} in {record.term.name}"
     try:
-        courses.delete_course(record, actor=current_user._get_current_object())
+        courses.delete_course(record, actor=current_actor())
     except ServiceError as err:
         flash(err.message, "danger")
     else:

@@ -38,7 +38,7 @@ def load_enrollment(student_id: int) -> Enrollment | None:
     )
 
 
-@bp.route("/student")
+@bp.route("/dashboard/student")
 @role_required(Role.STUDENT)
 def student():
     """The student's dashboard: program, advisor, this term's studio hours, open sessions, reviews, recent records."""
@@ -58,7 +58,7 @@ def student():
     )
 
 
-@bp.route("/faculty")
+@bp.route("/dashboard/faculty")
 @role_required(Role.FACULTY)
 def faculty():
     """The faculty dashboard: advisees and the sessions waiting for their review."""
@@ -78,7 +78,7 @@ def faculty():
     return render_template("dashboard/faculty.html", advisees=advisees, pending=pending)
 
 
-@bp.route("/admin")
+@bp.route("/dashboard/admin")
 @role_required(Role.ADMIN)
 def admin():
     """The administrator's dashboard: the size of what they run."""

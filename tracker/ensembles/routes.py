@@ -10,7 +10,7 @@ from wtforms import SelectChoice
 
 from ..forms import attach_error
 from ..models import EnsembleRecord, Role
-from ..permissions import get_own_or_404, role_required
+from ..permissions import current_actor, get_own_or_404, role_required
 from ..services import ServiceError, ensembles
 from ..services.courses import all_terms
 from ..services.studio import term_for
@@ -38,9 +38,9 @@ def index():
     return render_template("ensembles/index.html", records=ensembles.ensembles_of(current_user.id))
 
 
-@bp.route("/add", methods=["GET", "POST"])
+@bp.route("/new", methods=["GET", "POST"])
 @role_required(Role.STUDENT)
-def add():
+def new():
     """Record participation in an ensemble for a term."""
     form = EnsembleRecordForm()
     _fill_choices(form)
@@ -49,8 +49,8 @@ def add():
         form.term_id.data = current.id if current else None
     if form.validate_on_submit():
         try:
-            record = ensembles.add_ensemble(current_user._get_current_object(), _input(form),
-                                            actor=current_user._get_current_object())
+            record = ensembles.add_ensemble(current_actor(), _input(form),
+                                            actor=current_actor())
         except ServiceError as err:
             attach_error(form, err)
         else:
@@ -70,7 +70,7 @@ def edit(record_id: int):
     _fill_choices(form, record)
     if form.validate_on_submit():
         try:
-            ensembles.update_ensemble(record, _input(form), actor=current_user._get_current_object())
+            ensembles.update_ensemble(record, _input(form), actor=current_actor())
         except ServiceError as err:
             attach_error(form, err)
         else:
@@ -86,6 +86,6 @@ def delete(record_id: int):
     record = get_own_or_404(EnsembleRecord, record_id, joinedload(EnsembleRecord.ensemble),
                             joinedload(EnsembleRecord.term))
     label = f"{record.ensemble.name} in {record.term.name}"
-    ensembles.delete_ensemble(record, actor=current_user._get_current_object())
+    ensembles.delete_ensemble(record, actor=current_actor())
     flash(f"Deleted {label}.", "success")
     return redirect(url_for("ensembles.index"))

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..permissions import current_actor
 from ..query_args import paginate
 from ..security import is_safe_next
 from ..services import notifications
@@ -42,11 +43,11 @@ def index():
     return render_template("notifications/index.html", page=page)
 
 
-@bp.route("/read-all", methods=["POST"])
+@bp.route("/read", methods=["POST"])
 @login_required
-def read_all():
+def read():
     """Mark every notification read."""
-    count = notifications.mark_all_read(current_user._get_current_object())
+    count = notifications.mark_all_read(current_actor())
     flash(f"Marked {count} notification{'s' if count != 1 else ''} read." if count else "Nothing was unread.",
           "success" if count else "info")
     return redirect(url_for("notifications.index"))

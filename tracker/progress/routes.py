@@ -44,7 +44,7 @@ def _load_or_404(student_id: int) -> Enrollment:
 def _links(student_id: int, own: bool) -> dict:
     """The page's own URLs, for the student's view or an advisor's."""
     if own:
-        return {"csv": url_for("progress.export_mine"), "what_if": url_for("progress.what_if_mine"),
+        return {"csv": url_for("progress.mine_export"), "what_if": url_for("progress.mine_what_if"),
                 "milestones": url_for("progress.milestones"), "self": url_for("progress.mine")}
     return {"csv": url_for("progress.student_export", student_id=student_id),
             "what_if": url_for("progress.student_what_if", student_id=student_id),
@@ -91,7 +91,7 @@ def _export(audit: audit_service.StudentAudit):
 
 @bp.route("/export.csv")
 @role_required(Role.STUDENT)
-def export_mine():
+def mine_export():
     """The student's progress figures as CSV."""
     enrollment = audit_service.load_enrollment(current_user.id)
     if enrollment is None:
@@ -149,7 +149,7 @@ def _what_if(enrollment: Enrollment, own: bool):
 
 @bp.route("/what-if")
 @role_required(Role.STUDENT)
-def what_if_mine():
+def mine_what_if():
     """What-if for the student: their records under another concentration or track; nothing is saved."""
     enrollment = audit_service.load_enrollment(current_user.id)
     if enrollment is None:
@@ -162,7 +162,7 @@ def what_if_mine():
 def student_what_if(student_id: int):
     """What-if for an advisee, for their advisor or an administrator."""
     if current_user.role == Role.STUDENT and student_id == current_user.id:
-        return redirect(url_for("progress.what_if_mine", **filter_args(WHAT_IF_KEYS)))
+        return redirect(url_for("progress.mine_what_if", **filter_args(WHAT_IF_KEYS)))
     return _what_if(_load_or_404(student_id), own=False)
 
 

@@ -58,7 +58,7 @@ def _arg_int(name: str) -> int | None:
     return id_arg(name)
 
 
-@bp.route("/")
+@bp.route("")
 @role_required(Role.ADMIN)
 def index():
     """The list of reports."""

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from wtforms import SelectChoice
 
 from ..forms import attach_error
 from ..extensions import db
 from ..models import Role
-from ..permissions import role_required
+from ..permissions import current_actor, role_required
 from ..query_args import id_arg, page_arg, parse_count, parse_id, text_arg
 from ..security import is_safe_next
 from ..services import ServiceError, review
@@ -49,7 +48,7 @@ def _bulk_message(result: review.BulkResult, decision: str | None) -> str:
 @role_required(Role.FACULTY, Role.ADMIN)
 def queue():
     """Sessions waiting for the reviewer, oldest first, filterable; POST approves or rejects the ticked ones."""
-    user = current_user._get_current_object()
+    user = current_actor()
     filters_form = QueueFilterForm(formdata=request.args)
     # The ids are read with the bounded parser: the form's own coercion would pass 10**30 on to SQL.
     filters = review.QueueFilters(id_arg("student_id"), id_arg("studio_id"), id_arg("term_id"))
@@ -86,7 +85,7 @@ def queue():
 @role_required(Role.FACULTY, Role.ADMIN)
 def decide(session_id: int):
     """One session with its history, and the form to approve, reject or send it back."""
-    user = current_user._get_current_object()
+    user = current_actor()
     session = review.reviewable_or_none(user, session_id)
     if session is None:
         abort(404)

@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from ..forms import attach_error
 from ..dashboard.routes import load_enrollment
 from ..models import Role, SessionStatus, StudioSession
-from ..permissions import get_own_or_404, role_required
+from ..permissions import current_actor, get_own_or_404, role_required
 from ..query_args import form_count, paginate
 from ..services import ServiceError, studio
 from ..templating import format_hours
@@ -69,7 +69,7 @@ def log():
         if enrollment and enrollment.advisor and any(c.value == enrollment.advisor_id for c in form.supervisor_id.choices):
             form.supervisor_id.data = enrollment.advisor_id
     if form.validate_on_submit():
-        user = current_user._get_current_object()
+        user = current_actor()
         try:
             session = studio.log_session(user, _input(form), actor=user)
         except ServiceError as err:
@@ -108,7 +108,7 @@ def edit(session_id: int):
     if form.validate_on_submit():
         resubmitting = session.status == SessionStatus.NEEDS_CHANGES
         try:
-            studio.update_session(session, _input(form), actor=current_user._get_current_object(),
+            studio.update_session(session, _input(form), actor=current_actor(),
                                   expected_version=_posted_version())
         except ServiceError as err:
             attach_error(form, err)
@@ -124,7 +124,7 @@ def withdraw(session_id: int):
     """Withdraw a pending or sent-back session (POST only, asked to confirm in the page)."""
     session = _own_session_or_404(session_id)
     try:
-        studio.withdraw_session(session, actor=current_user._get_current_object(), expected_version=_posted_version())
+        studio.withdraw_session(session, actor=current_actor(), expected_version=_posted_version())
     except ServiceError as err:
         flash(err.message, "danger")
         return redirect(url_for("studio.detail", session_id=session_id))

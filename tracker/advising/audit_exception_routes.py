@@ -8,11 +8,10 @@ from wtforms import SelectChoice
 
 from ..extensions import db
 from ..models import AuditException, Course, CourseRecord, CourseStatus, Enrollment, Role, User
-from ..permissions import get_student_or_404, role_required
+from ..permissions import current_actor, get_student_or_404, role_required
 from ..services import ServiceError
-from ..services import exceptions as exception_service
+from ..services import audit_exceptions as exception_service
 from . import bp
-from .catalog_routes import actor
 from ..forms import attach_error
 from .forms import SubstitutionForm, TransferForm, WaiverForm
 
@@ -59,14 +58,14 @@ def _forms(enrollment: Enrollment, student: User, **given):
 def _page(student: User, enrollment: Enrollment, forms: dict | None = None):
     forms = forms or _forms(enrollment, student)
     titles = {c.key: c.title for c in forms["choices"]}
-    return render_template("admin/exceptions.html", student=student, enrollment=enrollment,
+    return render_template("advising/audit_exceptions.html", student=student, enrollment=enrollment,
                            exceptions=exception_service.student_exceptions(student.id), titles=titles,
                            **forms)
 
 
 @bp.route("/students/<int:student_id>/exceptions")
 @role_required(Role.FACULTY, Role.ADMIN)
-def exceptions(student_id: int):
+def audit_exceptions(student_id: int):
     """A student's exceptions, current and revoked, and the forms to record new ones."""
     student, enrollment = _student(student_id)
     return _page(student, enrollment)
@@ -83,49 +82,49 @@ def _record(student_id: int, form_cls, prefix: str, call):
             attach_error(form, err)
         else:
             flash("The exception is recorded; the degree audit now takes it into account.", "success")
-            return redirect(url_for("admin.exceptions", student_id=student_id))
+            return redirect(url_for("advising.audit_exceptions", student_id=student_id))
     return _page(student, enrollment, forms)
 
 
 @bp.route("/students/<int:student_id>/exceptions/substitution", methods=["POST"])
 @role_required(Role.FACULTY, Role.ADMIN)
-def record_substitution(student_id: int):
+def substitution_record(student_id: int):
     """Record that one of the student's courses counts toward a requirement."""
     return _record(student_id, SubstitutionForm, "sub", lambda student, form: exception_service.record_substitution(
         student, form.course_record_id.data or None, form.requirement_key.data, form.justification.data,
-        actor=actor()))
+        actor=current_actor()))
 
 
 @bp.route("/students/<int:student_id>/exceptions/waiver", methods=["POST"])
 @role_required(Role.FACULTY, Role.ADMIN)
-def record_waiver(student_id: int):
+def waiver_record(student_id: int):
     """Record a waiver of all or part of a requirement."""
     return _record(student_id, WaiverForm, "waiver", lambda student, form: exception_service.record_waiver(
-        student, form.requirement_key.data, form.amount.data, form.justification.data, actor=actor()))
+        student, form.requirement_key.data, form.amount.data, form.justification.data, actor=current_actor()))
 
 
 @bp.route("/students/<int:student_id>/exceptions/transfer", methods=["POST"])
 @role_required(Role.FACULTY, Role.ADMIN)
-def record_transfer(student_id: int):
+def transfer_record(student_id: int):
     """Record transfer credit from another institution."""
     return _record(student_id, TransferForm, "transfer", lambda student, form: exception_service.record_transfer(
         student, form.transfer_title.data, form.institution.data, form.transfer_credits.data,
-        form.course_id.data or None, form.justification.data, actor=actor(), earned_on=form.earned_on.data,
+        form.course_id.data or None, form.justification.data, actor=current_actor(), earned_on=form.earned_on.data,
         grade=form.transfer_grade.data or None))
 
 
 @bp.route("/students/<int:student_id>/exceptions/<int:exception_id>/revoke", methods=["POST"])
 @role_required(Role.FACULTY, Role.ADMIN)
-def revoke_exception(student_id: int, exception_id: int):
+def audit_exception_revoke(student_id: int, exception_id: int):
     """Revoke an exception (it stays listed, marked revoked)."""
     student, _ = _student(student_id)
     exc = db.session.get(AuditException, exception_id)
     if exc is None or exc.student_id != student.id:
         abort(404)
     try:
-        exception_service.revoke(exc, actor=actor())
+        exception_service.revoke(exc, actor=current_actor())
     except ServiceError as err:
         flash(err.message, "danger")
     else:
         flash(f"The {exc.kind.label.lower()} is revoked; the degree audit no longer uses it.", "success")
-    return redirect(url_for("admin.exceptions", student_id=student_id))
+    return redirect(url_for("advising.audit_exceptions", student_id=student_id))

@@ -27,7 +27,7 @@ def people(client, demo_program, make_user, make_student):
 
 
 def url(student, tail: str = "") -> str:
-    return f"/manage/students/{student.id}/exceptions{tail}"
+    return f"/advising/students/{student.id}/exceptions{tail}"
 
 
 def active_exceptions(student_id: int) -> list[AuditException]:
@@ -92,7 +92,7 @@ def test_substitution_refusals(client, people, make_term, make_course_record, da
 def test_substitution_service_refusals(people, make_term, make_course_record, make_student):
     """What the select would hide, the service still refuses."""
     from tracker.services import ServiceError
-    from tracker.services.exceptions import record_substitution
+    from tracker.services.audit_exceptions import record_substitution
 
     advisor, student = people
     other = make_student(program=None)
