@@ -1,4 +1,10 @@
-"""Authorization in one place: role checks and lookups scoped to what the current user may see."""
+"""Authorization in one place: every "may this user see or act on this object" question of the app.
+
+Views guard themselves with `role_required` and load objects through the `..._or_404` loaders below (404, not 403,
+so ids cannot be probed); services apply the query scopes (`review_scope`, `studio_session_scope`) to what they
+list and check the rules (`may_change_term_sessions`, `may_review`, `may_sign_milestone`, ...) before a change.
+Nothing else in the app decides who may see what. tests/test_route_guards.py checks every route against this.
+"""
 from __future__ import annotations
 
 from functools import wraps
@@ -7,16 +13,19 @@ from typing import Callable, TypeVar
 import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from .extensions import db
-from .models import Enrollment, Role, User
+from .models import Enrollment, Notification, Role, StudioSession, User
 
 T = TypeVar("T")
 
 
+# ---------------------------------------------------------------- guards for views
+
 def role_required(*roles: Role | str) -> Callable:
-    """Allow only logged-in users with one of these roles; others get 403."""
-    allowed = {Role(r) for r in roles}
+    """Allow only logged-in users with one of these roles; others get 403. The view keeps them as `allowed_roles`."""
+    allowed = frozenset(Role(r) for r in roles)
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -26,6 +35,7 @@ def role_required(*roles: Role | str) -> Callable:
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped.allowed_roles = allowed
         return wrapped
 
     return decorator
@@ -36,35 +46,92 @@ def current_actor() -> User:
     return current_user._get_current_object()
 
 
-def student_ids_visible_to(user: User) -> sa.Select | None:
-    """A SELECT of student ids this user may see, or None for 'every student' (admins)."""
-    if user.role == Role.ADMIN:
-        return None
-    if user.role == Role.FACULTY:
-        return sa.select(Enrollment.student_id).where(Enrollment.advisor_id == user.id)
-    return sa.select(sa.literal(user.id))
+# ---------------------------------------------------------------- rules
+
+def can_view_enrollment(user: User, enrollment: Enrollment) -> bool:
+    """Who sees a student's records and progress: the student, their advisor, or an admin."""
+    if user.is_admin:
+        return True
+    if user.is_student:
+        return enrollment.student_id == user.id
+    return enrollment.advisor_id is not None and enrollment.advisor_id == user.id
 
 
 def can_view_student(user: User, student_id: int) -> bool:
-    """Students see themselves, advisors their advisees, admins everyone."""
-    if user.role == Role.ADMIN:
+    """can_view_enrollment for a student id (one query for faculty)."""
+    if user.is_admin:
         return True
-    if user.role == Role.STUDENT:
+    if user.is_student:
         return user.id == student_id
     advisor_id = db.session.scalar(sa.select(Enrollment.advisor_id).where(Enrollment.student_id == student_id))
-    return advisor_id == user.id
+    return advisor_id is not None and advisor_id == user.id
 
+
+def may_advise(user: User, student_id: int) -> bool:
+    """Who records or revokes a student's audit exceptions and milestones: their advisor or an admin."""
+    return not user.is_student and can_view_student(user, student_id)
+
+
+def may_change_term_sessions(user: User, *, closed: bool) -> bool:
+    """The closed-term rule: a closed term's studio sessions are logged, changed or decided by administrators only."""
+    return not closed or user.is_admin
+
+
+def may_review(user: User, studio_session: StudioSession) -> bool:
+    """Who decides a studio session: its supervisor (faculty) or an admin."""
+    return user.is_admin or (user.is_faculty and studio_session.supervisor_id == user.id)
+
+
+def may_sign_milestone(user: User, enrollment: Enrollment, milestone) -> bool:
+    """The program's signed_by rule for one milestone kind (a tracker.domain.MilestoneDef) and this student."""
+    return milestone.may_sign(is_admin=user.is_admin,
+                              is_advisor=enrollment.advisor_id is not None and enrollment.advisor_id == user.id)
+
+
+# ---------------------------------------------------------------- query scopes for services
+
+def review_scope(user: User) -> sa.ColumnElement[bool]:
+    """The studio sessions a user reviews: admins every one, faculty those they supervise, anyone else none."""
+    if user.is_admin:
+        return sa.true()
+    if user.is_faculty:
+        return StudioSession.supervisor_id == user.id
+    return sa.false()
+
+
+def studio_session_scope(user: User) -> sa.ColumnElement[bool]:
+    """The studio sessions a user may see: students their own, faculty those they supervise, admins every one."""
+    if user.is_student:
+        return StudioSession.student_id == user.id
+    return review_scope(user)
+
+
+# ---------------------------------------------------------------- loaders for views (404 for what is not yours)
 
 def get_student_or_404(student_id: int) -> User:
-    """A student the current user may see; 404 (not 403) so ids cannot be probed."""
+    """A student the current user may see."""
     student = db.session.get(User, student_id)
-    if student is None or student.role != Role.STUDENT or not can_view_student(current_user, student_id):
+    if student is None or not student.is_student or not can_view_student(current_user, student_id):
         abort(404)
     return student
 
 
+def get_enrollment_or_404(enrollment: Enrollment | None) -> Enrollment:
+    """An enrollment the caller loaded (with what its page needs), if the current user may see it."""
+    if enrollment is None or not can_view_enrollment(current_user, enrollment):
+        abort(404)
+    return enrollment
+
+
+def get_advisee_or_404(enrollment: Enrollment | None) -> Enrollment:
+    """An enrollment the caller loaded, if the current user advises the student or is an admin."""
+    if enrollment is None or current_user.is_student or not can_view_enrollment(current_user, enrollment):
+        abort(404)
+    return enrollment
+
+
 def get_own_or_404(model: type[T], object_id: int, *options) -> T:
-    """Load a student-owned record belonging to the current user, else 404."""
+    """A student-owned record (course, ensemble, studio session) belonging to the current user."""
     obj = db.session.scalar(
         sa.select(model).where(model.id == object_id, model.student_id == current_user.id).options(*options)
     )
@@ -73,16 +140,32 @@ def get_own_or_404(model: type[T], object_id: int, *options) -> T:
     return obj
 
 
-def can_view_enrollment(user: User, enrollment: Enrollment) -> bool:
-    """can_view_student for an enrollment already loaded (no query): self, the advisor, or an admin."""
-    if user.role == Role.ADMIN:
-        return True
-    if user.role == Role.STUDENT:
-        return enrollment.student_id == user.id
-    return enrollment.advisor_id == user.id
+def get_students_record_or_404(model: type[T], object_id: int, student_id: int) -> T:
+    """A record of a student the caller already checked access to (e.g. an audit exception on their page)."""
+    obj = db.session.get(model, object_id)
+    if obj is None or obj.student_id != student_id:
+        abort(404)
+    return obj
 
 
-def may_sign_milestone(user: User, enrollment: Enrollment, milestone) -> bool:
-    """The program's signed_by rule for one milestone kind (a tracker.domain.MilestoneDef) and this student."""
-    return milestone.may_sign(is_admin=user.role == Role.ADMIN,
-                              is_advisor=enrollment.advisor_id is not None and enrollment.advisor_id == user.id)
+def get_studio_session_or_404(session_id: int) -> StudioSession:
+    """A studio session the current user may see, with the people, studio and term its page shows."""
+    found = db.session.scalar(
+        sa.select(StudioSession)
+        .where(StudioSession.id == session_id, studio_session_scope(current_user))
+        .options(joinedload(StudioSession.student), joinedload(StudioSession.supervisor),
+                 joinedload(StudioSession.reviewer), joinedload(StudioSession.studio), joinedload(StudioSession.term))
+    )
+    if found is None:
+        abort(404)
+    return found
+
+
+def get_notification_or_404(notification_id: int) -> Notification:
+    """One of the current user's own notifications."""
+    found = db.session.scalar(
+        sa.select(Notification).where(Notification.id == notification_id, Notification.user_id == current_user.id)
+    )
+    if found is None:
+        abort(404)
+    return found

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from flask import Flask, current_app, request, url_for
 
+from .permissions import may_change_term_sessions
 from .query_args import filter_args
 
 
@@ -73,5 +74,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["when"] = format_datetime
     app.jinja_env.filters["pct_class"] = percent_class
     app.jinja_env.globals["nav_has"] = nav_has
+    # The closed-term rule, so pages offer only what the services would accept (one rule, in permissions).
+    app.jinja_env.globals["may_change_term_sessions"] = may_change_term_sessions
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["today"] = date.today

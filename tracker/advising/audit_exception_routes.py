@@ -8,7 +8,7 @@ from wtforms import SelectChoice
 
 from ..extensions import db
 from ..models import AuditException, Course, CourseRecord, CourseStatus, Enrollment, Role, User
-from ..permissions import current_actor, get_student_or_404, role_required
+from ..permissions import current_actor, get_student_or_404, get_students_record_or_404, role_required
 from ..services import ServiceError
 from ..services import audit_exceptions as exception_service
 from . import bp
@@ -118,9 +118,7 @@ def transfer_record(student_id: int):
 def audit_exception_revoke(student_id: int, exception_id: int):
     """Revoke an exception (it stays listed, marked revoked)."""
     student, _ = _student(student_id)
-    exc = db.session.get(AuditException, exception_id)
-    if exc is None or exc.student_id != student.id:
-        abort(404)
+    exc = get_students_record_or_404(AuditException, exception_id, student.id)
     try:
         exception_service.revoke(exc, actor=current_actor())
     except ServiceError as err:

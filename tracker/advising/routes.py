@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
@@ -13,7 +13,7 @@ from wtforms import SelectChoice
 from ..forms import attach_error
 from ..extensions import db
 from ..models import Enrollment, EnrollmentStatus, HistoryEvent, Role, Term, User
-from ..permissions import current_actor, may_sign_milestone, role_required
+from ..permissions import current_actor, get_advisee_or_404, may_sign_milestone, role_required
 from ..query_args import id_arg, paginate
 from ..progress.present import helpers
 from ..services import ServiceError
@@ -41,7 +41,7 @@ class AdviseeRow:
 
 def _advisor_filter() -> tuple[AdvisorFilterForm | None, sa.ColumnElement | None]:
     """Admins may narrow the list to one advisor ('none' = students without one); faculty see their advisees."""
-    if current_user.role == Role.FACULTY:
+    if current_user.is_faculty:
         return None, Enrollment.advisor_id == current_user.id
     form = AdvisorFilterForm(formdata=request.args if "advisor" in request.args else None)
     faculty = db.session.scalars(
@@ -85,22 +85,14 @@ def advisees():
             audit, audit_service.completed_terms(audit.enrollment, terms, today)) if active else []
         rows.append(AdviseeRow(audit, risks, audit.records.pending_sessions))
     return render_template("advising/advisees.html", rows=rows, page=page, form=form,
-                           is_admin=current_user.role == Role.ADMIN)
-
-
-def _advisee_or_404(student_id: int) -> Enrollment:
-    """The student's enrollment when the current user is their advisor or an admin; 404 otherwise."""
-    enrollment = audit_service.load_enrollment(student_id)
-    if enrollment is None or not (current_user.role == Role.ADMIN or enrollment.advisor_id == current_user.id):
-        abort(404)
-    return enrollment
+                           is_admin=current_user.is_admin)
 
 
 @bp.route("/students/<int:student_id>/milestones", methods=["GET", "POST"])
 @role_required(Role.FACULTY, Role.ADMIN)
 def milestones(student_id: int):
     """The advisee's track milestones: sign one off (date, note), or undo a sign-off; the audit follows."""
-    enrollment = _advisee_or_404(student_id)
+    enrollment = get_advisee_or_404(audit_service.load_enrollment(student_id))
     form = SignOffForm()
     audit = audit_service.audit_enrollment(enrollment)
     rows = milestone_service.track_milestones(audit)
@@ -143,7 +135,7 @@ def milestones(student_id: int):
 @role_required(Role.FACULTY, Role.ADMIN)
 def milestone_undo(student_id: int, record_id: int):
     """Undo a sign-off (after the browser asks for confirmation); the history keeps both events."""
-    enrollment = _advisee_or_404(student_id)
+    enrollment = get_advisee_or_404(audit_service.load_enrollment(student_id))
     try:
         kind = milestone_service.revoke(current_actor(), student_id, record_id)
     except ServiceError as err:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, flash, g, redirect, render_template, url_for
+from flask import current_app, flash, g, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..permissions import current_actor
+from ..permissions import current_actor, get_notification_or_404
 from ..query_args import paginate
 from ..security import is_safe_next
 from ..services import notifications
@@ -57,9 +57,7 @@ def read():
 @login_required
 def open_notification(notification_id: int):
     """Mark a notification read and go to what it is about (links inside the app only)."""
-    notification = notifications.own_notification_or_none(current_user.id, notification_id)
-    if notification is None:
-        abort(404)
+    notification = get_notification_or_404(notification_id)
     link = notification.link
     notifications.mark_read(notification)
     return redirect(link if is_safe_next(link) else url_for("notifications.index"))

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from ..csv_export import csv_response
 from ..extensions import db
 from ..models import Concentration, Enrollment, Role
-from ..permissions import can_view_enrollment, role_required
+from ..permissions import get_enrollment_or_404, role_required
 from ..query_args import filter_args
 from ..services import audit as audit_service
 from ..services import catalog_versions
@@ -31,14 +31,6 @@ WHAT_IF_KEYS = frozenset({"concentration", "track", "catalog", "submit"})
 @bp.context_processor
 def _helpers() -> dict:
     return helpers()
-
-
-def _load_or_404(student_id: int) -> Enrollment:
-    """The student's enrollment, if the current user may see it (404 otherwise, so ids cannot be probed)."""
-    enrollment = audit_service.load_enrollment(student_id)
-    if enrollment is None or not can_view_enrollment(current_user, enrollment):
-        abort(404)
-    return enrollment
 
 
 def _links(student_id: int, own: bool) -> dict:
@@ -73,9 +65,9 @@ def mine():
 @login_required
 def student(student_id: int):
     """An advisee's progress page, for their advisor or an administrator."""
-    if current_user.role == Role.STUDENT and student_id == current_user.id:
+    if current_user.is_student and student_id == current_user.id:
         return redirect(url_for("progress.mine"))
-    enrollment = _load_or_404(student_id)
+    enrollment = get_enrollment_or_404(audit_service.load_enrollment(student_id))
     return _page(audit_service.audit_enrollment(enrollment), own=False)
 
 
@@ -103,7 +95,8 @@ def mine_export():
 @login_required
 def student_export(student_id: int):
     """An advisee's progress figures as CSV."""
-    return _export(audit_service.audit_enrollment(_load_or_404(student_id)))
+    enrollment = get_enrollment_or_404(audit_service.load_enrollment(student_id))
+    return _export(audit_service.audit_enrollment(enrollment))
 
 
 def _compare(current: audit_service.StudentAudit, alternative: audit_service.StudentAudit) -> list[CompareRow]:
@@ -161,9 +154,9 @@ def mine_what_if():
 @login_required
 def student_what_if(student_id: int):
     """What-if for an advisee, for their advisor or an administrator."""
-    if current_user.role == Role.STUDENT and student_id == current_user.id:
+    if current_user.is_student and student_id == current_user.id:
         return redirect(url_for("progress.mine_what_if", **filter_args(WHAT_IF_KEYS)))
-    return _what_if(_load_or_404(student_id), own=False)
+    return _what_if(get_enrollment_or_404(audit_service.load_enrollment(student_id)), own=False)
 
 
 @bp.route("/milestones")

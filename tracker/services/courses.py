@@ -18,10 +18,10 @@ from ..models import (
     CourseRecord,
     CourseStatus,
     Enrollment,
-    Role,
     Term,
     User,
 )
+from ..permissions import may_advise
 from . import ServiceError, history, unique_or_refuse
 from .catalog_versions import rules_for_enrollment
 from .values import parse_decimal
@@ -227,13 +227,6 @@ def _lock(record: CourseRecord) -> None:
     db.session.execute(sa.select(CourseRecord.id).where(CourseRecord.id == record.id).with_for_update())
 
 
-def may_change_exceptions(actor: User, student_id: int) -> bool:
-    """Whoever may record or revoke the student's exceptions: their advisor or an admin."""
-    from ..permissions import can_view_student
-
-    return actor.role != Role.STUDENT and can_view_student(actor, student_id)
-
-
 def relied_on_by(record: CourseRecord) -> AuditException | None:
     """The active substitution that counts this record toward a requirement, if any."""
     return db.session.scalar(
@@ -257,7 +250,7 @@ def _requirement_title(student_id: int, key: str | None) -> str | None:
 def _refuse_if_relied_on(record: CourseRecord, actor: User, *, changing: dict | None = None) -> None:
     """Refuse a student's change to a record an advisor's substitution relies on, saying who and why."""
     exc = relied_on_by(record)
-    if exc is None or may_change_exceptions(actor, record.student_id):
+    if exc is None or may_advise(actor, record.student_id):
         return
     what = "deleted" if changing is None else "changed in its " + ", ".join(
         name for name in ("course", "term", "status", "grade", "credits") if name in changing)

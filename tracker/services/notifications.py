@@ -4,7 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Notification, Role, SessionStatus, StudioSession, User, utcnow
+from ..models import Notification, SessionStatus, StudioSession, User, utcnow
+from ..permissions import review_scope
 
 MAX_MESSAGE = 500  # the column's length
 
@@ -25,19 +26,10 @@ def notifications_query(user_id: int) -> sa.Select:
     )
 
 
-def own_notification_or_none(user_id: int, notification_id: int) -> Notification | None:
-    """One of the user's own notifications; someone else's id finds nothing."""
-    return db.session.scalar(
-        sa.select(Notification).where(Notification.id == notification_id, Notification.user_id == user_id)
-    )
-
-
 def pending_reviews_select(user: User) -> sa.Select:
     """COUNT of the sessions waiting for this user's review: those they supervise, or every one for admins."""
-    query = sa.select(sa.func.count(StudioSession.id)).where(StudioSession.status == SessionStatus.PENDING)
-    if user.role != Role.ADMIN:
-        query = query.where(StudioSession.supervisor_id == user.id)
-    return query
+    return sa.select(sa.func.count(StudioSession.id)).where(StudioSession.status == SessionStatus.PENDING,
+                                                            review_scope(user))
 
 
 def unread_select(user_id: int) -> sa.Select:
@@ -50,7 +42,7 @@ def unread_select(user_id: int) -> sa.Select:
 def nav_counts(user: User) -> tuple[int, int]:
     """(unread notifications, sessions waiting for review) in one round trip; the second is 0 for students."""
     columns = [unread_select(user.id).scalar_subquery()]
-    reviewer = user.role in (Role.FACULTY, Role.ADMIN)
+    reviewer = not user.is_student
     if reviewer:
         columns.append(pending_reviews_select(user).scalar_subquery())
     row = db.session.execute(sa.select(*columns)).one()

@@ -18,7 +18,8 @@ from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 
 from ..extensions import db
-from ..models import Role, SessionStatus, Studio, StudioSession, Term, User, utcnow
+from ..models import SessionStatus, Studio, StudioSession, Term, User, utcnow
+from ..permissions import may_change_term_sessions, may_review, review_scope
 from ..templating import format_hours
 from . import ServiceError, history, notifications
 
@@ -146,12 +147,8 @@ class _Facts:
 # ---------------------------------------------------------------- reading
 
 def _scoped(query: sa.Select, user: User) -> sa.Select:
-    """Admins review every session; faculty only those they supervise; anyone else nothing."""
-    if user.role == Role.ADMIN:
-        return query
-    if user.role == Role.FACULTY:
-        return query.where(StudioSession.supervisor_id == user.id)
-    return query.where(sa.false())
+    """The query narrowed to the sessions this user reviews (permissions.review_scope)."""
+    return query.where(review_scope(user))
 
 
 def reviewable_or_none(user: User, session_id: int) -> StudioSession | None:
@@ -226,7 +223,7 @@ def _clean_note(decision: Decision, note: str | None) -> str:
 
 def _refuse_closed_term(facts: _Facts, actor: User) -> None:
     # A closed term accepts studio changes from administrators only (see Term).
-    if facts.term_closed and not actor.is_admin:
+    if not may_change_term_sessions(actor, closed=facts.term_closed):
         raise ServiceError(f"{facts.term_name} is closed: only the program office can decide its sessions now.")
 
 
@@ -311,7 +308,7 @@ def decide(session: StudioSession, decision: Decision | str | None, note: str | 
     if session.status != SessionStatus.PENDING or (expected_version is not None
                                                    and expected_version != session.version):
         raise ServiceError(not_decided_message(session))
-    if not (actor.is_admin or (actor.is_faculty and session.supervisor_id == actor.id)):
+    if not may_review(actor, session):
         raise ServiceError("Only the session's supervisor or an administrator can decide it.")
     _refuse_closed_term(facts, actor)
     note = _clean_note(decision, note)
@@ -341,7 +338,7 @@ def decide_many(selected: Iterable[tuple[int, int | None]], decision: Decision |
             result.already_reviewed += 1
         elif expected is not None and expected != facts.version:
             result.changed += 1
-        elif facts.term_closed and not actor.is_admin:
+        elif not may_change_term_sessions(actor, closed=facts.term_closed):
             result.unavailable += 1
         elif _apply(facts, decision, note, actor, expected):
             result.decided += 1

@@ -23,6 +23,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..permissions import may_change_term_sessions
 from ..domain import requirement_to_dict
 from . import ServiceError, history
 from .catalog_versions import rules_for_enrollment
@@ -154,7 +155,7 @@ def _check(student: User, data: SessionInput, actor: User, session: StudioSessio
     term = term_for(data.date)
     if term is None:
         raise ServiceError("This date is outside every term; studio hours count only during a term.", "date")
-    if term.closed and not actor.is_admin:
+    if not may_change_term_sessions(actor, closed=term.closed):
         raise ServiceError(f"{term.name} is closed: its sessions can no longer be logged or changed. "
                            "Ask the program office if something is missing.", "date")
     try:
@@ -234,7 +235,7 @@ def _stale_message(session: StudioSession) -> str:
 
 
 def _refuse_closed_term(session: StudioSession, actor: User) -> None:
-    if session.term.closed and not actor.is_admin:
+    if not may_change_term_sessions(actor, closed=session.term.closed):
         raise ServiceError(f"{session.term.name} is closed: its sessions can no longer be changed. "
                            "Ask the program office if something is wrong.")
 
@@ -330,23 +331,6 @@ def withdraw_session(session: StudioSession, *, actor: User, expected_version: i
 
 
 # ---------------------------------------------------------------- reading
-
-def visible_session_or_none(user: User, session_id: int) -> StudioSession | None:
-    """A session the user may see: their own, one they supervise, or any for admins."""
-    query = (
-        sa.select(StudioSession)
-        .where(StudioSession.id == session_id)
-        .options(
-            joinedload(StudioSession.student), joinedload(StudioSession.supervisor),
-            joinedload(StudioSession.reviewer), joinedload(StudioSession.studio), joinedload(StudioSession.term),
-        )
-    )
-    if user.role == Role.STUDENT:
-        query = query.where(StudioSession.student_id == user.id)
-    elif user.role == Role.FACULTY:
-        query = query.where(StudioSession.supervisor_id == user.id)
-    return db.session.scalar(query)
-
 
 def session_history(session_id: int) -> list[HistoryEvent]:
     """The session's history events, oldest first, with their actors."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from ..forms import attach_error
 from ..dashboard.routes import load_enrollment
 from ..models import Role, SessionStatus, StudioSession
-from ..permissions import current_actor, get_own_or_404, role_required
+from ..permissions import current_actor, get_own_or_404, get_studio_session_or_404, role_required
 from ..query_args import form_count, paginate
 from ..services import ServiceError, studio
 from ..templating import format_hours
@@ -84,9 +84,7 @@ def log():
 @login_required
 def detail(session_id: int):
     """A session with its status, review and history: for its student, its supervisor and admins."""
-    session = studio.visible_session_or_none(current_user, session_id)
-    if session is None:
-        abort(404)
+    session = get_studio_session_or_404(session_id)
     return render_template("studio/detail.html", session=session, events=studio.session_history(session.id))
 
 
