@@ -1,4 +1,4 @@
-"""Administration (at /admin): program setup, the course catalog, terms, studios, ensembles, accounts and the history."""
+"""Administration (at /admin): programs, the course catalog, terms, studios, ensembles, accounts and the history."""
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

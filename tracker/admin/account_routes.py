@@ -115,6 +115,14 @@ def _load_user(user_id: int) -> User:
     return user
 
 
+def _load_student(user_id: int) -> User:
+    """An enrolled student's account (with its enrollment), else 404: advisor and enrollment changes need one."""
+    student = _load_user(user_id)
+    if student.enrollment is None:
+        abort(404)
+    return student
+
+
 def _user_page(user: User, advisor_form=None, enrollment_form=None, status: int = 200):
     """The user's page with its forms (a form with errors is passed in to be shown)."""
     if user.enrollment is not None:
@@ -172,9 +180,7 @@ def user_active(user_id: int, action: str):
 @role_required(Role.ADMIN)
 def advisor_assign(user_id: int):
     """Assign a student's advisor."""
-    student = _load_user(user_id)
-    if student.enrollment is None:
-        abort(404)
+    student = _load_student(user_id)
     form = AdvisorForm()
     form.advisor_id.choices = advisor_choices()
     if form.validate_on_submit():
@@ -192,9 +198,7 @@ def advisor_assign(user_id: int):
 @role_required(Role.ADMIN)
 def enrollment_change(user_id: int):
     """Move a student to another concentration or track (the history keeps the old values)."""
-    student = _load_user(user_id)
-    if student.enrollment is None:
-        abort(404)
+    student = _load_student(user_id)
     form = EnrollmentForm()
     form.concentration_id.choices = concentration_choices(
         student.enrollment.program_id, blank=None, active_only=True, keep_id=student.enrollment.concentration_id)

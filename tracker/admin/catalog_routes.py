@@ -83,7 +83,8 @@ def terms():
     form = TermForm()
     if form.validate_on_submit():
         try:
-            term = admin_terms.create_term(form.name.data, form.start_date.data, form.end_date.data, actor=current_actor())
+            term = admin_terms.create_term(form.name.data, form.start_date.data, form.end_date.data,
+                                           actor=current_actor())
         except ServiceError as err:
             attach_error(form, err)
         else:
@@ -101,7 +102,8 @@ def term_edit(term_id: int):
     form = TermForm(obj=term)
     if form.validate_on_submit():
         try:
-            admin_terms.update_term(term, form.name.data, form.start_date.data, form.end_date.data, actor=current_actor())
+            admin_terms.update_term(term, form.name.data, form.start_date.data, form.end_date.data,
+                                    actor=current_actor())
         except ServiceError as err:
             db.session.rollback()
             attach_error(form, err)

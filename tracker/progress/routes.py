@@ -44,6 +44,11 @@ def _links(student_id: int, own: bool) -> dict:
             "self": url_for("progress.student", student_id=student_id)}
 
 
+def _not_enrolled():
+    """What a student without an enrollment sees instead of their progress pages."""
+    return render_template("progress/not_enrolled.html")
+
+
 def _page(audit: audit_service.StudentAudit, own: bool):
     return render_template(
         "progress/page.html", audit=audit, result=audit.result, enrollment=audit.enrollment, own=own,
@@ -57,7 +62,7 @@ def mine():
     """The student's own progress toward the degree."""
     enrollment = audit_service.load_enrollment(current_user.id)
     if enrollment is None:
-        return render_template("progress/not_enrolled.html")
+        return _not_enrolled()
     return _page(audit_service.audit_enrollment(enrollment), own=True)
 
 
@@ -146,7 +151,7 @@ def mine_what_if():
     """What-if for the student: their records under another concentration or track; nothing is saved."""
     enrollment = audit_service.load_enrollment(current_user.id)
     if enrollment is None:
-        return render_template("progress/not_enrolled.html")
+        return _not_enrolled()
     return _what_if(enrollment, own=True)
 
 
@@ -165,7 +170,7 @@ def milestones():
     """The milestones of the student's track, signed off or still ahead."""
     enrollment = audit_service.load_enrollment(current_user.id)
     if enrollment is None:
-        return render_template("progress/not_enrolled.html")
+        return _not_enrolled()
     audit = audit_service.audit_enrollment(enrollment)
     return render_template(
         "progress/milestones.html", audit=audit, enrollment=audit.enrollment,
