@@ -179,12 +179,14 @@ def register_errors(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    """Security headers and template helpers."""
-    from .security import register_security_headers
+    """Security headers, template helpers, and the client address the history records."""
+    from .security import client_address, register_security_headers
+    from .services import history
     from .templating import register_template_helpers
 
     register_security_headers(app)
     register_template_helpers(app)
+    history.read_client_address_with(client_address)
 
 
 def register_cli(app: Flask) -> None:

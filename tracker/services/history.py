@@ -1,15 +1,25 @@
 """Writing the audit trail; callers commit it in the same transaction as the change."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from flask import has_request_context, request
-
 from ..extensions import db
 from ..models import HistoryEvent, User
+
+# Where an event's client address comes from. The web layer plugs in a reader of the current request when the app
+# is created (create_app -> register_hooks), so services stay free of `flask.request`; until then, and outside a
+# request (CLI, tests calling services), the address is None.
+_client_address: Callable[[], str | None] = lambda: None
+
+
+def read_client_address_with(source: Callable[[], str | None]) -> None:
+    """Record each event's client address as `source()` returns it at the time of the event."""
+    global _client_address
+    _client_address = source
 
 
 def _plain(value: Any) -> Any:
@@ -56,7 +66,7 @@ def record(
         subject_id=subject_id,
         summary=summary[:500],
         changes=_plain(changes or {}),
-        ip_address=request.remote_addr if has_request_context() else None,
+        ip_address=_client_address(),
     )
     db.session.add(event)
     return event
