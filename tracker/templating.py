@@ -2,20 +2,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from decimal import Decimal
 
 from flask import Flask, current_app, request, url_for
 
+from .formatting import format_number
 from .query_args import filter_args
-
-
-def format_hours(value) -> str:
-    """3.5 -> '3.5', 4.00 -> '4', 2.25 -> '2.25'."""
-    if value is None:
-        return ""
-    d = Decimal(value).quantize(Decimal("0.01"))
-    text = format(d, "f").rstrip("0").rstrip(".")
-    return text or "0"
 
 
 def format_date(value) -> str:
@@ -68,7 +59,7 @@ def url_with(**changes) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     """Expose the helpers above to Jinja."""
-    app.jinja_env.filters["hours"] = format_hours
+    app.jinja_env.filters["hours"] = format_number
     app.jinja_env.filters["day"] = format_date
     app.jinja_env.filters["when"] = format_datetime
     app.jinja_env.filters["pct_class"] = percent_class

@@ -13,7 +13,7 @@ from ..models import CourseRecord, Role
 from ..permissions import get_own_or_404, role_required
 from ..services import ServiceError, courses
 from ..services.studio import term_for
-from ..templating import format_hours
+from ..formatting import format_number
 from . import bp
 from .forms import CourseRecordForm
 
@@ -34,8 +34,8 @@ def _fill_choices(form: CourseRecordForm, program_id: int, record: CourseRecord 
 def _credits_label(course) -> str:
     """'3' for a fixed-credit course, '1–3' for a variable-credit one."""
     if course.max_credits is None:
-        return format_hours(course.credits)
-    return f"{format_hours(course.credits)}–{format_hours(course.max_credits)}"
+        return format_number(course.credits)
+    return f"{format_number(course.credits)}–{format_number(course.max_credits)}"
 
 
 def _input(form: CourseRecordForm) -> courses.CourseInput:

@@ -14,7 +14,7 @@ from ..models import Role, SessionStatus, StudioSession
 from ..permissions import get_own_or_404, role_required
 from ..query_args import form_count, paginate
 from ..services import ServiceError, studio
-from ..templating import format_hours
+from ..formatting import format_number
 from . import bp
 from .forms import EditSessionForm, SessionForm
 
@@ -75,7 +75,7 @@ def log():
         except ServiceError as err:
             attach_error(form, err)
         else:
-            flash(f"Session logged: {format_hours(session.hours)} hours, waiting for review.", "success")
+            flash(f"Session logged: {format_number(session.hours)} hours, waiting for review.", "success")
             return redirect(url_for("studio.index"))
     return render_template("studio/form.html", form=form, session=None)
 
