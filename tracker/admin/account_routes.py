@@ -10,13 +10,14 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
+from ..choices import concentration_choices, program_choices, track_choices
 from ..extensions import db
 from ..models import Enrollment, HistoryEvent, Program, Role, Term, User
 from ..permissions import role_required
 from ..query_args import paginate, parse_id
 from ..services import ServiceError, accounts, admin_accounts
 from . import bp
-from .catalog_routes import actor, concentration_choices, get_or_404, program_choices, run_action
+from .catalog_routes import actor, get_or_404, run_action
 from ..forms import attach_error, form_refusal
 from .forms import (
     AdvisorForm,
@@ -99,9 +100,9 @@ def _all_track_choices() -> list[SelectChoice]:
     """Every program's tracks, once per code (the service checks the track belongs to the chosen program)."""
     seen: dict[str, SelectChoice] = {}
     for program in db.session.scalars(sa.select(Program).order_by(Program.name)):
-        for choice in admin_accounts.track_choices(program):
+        for choice in track_choices(program):
             seen.setdefault(choice.value, choice)
-    return list(seen.values()) or admin_accounts.track_choices(None)
+    return list(seen.values()) or track_choices(None)
 
 
 def _load_user(user_id: int) -> User:
@@ -126,7 +127,7 @@ def _user_page(user: User, advisor_form=None, enrollment_form=None, status: int 
         advisor_form.advisor_id.choices = advisor_choices()
         enrollment_form.concentration_id.choices = concentration_choices(
             user.enrollment.program_id, blank=None, active_only=True, keep_id=user.enrollment.concentration_id)
-        enrollment_form.track.choices = admin_accounts.track_choices(user.enrollment.program)
+        enrollment_form.track.choices = track_choices(user.enrollment.program)
     events = db.session.scalars(
         sa.select(HistoryEvent).options(joinedload(HistoryEvent.actor))
         .where(sa.or_(HistoryEvent.subject_id == user.id,
@@ -198,7 +199,7 @@ def change_enrollment(user_id: int):
     form = EnrollmentForm()
     form.concentration_id.choices = concentration_choices(
         student.enrollment.program_id, blank=None, active_only=True, keep_id=student.enrollment.concentration_id)
-    form.track.choices = admin_accounts.track_choices(student.enrollment.program)
+    form.track.choices = track_choices(student.enrollment.program)
     if form.validate_on_submit():
         try:
             admin_accounts.change_enrollment(student, _int(form.concentration_id.data), form.track.data,

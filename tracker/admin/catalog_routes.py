@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
+from ..choices import concentration_choices, program_choices
 from ..extensions import db
 from ..models import Concentration, Course, Program, Role, Term
 from ..permissions import role_required
@@ -58,26 +59,6 @@ def run_action(action, success: str, target: str):
     else:
         flash(success, "success")
     return redirect(target)
-
-
-def program_choices() -> list[SelectChoice]:
-    """Programs for a select field."""
-    return [SelectChoice(str(p.id), f"{p.name} ({p.code})") for p in db.session.scalars(sa.select(Program).order_by(Program.name))]
-
-
-def concentration_choices(program_id: int | None = None, *, blank: str | None = "— none —",
-                          active_only: bool = False, keep_id: int | None = None) -> list[SelectChoice]:
-    """Concentrations (of one program, or all labelled with their program) for a select field."""
-    query = sa.select(Concentration).options(joinedload(Concentration.program)).order_by(Concentration.name)
-    if program_id:
-        query = query.where(Concentration.program_id == program_id)
-    choices = [] if blank is None else [SelectChoice("", blank)]
-    for c in db.session.scalars(query):
-        if active_only and not c.active and c.id != keep_id:
-            continue
-        label = c.name if program_id else f"{c.name} ({c.program.code})"
-        choices.append(SelectChoice(str(c.id), label + ("" if c.active else " — retired")))
-    return choices
 
 
 # ---------------------------------------------------------------- terms

@@ -8,7 +8,7 @@ from flask import render_template, request
 from wtforms import SelectChoice, SelectField, SubmitField
 from wtforms.validators import Optional
 
-from ..admin.catalog_routes import concentration_choices, program_choices
+from ..choices import concentration_choices, program_choices, track_choices
 from ..csv_export import csv_response
 from ..extensions import db
 from ..forms import TrackerForm
@@ -103,7 +103,7 @@ def cohort():
         form.program.data = str(program_id)
     form.concentration.choices = concentration_choices(program_id, blank="All concentrations")
     program = db.session.get(Program, program_id) if program_id else None
-    tracks = admin_accounts.track_choices(program)
+    tracks = track_choices(program)
     form.track.choices = [SelectChoice("", "Both tracks" if len(tracks) == 2 else "All tracks")] + tracks
     form.start_term.choices = [SelectChoice("", "Any start term")] + [
         SelectChoice(str(t.id), t.name) for t in db.session.scalars(sa.select(Term).order_by(Term.start_date.desc()))]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from ..extensions import db
 from ..models import (
@@ -121,6 +121,19 @@ def delete_item(kind: SimpleItem, item: Studio | Ensemble, *, actor: User) -> No
 
 
 # ---------------------------------------------------------------- concentrations
+
+def programs_by_name() -> list[Program]:
+    """Every program, by name (for choosing one)."""
+    return list(db.session.scalars(sa.select(Program).order_by(Program.name)))
+
+
+def concentrations_by_name(program_id: int | None = None) -> list[Concentration]:
+    """The concentrations of one program (of every program, each with its program, when None), by name."""
+    query = sa.select(Concentration).options(joinedload(Concentration.program)).order_by(Concentration.name)
+    if program_id:
+        query = query.where(Concentration.program_id == program_id)
+    return list(db.session.scalars(query))
+
 
 def create_concentration(program: Program | None, code: str, name: str, *, actor: User) -> Concentration:
     """Add a concentration to a program; its code is what program definitions and requirements use."""

@@ -9,11 +9,11 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from ..forms import attach_error
-from ..dashboard.routes import load_enrollment
 from ..models import Role, SessionStatus, StudioSession
 from ..permissions import get_own_or_404, role_required
 from ..query_args import form_count, paginate
 from ..services import ServiceError, studio
+from ..services.audit import load_enrollment
 from ..formatting import format_number
 from . import bp
 from .forms import EditSessionForm, SessionForm
