@@ -12,10 +12,10 @@ from wtforms import SelectChoice
 
 from ..choices import concentration_choices, program_choices, track_choices
 from ..extensions import db
-from ..models import Enrollment, HistoryEvent, Program, Role, Term, User
+from ..models import Enrollment, Program, Role, Term, User
 from ..permissions import role_required
 from ..query_args import paginate, parse_id
-from ..services import ServiceError, accounts, admin_accounts
+from ..services import ServiceError, accounts, admin_accounts, admin_catalog, history
 from . import bp
 from .catalog_routes import actor, get_or_404, run_action
 from ..forms import attach_error, form_refusal
@@ -99,7 +99,7 @@ def new_user():
 def _all_track_choices() -> list[SelectChoice]:
     """Every program's tracks, once per code (the service checks the track belongs to the chosen program)."""
     seen: dict[str, SelectChoice] = {}
-    for program in db.session.scalars(sa.select(Program).order_by(Program.name)):
+    for program in admin_catalog.programs_by_name():
         for choice in track_choices(program):
             seen.setdefault(choice.value, choice)
     return list(seen.values()) or track_choices(None)
@@ -128,12 +128,7 @@ def _user_page(user: User, advisor_form=None, enrollment_form=None, status: int 
         enrollment_form.concentration_id.choices = concentration_choices(
             user.enrollment.program_id, blank=None, active_only=True, keep_id=user.enrollment.concentration_id)
         enrollment_form.track.choices = track_choices(user.enrollment.program)
-    events = db.session.scalars(
-        sa.select(HistoryEvent).options(joinedload(HistoryEvent.actor))
-        .where(sa.or_(HistoryEvent.subject_id == user.id,
-                      sa.and_(HistoryEvent.entity_type == "user", HistoryEvent.entity_id == user.id)))
-        .order_by(HistoryEvent.created_at.desc(), HistoryEvent.id.desc()).limit(15)
-    ).all()
+    events = db.session.scalars(history.events_query(history.EventFilters(subject_id=user.id)).limit(15)).all()
     return render_template("admin/user.html", user=user, advisor_form=advisor_form,
                            enrollment_form=enrollment_form, events=events), status
 

@@ -302,18 +302,9 @@ def courses():
     form = CourseFilterForm(formdata=request.args)
     form.program.choices = [SelectChoice("", "All programs")] + program_choices()
     form.validate()
-    query = (sa.select(Course).join(Program)
-             .options(joinedload(Course.program), joinedload(Course.concentration))
-             .order_by(Program.code, Course.code))
-    if parse_id(form.program.data) is not None and not form.program.errors:
-        query = query.where(Course.program_id == parse_id(form.program.data))
-    if form.state.data in ("active", "retired"):
-        query = query.where(Course.active.is_(form.state.data == "active"))
-    search = parse_text(form.q.data)
-    if search:
-        query = query.where(sa.or_(Course.code.icontains(search, autoescape=True),
-                                   Course.title.icontains(search, autoescape=True)))
-    rows = db.session.scalars(query).all()
+    rows = admin_catalog.catalog_courses(
+        program_id=parse_id(form.program.data) if not form.program.errors else None,
+        active={"active": True, "retired": False}.get(form.state.data), search=parse_text(form.q.data))
     return render_template("admin/courses.html", form=form, courses=rows, used=admin_catalog.records_by_course(),
                            many_programs=len(form.program.choices) > 2)
 

@@ -135,6 +135,23 @@ def concentrations_by_name(program_id: int | None = None) -> list[Concentration]
     return list(db.session.scalars(query))
 
 
+def catalog_courses(*, program_id: int | None = None, active: bool | None = None, search: str | None = None
+                    ) -> list[Course]:
+    """The catalog's courses by program and code, with program and concentration, narrowed by the filters given:
+    one program, active or retired, a code or title containing `search`."""
+    query = (sa.select(Course).join(Program)
+             .options(joinedload(Course.program), joinedload(Course.concentration))
+             .order_by(Program.code, Course.code))
+    if program_id is not None:
+        query = query.where(Course.program_id == program_id)
+    if active is not None:
+        query = query.where(Course.active.is_(active))
+    if search:
+        query = query.where(sa.or_(Course.code.icontains(search, autoescape=True),
+                                   Course.title.icontains(search, autoescape=True)))
+    return list(db.session.scalars(query))
+
+
 def create_concentration(program: Program | None, code: str, name: str, *, actor: User) -> Concentration:
     """Add a concentration to a program; its code is what program definitions and requirements use."""
     if program is None:
