@@ -59,7 +59,11 @@ def url_with(**changes) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     """Expose the helpers above to Jinja."""
+    # One format, three names saying what the number is: studio hours, credits, or a requirement's figure in its
+    # own unit (credits, hours, courses, milestones: an audit block's done, a waiver's amount).
     app.jinja_env.filters["hours"] = format_number
+    app.jinja_env.filters["credits"] = format_number
+    app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["day"] = format_date
     app.jinja_env.filters["when"] = format_datetime
     app.jinja_env.filters["pct_class"] = percent_class
