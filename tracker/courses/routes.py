@@ -73,7 +73,7 @@ def add():
         form.term_id.data = current.id if current else None
     if form.validate_on_submit():
         try:
-            record = courses.add_course(current_user._get_current_object(), _input(form),
+            record = courses.add_course_record(current_user._get_current_object(), _input(form),
                                         actor=current_user._get_current_object())
         except ServiceError as err:
             attach_error(form, err)
@@ -99,7 +99,7 @@ def edit(record_id: int):
     _fill_choices(form, program_id, record)
     if form.validate_on_submit():
         try:
-            courses.update_course(record, _input(form), actor=current_user._get_current_object())
+            courses.update_course_record(record, _input(form), actor=current_user._get_current_object())
         except ServiceError as err:
             attach_error(form, err)
         else:
@@ -116,7 +116,7 @@ def delete(record_id: int):
     record = get_own_or_404(CourseRecord, record_id, joinedload(CourseRecord.course), joinedload(CourseRecord.term))
     label = f"{record.course.code} in {record.term.name}"
     try:
-        courses.delete_course(record, actor=current_user._get_current_object())
+        courses.delete_course_record(record, actor=current_user._get_current_object())
     except ServiceError as err:
         flash(err.message, "danger")
     else:
