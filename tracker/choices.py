@@ -6,7 +6,7 @@ from wtforms import SelectChoice
 
 from .models import Program
 from .models.base import LabelledEnum
-from .services import admin_accounts, admin_catalog
+from .services import admin_accounts, admin_catalog, admin_terms
 
 
 def enum_choices(enum_cls: type[LabelledEnum]) -> list[SelectChoice]:
@@ -29,6 +29,11 @@ def concentration_choices(program_id: int | None = None, *, blank: str | None = 
         label = c.name if program_id else f"{c.name} ({c.program.code})"
         choices.append(SelectChoice(str(c.id), label + ("" if c.active else " — retired")))
     return choices
+
+
+def term_choices(blank: str) -> list[SelectChoice]:
+    """Terms, newest first, after a blank choice labelled `blank`, for a select field."""
+    return [SelectChoice("", blank)] + [SelectChoice(str(t.id), t.name) for t in admin_terms.newest_first()]
 
 
 def track_choices(program: Program | None) -> list[SelectChoice]:

@@ -10,9 +10,9 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
-from ..choices import concentration_choices, program_choices, track_choices
+from ..choices import concentration_choices, program_choices, term_choices, track_choices
 from ..extensions import db
-from ..models import Enrollment, Program, Role, Term, User
+from ..models import Enrollment, Program, Role, User
 from ..permissions import role_required
 from ..query_args import paginate, parse_id
 from ..services import ServiceError, accounts, admin_accounts, admin_catalog, history
@@ -46,12 +46,6 @@ def advisor_choices(blank: str | None = "— choose —") -> list[SelectChoice]:
     return choices + [SelectChoice(str(u.id), f"{u.display_name} ({u.email})") for u in admin_accounts.active_faculty()]
 
 
-def term_choices() -> list[SelectChoice]:
-    """Terms, newest first, for a select."""
-    return [SelectChoice("", "— choose —")] + [
-        SelectChoice(str(t.id), t.name) for t in db.session.scalars(sa.select(Term).order_by(Term.start_date.desc()))]
-
-
 def _int(value) -> int | None:
     """An id chosen in a select (or a hidden field): None when blank, garbled or impossible."""
     return parse_id(value)
@@ -75,7 +69,7 @@ def new_user():
     form = NewUserForm()
     form.program_id.choices = [SelectChoice("", "— choose —")] + program_choices()
     form.concentration_id.choices = concentration_choices(blank="— choose —", active_only=True)
-    form.start_term_id.choices = term_choices()
+    form.start_term_id.choices = term_choices("— choose —")
     form.advisor_id.choices = advisor_choices()
     form.track.choices = [SelectChoice("", "— choose —")] + _all_track_choices()
     if not form.is_submitted() and len(form.program_id.choices) == 2:

@@ -76,7 +76,7 @@ def terms():
         else:
             flash(f"Added {term.name}.", "success")
             return redirect(url_for("admin.terms"))
-    rows = db.session.scalars(sa.select(Term).order_by(Term.start_date.desc())).all()
+    rows = admin_terms.newest_first()
     return render_template("admin/terms.html", form=form, terms=rows, used=admin_terms.records_by_term())
 
 
