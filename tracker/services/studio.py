@@ -24,7 +24,7 @@ from ..models import (
     utcnow,
 )
 from ..domain import requirement_to_dict
-from . import ServiceError, history
+from . import Problems, ServiceError, history
 from .catalog_versions import rules_for_enrollment
 from .values import check_date
 
@@ -122,55 +122,70 @@ def _on_quarter_hour(t: time) -> bool:
 
 
 def _check(student: User, data: SessionInput, actor: User, session: StudioSession | None) -> dict:
-    """Every refusal of the issue, each at its field; returns the column values to store."""
+    """Every refusal of the issue, each at its field, all of them at once; returns the column values to store.
+
+    A check that needs an earlier one to pass (the term needs a date, the duration both times) is skipped when
+    that one failed; each field shows its first problem.
+    """
+    problems = Problems()
     if data.date is None:
-        raise ServiceError("Enter the date of the session.", "date")
-    check_date(data.date, "date")
+        problems.add("date", "Enter the date of the session.")
+    else:
+        try:
+            check_date(data.date, "date")
+        except ServiceError as err:
+            problems.add(err.field, err.message)
     studio = db.session.get(Studio, data.studio_id) if data.studio_id else None
     keeping_retired = session is not None and studio is not None and studio.id == session.studio_id
     if studio is None or not (studio.active or keeping_retired):
-        raise ServiceError("Choose one of the active studios.", "studio_id")
+        problems.add("studio_id", "Choose one of the active studios.")
     if data.start_time is None:
-        raise ServiceError("Enter the start time.", "start_time")
+        problems.add("start_time", "Enter the start time.")
     if data.end_time is None:
-        raise ServiceError("Enter the end time.", "end_time")
-    start = datetime.combine(data.date, data.start_time)
-    end = datetime.combine(data.date, data.end_time)
-    if end <= start:
-        raise ServiceError("The end time must be after the start time. A session past midnight is logged as two "
-                           "sessions, one on each date.", "end_time")
-    minutes = int((end - start).total_seconds() // 60)
-    if minutes < MIN_MINUTES:
-        raise ServiceError("A session lasts at least 15 minutes.", "end_time")
-    if minutes > MAX_MINUTES:
-        raise ServiceError("A session lasts at most 12 hours; log a longer day as separate sessions.", "end_time")
-    # Refused rather than rounded: the student should see and confirm the hours that will be counted.
-    for name, value in (("start_time", data.start_time), ("end_time", data.end_time)):
-        if not _on_quarter_hour(value):
-            raise ServiceError("Use a time on the quarter hour (:00, :15, :30 or :45): hours are counted in "
-                               "quarter hours.", name)
-    if data.date > date.today():
-        raise ServiceError("The date is in the future: log a session once it has taken place.", "date")
-    term = term_for(data.date)
-    if term is None:
-        raise ServiceError("This date is outside every term; studio hours count only during a term.", "date")
-    if term.closed and not actor.is_admin:
-        raise ServiceError(f"{term.name} is closed: its sessions can no longer be logged or changed. "
-                           "Ask the program office if something is missing.", "date")
+        problems.add("end_time", "Enter the end time.")
+    minutes = 0
+    if not problems.has("start_time", "end_time"):
+        any_day = date.today()  # the length of a time range is the same on every date
+        start = datetime.combine(any_day, data.start_time)
+        end = datetime.combine(any_day, data.end_time)
+        minutes = int((end - start).total_seconds() // 60)
+        if end <= start:
+            problems.add("end_time", "The end time must be after the start time. A session past midnight is logged "
+                                     "as two sessions, one on each date.")
+        elif minutes < MIN_MINUTES:
+            problems.add("end_time", "A session lasts at least 15 minutes.")
+        elif minutes > MAX_MINUTES:
+            problems.add("end_time", "A session lasts at most 12 hours; log a longer day as separate sessions.")
+        # Refused rather than rounded: the student should see and confirm the hours that will be counted.
+        for name, value in (("start_time", data.start_time), ("end_time", data.end_time)):
+            if not _on_quarter_hour(value) and not problems.has(name):
+                problems.add(name, "Use a time on the quarter hour (:00, :15, :30 or :45): hours are counted in "
+                                   "quarter hours.")
+    term = None
+    if not problems.has("date"):
+        term = term_for(data.date)
+        if data.date > date.today():
+            problems.add("date", "The date is in the future: log a session once it has taken place.")
+        elif term is None:
+            problems.add("date", "This date is outside every term; studio hours count only during a term.")
+        elif term.closed and not actor.is_admin:
+            problems.add("date", f"{term.name} is closed: its sessions can no longer be logged or changed. "
+                                 "Ask the program office if something is missing.")
     try:
         activity = StudioActivity(data.activity)
     except ValueError:
-        raise ServiceError("Choose the activity.", "activity") from None
+        problems.add("activity", "Choose the activity.")
     project = (data.project or "").strip()
     if not project:
-        raise ServiceError("Enter the project's title.", "project")
+        problems.add("project", "Enter the project's title.")
     try:
         role = StudioRole(data.role)
     except ValueError:
-        raise ServiceError("Choose your role in the session.", "role") from None
+        problems.add("role", "Choose your role in the session.")
     supervisor = db.session.get(User, data.supervisor_id) if data.supervisor_id else None
     if supervisor is None or supervisor.role != Role.FACULTY or not supervisor.active:
-        raise ServiceError("Choose an active faculty member as the supervisor.", "supervisor_id")
+        problems.add("supervisor_id", "Choose an active faculty member as the supervisor.")
+    problems.raise_any()
     _refuse_overlap(student, data.date, data.start_time, data.end_time, session)
     return {
         "date": data.date, "studio_id": studio.id, "term_id": term.id, "start_time": data.start_time,
