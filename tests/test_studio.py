@@ -146,6 +146,19 @@ def test_each_refusal_is_shown_at_its_field_and_the_input_is_kept(client, setup,
     assert sessions_of(student) == []
 
 
+def test_two_bad_fields_are_both_shown_at_their_fields_with_the_input_kept(client, setup):
+    student, supervisor, studio, term = setup
+    data = form_data(supervisor, studio, start_time="10:05", date=(date.today() + timedelta(days=1)).isoformat(),
+                     project="Kept Project Title")
+    response = client.post_form("/studio/log", data)
+    assert response.status_code == 200
+    assert "quarter hour" in field_error(response, "start_time")
+    assert "in the future" in field_error(response, "date")
+    text = page_text(response)
+    assert 'value="Kept Project Title"' in text and 'value="10:05"' in text and f'value="{data["end_time"]}"' in text
+    assert sessions_of(student) == []
+
+
 def test_a_closed_term_is_refused_for_students(client, login_as, make_user, make_studio, make_term):
     supervisor = make_user("faculty")
     student = login_as("student")

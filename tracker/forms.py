@@ -333,12 +333,13 @@ def _guard_field(field) -> str | None:
 
 
 def attach_error(form: FlaskForm, err: ServiceError) -> None:
-    """Show a service refusal next to its field, or at the top of the form when it names none."""
-    target = getattr(form, err.field, None) if err.field else None
-    if target is not None and hasattr(target, "errors") and not isinstance(target.errors, dict):
-        target.errors = list(target.errors) + [err.message]
-    else:
-        form.form_errors.append(err.message)
+    """Show every problem of a service refusal next to its field, or at the top of the form when it names none."""
+    for field, message in err.problems:
+        target = getattr(form, field, None) if field else None
+        if target is not None and hasattr(target, "errors") and not isinstance(target.errors, dict):
+            target.errors = list(target.errors) + [message]
+        else:
+            form.form_errors.append(message)
 
 
 def form_refusal(form: FlaskForm) -> str | None:

@@ -12,6 +12,7 @@ _hasher = PasswordHasher()  # argon2id with argon2-cffi's defaults (above OWASP'
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
 
 
 def hash_password(password: str) -> str:
@@ -36,8 +37,8 @@ def password_problem(password: str, email: str = "") -> str | None:
     """Why a new password is not acceptable, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Use at least {MIN_PASSWORD_LENGTH} characters."
-    if len(password) > 256:
-        return "Use at most 256 characters."
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Use at most {MAX_PASSWORD_LENGTH} characters."
     if email and password.strip().lower() == email.strip().lower():
         return "The password must not be your email address."
     return None

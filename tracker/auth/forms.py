@@ -3,6 +3,30 @@ from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..forms import TrackerForm
+from ..security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+
+def new_password_field() -> PasswordField:
+    """The new password of the change and reset forms, with the length rules of `security.password_problem`."""
+    return PasswordField(
+        "New password",
+        validators=[
+            DataRequired(),
+            Length(min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters."),
+            Length(max=MAX_PASSWORD_LENGTH, message=f"Use at most {MAX_PASSWORD_LENGTH} characters."),
+        ],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters. A passphrase of several words works well.",
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def repeat_password_field() -> PasswordField:
+    """The new password once more, which must match `new_password`."""
+    return PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("new_password", message="The two new passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class LoginForm(TrackerForm):
@@ -12,7 +36,7 @@ class LoginForm(TrackerForm):
 
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)], render_kw={"autocomplete": "username"})
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(max=256)], render_kw={"autocomplete": "current-password"}
+        "Password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)], render_kw={"autocomplete": "current-password"}
     )
     remember = BooleanField("Keep me logged in on this device")
     submit = SubmitField("Log in")
@@ -24,40 +48,14 @@ class ChangePasswordForm(TrackerForm):
     current_password = PasswordField(
         "Current password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
     )
-    new_password = PasswordField(
-        "New password",
-        validators=[
-            DataRequired(),
-            Length(min=10, message="Use at least 10 characters."),
-            Length(max=256, message="Use at most 256 characters."),
-        ],
-        description="At least 10 characters. A passphrase of several words works well.",
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired(), EqualTo("new_password", message="The two new passwords differ.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    new_password = new_password_field()
+    confirm = repeat_password_field()
     submit = SubmitField("Change password")
 
 
 class ResetPasswordForm(TrackerForm):
     """A new password, twice, chosen through a one-time link (same rules as changing a password)."""
 
-    new_password = PasswordField(
-        "New password",
-        validators=[
-            DataRequired(),
-            Length(min=10, message="Use at least 10 characters."),
-            Length(max=256, message="Use at most 256 characters."),
-        ],
-        description="At least 10 characters. A passphrase of several words works well.",
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired(), EqualTo("new_password", message="The two new passwords differ.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    new_password = new_password_field()
+    confirm = repeat_password_field()
     submit = SubmitField("Set password")

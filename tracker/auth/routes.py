@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, logout_user
 
 from ..extensions import limiter
 from ..permissions import current_actor
+from ..forms import attach_error
 from ..security import is_safe_next
 from ..services import ServiceError, accounts, admin_accounts
 from . import bp
@@ -88,7 +89,7 @@ def password_change():
         try:
             accounts.change_password(user, form.current_password.data, form.new_password.data)
         except ServiceError as err:
-            getattr(form, err.field or "current_password").errors.append(err.message)
+            attach_error(form, err)
         else:
             start_session(user)  # a new session with the new token for this browser
             flash("Your password is changed. Other devices have been logged out.", "success")
@@ -110,7 +111,7 @@ def password_reset(token: str):
         except ServiceError as err:
             if err.field is None:
                 return render_template("auth/reset_password.html", form=None, problem=err.message), 200
-            form.new_password.errors.append(err.message)
+            attach_error(form, err)
         else:
             if current_user.is_authenticated:
                 logout_user()  # whoever was logged in here, the new password's owner logs in afresh

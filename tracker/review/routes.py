@@ -93,28 +93,30 @@ def queue():
 def decide(session_id: int):
     """One session with its history, and the form to approve, reject or send it back."""
     user = current_actor()
-    session = review.reviewable_or_none(user, session_id)
-    if session is None:
+    studio_session = review.reviewable_or_none(user, session_id)
+    if studio_session is None:
         abort(404)
     form = DecisionForm()
     if not form.is_submitted():
-        form.version.data = session.version
+        form.version.data = studio_session.version
         form.next.data = text_arg("next", 2000)
     if form.validate_on_submit():
-        student, day, hours = session.student.display_name, format_date(session.date), format_number(session.hours)
+        student = studio_session.student.display_name
+        day, hours = format_date(studio_session.date), format_number(studio_session.hours)
         decision = form.decision()
         try:
-            review.decide(session, decision, form.note.data, actor=user, session_link=_session_page,
+            review.decide(studio_session, decision, form.note.data, actor=user, session_link=_session_page,
                           expected_version=parse_count(form.version.data))
         except ServiceError as err:
             if err.field:
                 attach_error(form, err)
-                return render_template("review/decide.html", session=session, form=form,
-                                       events=session_history(session.id), back=_back(form.next.data))
+                return render_template("review/decide.html", session=studio_session, form=form,
+                                       events=session_history(studio_session.id), back=_back(form.next.data))
             flash(err.message, "warning")
             return redirect(_back(form.next.data))
         verb = {"approve": "Approved", "reject": "Rejected", "send_back": "Sent back"}[decision]
         flash(f"{verb} {student}'s {hours}-hour session of {day}.", "success")
         return redirect(_back(form.next.data))
-    return render_template("review/decide.html", session=session, form=form, events=session_history(session.id),
+    return render_template("review/decide.html", session=studio_session, form=form,
+                           events=session_history(studio_session.id),
                            back=_back(form.next.data))

@@ -6,12 +6,47 @@ from typing import Iterator
 
 
 class ServiceError(Exception):
-    """A refusal the view shows next to a field (`field`) or at the top of the form (field None)."""
+    """A refusal the view shows next to a field (`field`) or at the top of the form (field None).
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+    One refusal reads `ServiceError("message", field="x")`; a form with several problems at once is refused with
+    `ServiceError.many([(field, message), ...])`. `problems` always lists every (field, message) pair;
+    `message` and `field` are the first of them.
+    """
+
+    def __init__(self, message: str, field: str | None = None, *,
+                 problems: "list[tuple[str | None, str]] | None" = None):
+        self.problems: list[tuple[str | None, str]] = list(problems) if problems else [(field, message)]
+        self.field, self.message = self.problems[0]
+        super().__init__(" ".join(text for _, text in self.problems))
+
+    @classmethod
+    def many(cls, problems: "list[tuple[str | None, str]]") -> "ServiceError":
+        """One refusal carrying every (field, message) pair; at least one pair."""
+        if not problems:
+            raise ValueError("ServiceError.many needs at least one problem")
+        field, message = problems[0]
+        return cls(message, field, problems=problems)
+
+
+class Problems:
+    """Collects the problems of a form checked field by field; `raise_any()` refuses with all of them at once."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str | None, str]] = []
+
+    def add(self, field: str | None, message: str) -> None:
+        self.items.append((field, message))
+
+    def has(self, *fields: str | None) -> bool:
+        """Whether any of `fields` already has a problem (a later check that depends on them is skipped)."""
+        return any(field in fields for field, _ in self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def raise_any(self) -> None:
+        if self.items:
+            raise ServiceError.many(self.items)
 
 
 @contextmanager

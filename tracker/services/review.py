@@ -277,36 +277,36 @@ def _current(session_id: int) -> StudioSession | None:
     )
 
 
-def not_decided_message(session: StudioSession | None) -> str:
+def not_decided_message(studio_session: StudioSession | None) -> str:
     """Why a decision on this session was not recorded (someone got there first, or it changed)."""
-    if session is None:
+    if studio_session is None:
         return "This session no longer exists."
-    if session.status == SessionStatus.WITHDRAWN:
+    if studio_session.status == SessionStatus.WITHDRAWN:
         return "The student withdrew this session, so it no longer waits for review. Your decision was not recorded."
-    if session.status == SessionStatus.PENDING:
+    if studio_session.status == SessionStatus.PENDING:
         return ("The student changed this session after you opened it, so your decision was not recorded. "
                 "Review the current version.")
-    by = f" by {session.reviewer.display_name}" if session.reviewer else ""
-    return (f"This session was already reviewed ({session.status.label.lower()}{by}). "
+    by = f" by {studio_session.reviewer.display_name}" if studio_session.reviewer else ""
+    return (f"This session was already reviewed ({studio_session.status.label.lower()}{by}). "
             "Your decision was not recorded.")
 
 
-def decide(session: StudioSession, decision: Decision | str | None, note: str | None, *, actor: User,
+def decide(studio_session: StudioSession, decision: Decision | str | None, note: str | None, *, actor: User,
            session_link: SessionLink, expected_version: int | None = None) -> StudioSession:
     """Approve, reject (reason required) or send back (note required) one pending session, exactly once; the
     student's notification links to `session_link(session id)`."""
     decision = _decision(decision)
-    facts = _Facts.of(session)
-    if session.status != SessionStatus.PENDING or (expected_version is not None
-                                                   and expected_version != session.version):
-        raise ServiceError(not_decided_message(session))
-    if not may_review(actor, session):
+    facts = _Facts.of(studio_session)
+    if studio_session.status != SessionStatus.PENDING or (expected_version is not None
+                                                          and expected_version != studio_session.version):
+        raise ServiceError(not_decided_message(studio_session))
+    if not may_review(actor, studio_session):
         raise ServiceError("Only the session's supervisor or an administrator can decide it.")
     _refuse_closed_term(facts, actor)
     note = _clean_note(decision, note)
     if not _apply(facts, decision, note, actor, expected_version, session_link):
         raise ServiceError(not_decided_message(_current(facts.id)))
-    return session
+    return studio_session
 
 
 def decide_many(selected: Iterable[tuple[int, int | None]], decision: Decision | str | None, note: str | None, *,

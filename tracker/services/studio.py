@@ -25,7 +25,7 @@ from ..models import (
 )
 from ..permissions import may_change_term_sessions
 from ..domain import requirement_to_dict
-from . import ServiceError, history
+from . import Problems, ServiceError, history
 from .catalog_versions import rules_for_enrollment
 from .values import check_date
 
@@ -122,57 +122,72 @@ def _on_quarter_hour(t: time) -> bool:
     return t.minute % 15 == 0 and t.second == 0 and t.microsecond == 0
 
 
-def _check(student: User, data: SessionInput, actor: User, session: StudioSession | None) -> dict:
-    """Every refusal of the issue, each at its field; returns the column values to store."""
+def _check(student: User, data: SessionInput, actor: User, studio_session: StudioSession | None) -> dict:
+    """Every refusal of the issue, each at its field, all of them at once; returns the column values to store.
+
+    A check that needs an earlier one to pass (the term needs a date, the duration both times) is skipped when
+    that one failed; each field shows its first problem.
+    """
+    problems = Problems()
     if data.date is None:
-        raise ServiceError("Enter the date of the session.", "date")
-    check_date(data.date, "date")
+        problems.add("date", "Enter the date of the session.")
+    else:
+        try:
+            check_date(data.date, "date")
+        except ServiceError as err:
+            problems.add(err.field, err.message)
     studio = db.session.get(Studio, data.studio_id) if data.studio_id else None
-    keeping_retired = session is not None and studio is not None and studio.id == session.studio_id
+    keeping_retired = studio_session is not None and studio is not None and studio.id == studio_session.studio_id
     if studio is None or not (studio.active or keeping_retired):
-        raise ServiceError("Choose one of the active studios.", "studio_id")
+        problems.add("studio_id", "Choose one of the active studios.")
     if data.start_time is None:
-        raise ServiceError("Enter the start time.", "start_time")
+        problems.add("start_time", "Enter the start time.")
     if data.end_time is None:
-        raise ServiceError("Enter the end time.", "end_time")
-    start = datetime.combine(data.date, data.start_time)
-    end = datetime.combine(data.date, data.end_time)
-    if end <= start:
-        raise ServiceError("The end time must be after the start time. A session past midnight is logged as two "
-                           "sessions, one on each date.", "end_time")
-    minutes = int((end - start).total_seconds() // 60)
-    if minutes < MIN_MINUTES:
-        raise ServiceError("A session lasts at least 15 minutes.", "end_time")
-    if minutes > MAX_MINUTES:
-        raise ServiceError("A session lasts at most 12 hours; log a longer day as separate sessions.", "end_time")
-    # Refused rather than rounded: the student should see and confirm the hours that will be counted.
-    for name, value in (("start_time", data.start_time), ("end_time", data.end_time)):
-        if not _on_quarter_hour(value):
-            raise ServiceError("Use a time on the quarter hour (:00, :15, :30 or :45): hours are counted in "
-                               "quarter hours.", name)
-    if data.date > date.today():
-        raise ServiceError("The date is in the future: log a session once it has taken place.", "date")
-    term = term_for(data.date)
-    if term is None:
-        raise ServiceError("This date is outside every term; studio hours count only during a term.", "date")
-    if not may_change_term_sessions(actor, closed=term.closed):
-        raise ServiceError(f"{term.name} is closed: its sessions can no longer be logged or changed. "
-                           "Ask the program office if something is missing.", "date")
+        problems.add("end_time", "Enter the end time.")
+    minutes = 0
+    if not problems.has("start_time", "end_time"):
+        any_day = date.today()  # the length of a time range is the same on every date
+        start = datetime.combine(any_day, data.start_time)
+        end = datetime.combine(any_day, data.end_time)
+        minutes = int((end - start).total_seconds() // 60)
+        if end <= start:
+            problems.add("end_time", "The end time must be after the start time. A session past midnight is logged "
+                                     "as two sessions, one on each date.")
+        elif minutes < MIN_MINUTES:
+            problems.add("end_time", "A session lasts at least 15 minutes.")
+        elif minutes > MAX_MINUTES:
+            problems.add("end_time", "A session lasts at most 12 hours; log a longer day as separate sessions.")
+        # Refused rather than rounded: the student should see and confirm the hours that will be counted.
+        for name, value in (("start_time", data.start_time), ("end_time", data.end_time)):
+            if not _on_quarter_hour(value) and not problems.has(name):
+                problems.add(name, "Use a time on the quarter hour (:00, :15, :30 or :45): hours are counted in "
+                                   "quarter hours.")
+    term = None
+    if not problems.has("date"):
+        term = term_for(data.date)
+        if data.date > date.today():
+            problems.add("date", "The date is in the future: log a session once it has taken place.")
+        elif term is None:
+            problems.add("date", "This date is outside every term; studio hours count only during a term.")
+        elif not may_change_term_sessions(actor, closed=term.closed):
+            problems.add("date", f"{term.name} is closed: its sessions can no longer be logged or changed. "
+                                 "Ask the program office if something is missing.")
     try:
         activity = StudioActivity(data.activity)
     except ValueError:
-        raise ServiceError("Choose the activity.", "activity") from None
+        problems.add("activity", "Choose the activity.")
     project = (data.project or "").strip()
     if not project:
-        raise ServiceError("Enter the project's title.", "project")
+        problems.add("project", "Enter the project's title.")
     try:
         role = StudioRole(data.role)
     except ValueError:
-        raise ServiceError("Choose your role in the session.", "role") from None
+        problems.add("role", "Choose your role in the session.")
     supervisor = db.session.get(User, data.supervisor_id) if data.supervisor_id else None
     if supervisor is None or supervisor.role != Role.FACULTY or not supervisor.active:
-        raise ServiceError("Choose an active faculty member as the supervisor.", "supervisor_id")
-    _refuse_overlap(student, data.date, data.start_time, data.end_time, session)
+        problems.add("supervisor_id", "Choose an active faculty member as the supervisor.")
+    problems.raise_any()
+    _refuse_overlap(student, data.date, data.start_time, data.end_time, studio_session)
     return {
         "date": data.date, "studio_id": studio.id, "term_id": term.id, "start_time": data.start_time,
         "end_time": data.end_time, "minutes": minutes, "activity": activity, "project": project[:200],
@@ -180,7 +195,7 @@ def _check(student: User, data: SessionInput, actor: User, session: StudioSessio
     }
 
 
-def _refuse_overlap(student: User, day: date, start: time, end: time, session: StudioSession | None) -> None:
+def _refuse_overlap(student: User, day: date, start: time, end: time, studio_session: StudioSession | None) -> None:
     """Refuse a time range that intersects another of the student's sessions that still counts."""
     # Serialise one student's session writes on PostgreSQL, so a double submit cannot pass this check twice.
     db.session.execute(sa.select(User.id).where(User.id == student.id).with_for_update())
@@ -194,8 +209,8 @@ def _refuse_overlap(student: User, day: date, start: time, end: time, session: S
         .order_by(StudioSession.start_time)
         .limit(1)
     )
-    if session is not None:
-        query = query.where(StudioSession.id != session.id)
+    if studio_session is not None:
+        query = query.where(StudioSession.id != studio_session.id)
     clash = db.session.scalar(query)
     if clash is not None:
         raise ServiceError(
@@ -218,29 +233,29 @@ def _readable(values: dict) -> SimpleNamespace:
     )
 
 
-def _current_values(session: StudioSession) -> dict:
-    return {name: getattr(session, name) for name in (
+def _current_values(studio_session: StudioSession) -> dict:
+    return {name: getattr(studio_session, name) for name in (
         "date", "studio_id", "term_id", "start_time", "end_time", "minutes", "activity", "project", "role",
         "supervisor_id", "notes")}
 
 
-def _stale_message(session: StudioSession) -> str:
+def _stale_message(studio_session: StudioSession) -> str:
     """Why a session cannot be saved from a form that was loaded before someone else changed it."""
-    if session.status == SessionStatus.WITHDRAWN:
+    if studio_session.status == SessionStatus.WITHDRAWN:
         return "This session has been withdrawn, so it can no longer be changed."
-    if session.status in (SessionStatus.APPROVED, SessionStatus.REJECTED, SessionStatus.NEEDS_CHANGES):
+    if studio_session.status in (SessionStatus.APPROVED, SessionStatus.REJECTED, SessionStatus.NEEDS_CHANGES):
         return REVIEWED_WHILE_EDITING
     return ("This session was changed in another window while you were editing it, so your changes were not saved. "
             "Open it again to see the current version.")
 
 
-def _refuse_closed_term(session: StudioSession, actor: User) -> None:
-    if not may_change_term_sessions(actor, closed=session.term.closed):
-        raise ServiceError(f"{session.term.name} is closed: its sessions can no longer be changed. "
+def _refuse_closed_term(studio_session: StudioSession, actor: User) -> None:
+    if not may_change_term_sessions(actor, closed=studio_session.term.closed):
+        raise ServiceError(f"{studio_session.term.name} is closed: its sessions can no longer be changed. "
                            "Ask the program office if something is wrong.")
 
 
-def _guarded_update(session: StudioSession, expected_version: int, values: dict) -> None:
+def _guarded_update(studio_session: StudioSession, expected_version: int, values: dict) -> None:
     """Write `values` only if nobody reviewed or changed the session since the form was loaded.
 
     The UPDATE itself checks the version and that the status is still editable, so a reviewer's decision that lands
@@ -249,7 +264,7 @@ def _guarded_update(session: StudioSession, expected_version: int, values: dict)
     result = db.session.execute(
         sa.update(StudioSession)
         .where(
-            StudioSession.id == session.id, StudioSession.version == expected_version,
+            StudioSession.id == studio_session.id, StudioSession.version == expected_version,
             StudioSession.status.in_(EDITABLE),
         )
         .values(**values, version=StudioSession.version + 1, updated_at=utcnow())
@@ -257,12 +272,12 @@ def _guarded_update(session: StudioSession, expected_version: int, values: dict)
     )
     if result.rowcount != 1:
         db.session.rollback()
-        raise ServiceError(_stale_message(_reload(session)))
+        raise ServiceError(_stale_message(_reload(studio_session)))
 
 
-def _reload(session: StudioSession) -> StudioSession:
+def _reload(studio_session: StudioSession) -> StudioSession:
     return db.session.scalar(
-        sa.select(StudioSession).where(StudioSession.id == session.id)
+        sa.select(StudioSession).where(StudioSession.id == studio_session.id)
         .execution_options(populate_existing=True)
     )
 
@@ -273,58 +288,58 @@ def log_session(student: User, data: SessionInput, *, actor: User) -> StudioSess
     """Log a new session; it waits for the supervisor's review."""
     values = _check(student, data, actor, None)
     now = utcnow()
-    session = StudioSession(student_id=student.id, status=SessionStatus.PENDING, submitted_at=now, created_at=now,
-                            **values)
-    db.session.add(session)
+    studio_session = StudioSession(student_id=student.id, status=SessionStatus.PENDING, submitted_at=now,
+                                   created_at=now, **values)
+    db.session.add(studio_session)
     db.session.flush()
     readable = vars(_readable(values))
     history.record(
-        actor, "studio_session.logged", ENTITY, session.id, subject_id=student.id,
+        actor, "studio_session.logged", ENTITY, studio_session.id, subject_id=student.id,
         summary=f"Logged {readable['hours']} h in {readable['studio']} on {values['date']:%Y-%m-%d}",
         changes=readable,
     )
     db.session.commit()
-    return session
+    return studio_session
 
 
-def update_session(session: StudioSession, data: SessionInput, *, actor: User,
+def update_session(studio_session: StudioSession, data: SessionInput, *, actor: User,
                    expected_version: int | None = None) -> StudioSession:
     """Save an edit; saving a session that was sent back for changes resubmits it for review."""
-    expected_version = session.version if expected_version is None else expected_version
-    if session.version != expected_version or not session.editable:
-        raise ServiceError(_stale_message(session))
-    _refuse_closed_term(session, actor)
-    values = _check(session.student, data, actor, session)
-    resubmit = session.status == SessionStatus.NEEDS_CHANGES
-    changes = history.diff(_readable(_current_values(session)), vars(_readable(values)))
+    expected_version = studio_session.version if expected_version is None else expected_version
+    if studio_session.version != expected_version or not studio_session.editable:
+        raise ServiceError(_stale_message(studio_session))
+    _refuse_closed_term(studio_session, actor)
+    values = _check(studio_session.student, data, actor, studio_session)
+    resubmit = studio_session.status == SessionStatus.NEEDS_CHANGES
+    changes = history.diff(_readable(_current_values(studio_session)), vars(_readable(values)))
     if not changes and not resubmit:
-        return session
+        return studio_session
     if resubmit:
         values.update(status=SessionStatus.PENDING, submitted_at=utcnow())
         changes["status"] = [SessionStatus.NEEDS_CHANGES.value, SessionStatus.PENDING.value]
-    _guarded_update(session, expected_version, values)
+    _guarded_update(studio_session, expected_version, values)
     history.record(
-        actor, "studio_session.resubmitted" if resubmit else "studio_session.edited", ENTITY, session.id,
-        subject_id=session.student_id,
+        actor, "studio_session.resubmitted" if resubmit else "studio_session.edited", ENTITY, studio_session.id,
+        subject_id=studio_session.student_id,
         summary=("Resubmitted the session after changes" if resubmit else "Edited the session")
         + f" of {values['date']:%Y-%m-%d}",
         changes=changes,
     )
     db.session.commit()
-    return session
+    return studio_session
 
 
-def withdraw_session(session: StudioSession, *, actor: User, expected_version: int | None = None) -> None:
+def withdraw_session(studio_session: StudioSession, *, actor: User, expected_version: int | None = None) -> None:
     """Withdraw a pending or sent-back session: it no longer counts or waits for review."""
-    expected_version = session.version if expected_version is None else expected_version
-    if session.version != expected_version or not session.editable:
-        raise ServiceError(_stale_message(session))
-    _refuse_closed_term(session, actor)
-    old_status = session.status
-    _guarded_update(session, expected_version, {"status": SessionStatus.WITHDRAWN})
+    expected_version = studio_session.version if expected_version is None else expected_version
+    if studio_session.version != expected_version or not studio_session.editable:
+        raise ServiceError(_stale_message(studio_session))
+    _refuse_closed_term(studio_session, actor)
+    old_status = studio_session.status
+    _guarded_update(studio_session, expected_version, {"status": SessionStatus.WITHDRAWN})
     history.record(
-        actor, "studio_session.withdrawn", ENTITY, session.id, subject_id=session.student_id,
-        summary=f"Withdrew the session of {session.date:%Y-%m-%d}",
+        actor, "studio_session.withdrawn", ENTITY, studio_session.id, subject_id=studio_session.student_id,
+        summary=f"Withdrew the session of {studio_session.date:%Y-%m-%d}",
         changes={"status": [old_status.value, SessionStatus.WITHDRAWN.value]},
     )
     db.session.commit()

@@ -19,10 +19,10 @@ from . import bp
 from .forms import EditSessionForm, SessionForm
 
 
-def _fill_choices(form: SessionForm, session: StudioSession | None = None) -> None:
+def _fill_choices(form: SessionForm, studio_session: StudioSession | None = None) -> None:
     form.studio_id.choices = [SelectChoice("", "Choose a studio…")] + [
         SelectChoice(s.id, s.name + ("" if s.active else " — retired"))
-        for s in studio.active_studios(include_id=session.studio_id if session else None)
+        for s in studio.active_studios(include_id=studio_session.studio_id if studio_session else None)
     ]
     form.supervisor_id.choices = [SelectChoice("", "Choose a faculty member…")] + [
         SelectChoice(f.id, f.display_name) for f in studio.active_faculty()
@@ -71,11 +71,11 @@ def log():
     if form.validate_on_submit():
         user = current_actor()
         try:
-            session = studio.log_session(user, _input(form), actor=user)
+            studio_session = studio.log_session(user, _input(form), actor=user)
         except ServiceError as err:
             attach_error(form, err)
         else:
-            flash(f"Session logged: {format_number(session.hours)} hours, waiting for review.", "success")
+            flash(f"Session logged: {format_number(studio_session.hours)} hours, waiting for review.", "success")
             return redirect(url_for("studio.index"))
     return render_template("studio/form.html", form=form, session=None)
 
@@ -84,45 +84,48 @@ def log():
 @login_required
 def detail(session_id: int):
     """A session with its status, review and history: for its student, its supervisor and admins."""
-    session = get_studio_session_or_404(session_id)
-    return render_template("studio/detail.html", session=session, events=studio.session_history(session.id))
+    studio_session = get_studio_session_or_404(session_id)
+    return render_template("studio/detail.html", session=studio_session,
+                           events=studio.session_history(studio_session.id))
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 @role_required(Role.STUDENT)
 def edit(session_id: int):
     """Edit a pending session, or fix and resubmit one sent back for changes."""
-    session = _own_session_or_404(session_id)
-    if request.method == "GET" and (not session.editable or session.term.closed):
-        reason = f"{session.term.name} is closed" if session.editable else f"it is {session.status.label.lower()}"
+    studio_session = _own_session_or_404(session_id)
+    if request.method == "GET" and (not studio_session.editable or studio_session.term.closed):
+        reason = (f"{studio_session.term.name} is closed" if studio_session.editable
+                  else f"it is {studio_session.status.label.lower()}")
         flash(f"This session can no longer be changed: {reason}.", "warning")
-        return redirect(url_for("studio.detail", session_id=session.id))
-    form = EditSessionForm(obj=session)
-    if session.status == SessionStatus.NEEDS_CHANGES:
+        return redirect(url_for("studio.detail", session_id=studio_session.id))
+    form = EditSessionForm(obj=studio_session)
+    if studio_session.status == SessionStatus.NEEDS_CHANGES:
         form.submit.label.text = "Save and resubmit"
-    _fill_choices(form, session)
+    _fill_choices(form, studio_session)
     if not form.is_submitted():
-        form.version.data = session.version
+        form.version.data = studio_session.version
     if form.validate_on_submit():
-        resubmitting = session.status == SessionStatus.NEEDS_CHANGES
+        resubmitting = studio_session.status == SessionStatus.NEEDS_CHANGES
         try:
-            studio.update_session(session, _input(form), actor=current_actor(),
+            studio.update_session(studio_session, _input(form), actor=current_actor(),
                                   expected_version=_posted_version())
         except ServiceError as err:
             attach_error(form, err)
         else:
             flash("Session resubmitted for review." if resubmitting else "Session saved.", "success")
             return redirect(url_for("studio.detail", session_id=session_id))
-    return render_template("studio/form.html", form=form, session=session)
+    return render_template("studio/form.html", form=form, session=studio_session)
 
 
 @bp.route("/sessions/<int:session_id>/withdraw", methods=["POST"])
 @role_required(Role.STUDENT)
 def withdraw(session_id: int):
     """Withdraw a pending or sent-back session (POST only, asked to confirm in the page)."""
-    session = _own_session_or_404(session_id)
+    studio_session = _own_session_or_404(session_id)
     try:
-        studio.withdraw_session(session, actor=current_actor(), expected_version=_posted_version())
+        studio.withdraw_session(studio_session, actor=current_actor(),
+                                expected_version=_posted_version())
     except ServiceError as err:
         flash(err.message, "danger")
         return redirect(url_for("studio.detail", session_id=session_id))
