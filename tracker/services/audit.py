@@ -35,7 +35,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from .. import domain
 from ..extensions import db
-from . import catalog_versions
+from . import audit_cache, catalog_versions
 from ..models import (
     AuditException,
     CatalogVersion,
@@ -397,30 +397,43 @@ def load_enrollment(student_id: int) -> Enrollment | None:
     return found[0] if found else None
 
 
-def _audit_all(enrollments: list[Enrollment]) -> tuple[_Loaded, dict[int, domain.ProgramRules]]:
-    """Query 2 for these enrollments, and each catalog version's rules (built once per version)."""
-    loaded = _to_domain(_fetch_records([e.student_id for e in enrollments], [e.program_id for e in enrollments],
-                                       [e.catalog_version_id for e in enrollments]))
-    rules: dict[int, domain.ProgramRules] = {}
+def _audits(enrollments: list[Enrollment], today: date) -> dict[int, StudentAudit]:
+    """Each enrollment's audit: from this process's cache where its key still holds, else computed from query 2 (run
+    only for the students missing, and kept in the cache)."""
+    cache = audit_cache.current_cache()
+    out: dict[int, StudentAudit] = {}
+    missing = []
     for e in enrollments:
-        if e.catalog_version_id not in rules:
-            rules[e.catalog_version_id] = with_titles(loaded.versions[e.catalog_version_id],
-                                                      loaded.titles.get(e.program_id, ()))
-    return loaded, rules
-
-
-def _audit_one(enrollment: Enrollment, loaded: _Loaded, rules: dict[int, domain.ProgramRules], today: date,
-               concentration: str | None = None, track: str | None = None) -> StudentAudit:
-    return _run(enrollment, enrollment.catalog_version, loaded.versions[enrollment.catalog_version_id],
-                rules[enrollment.catalog_version_id], tuple(loaded.titles.get(enrollment.program_id, ())),
-                loaded.records.get(enrollment.student_id) or StudentRecords(), today, concentration, track)
+        found = cache.get(audit_cache.audit_key(e, today)) if cache is not None else None
+        if found is None:
+            missing.append(e)
+        else:
+            out[e.student_id] = replace(found, enrollment=e, version=e.catalog_version)
+    if missing:
+        loaded = _to_domain(_fetch_records([e.student_id for e in missing], [e.program_id for e in missing],
+                                           [e.catalog_version_id for e in missing]))
+        rules: dict[int, domain.ProgramRules] = {}
+        for e in missing:
+            if e.catalog_version_id not in rules:
+                rules[e.catalog_version_id] = with_titles(loaded.versions[e.catalog_version_id],
+                                                          loaded.titles.get(e.program_id, ()))
+            audit = _run(e, e.catalog_version, loaded.versions[e.catalog_version_id], rules[e.catalog_version_id],
+                         tuple(loaded.titles.get(e.program_id, ())),
+                         loaded.records.get(e.student_id) or StudentRecords(), today)
+            if cache is not None:
+                cache.put(audit_cache.audit_key(e, today), audit)
+            out[e.student_id] = audit
+    return {e.student_id: out[e.student_id] for e in enrollments}
 
 
 def audit_enrollment(enrollment: Enrollment, *, today: date | None = None, concentration: str | None = None,
                      track: str | None = None) -> StudentAudit:
-    """Query 2 and the audit, for an enrollment from `load_enrollment`."""
-    loaded, rules = _audit_all([enrollment])
-    return _audit_one(enrollment, loaded, rules, today or date.today(), concentration, track)
+    """The audit (cached, or query 2 and the engine), for an enrollment from `load_enrollment`; a concentration or
+    track other than the enrollment's is a what-if on the same records."""
+    audit = _audits([enrollment], today or date.today())[enrollment.student_id]
+    if concentration or track:
+        return rerun(audit, concentration=concentration, track=track)
+    return audit
 
 
 def audit_student(student_id: int, *, today: date | None = None, concentration: str | None = None,
@@ -454,9 +467,7 @@ def audit_students(student_ids: Iterable[int] | None = None, *, today: date | No
     enrollments = _enrollments(sa.true() if ids is None else Enrollment.student_id.in_(ids))
     if not enrollments:
         return {}
-    today = today or date.today()
-    loaded, rules = _audit_all(enrollments)
-    return {e.student_id: _audit_one(e, loaded, rules, today) for e in enrollments}
+    return _audits(enrollments, today or date.today())
 
 
 # --- "at risk": what the advisees list flags ------------------------------------------------------------------------
