@@ -1,4 +1,5 @@
-"""Named configurations for the tracker app, read from environment variables (and `.env` when present)."""
+"""Named configurations for the tracker app: defaults in the classes, and `settings_for` reading the environment
+(and `.env` when present) once, when an app is created."""
 from __future__ import annotations
 
 import os
@@ -10,11 +11,8 @@ from dotenv import load_dotenv
 load_dotenv(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".env"), override=False)
 
 
-def _bool(name: str, default: bool) -> bool:
-    """Read a yes/no environment variable."""
-    value = os.environ.get(name)
-    if value is None:
-        return default
+def _yes(value: str) -> bool:
+    """A yes/no environment variable's value."""
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
@@ -26,13 +24,14 @@ FLASK_CLI_MARKER = "FLASK_RUN_FROM_CLI"
 
 
 class Config:
-    """Settings shared by every configuration; safe defaults for development."""
+    """Settings shared by every configuration; safe defaults for development. The environment variables that
+    override them are in ENVIRONMENT below."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SECRET_KEY = DEV_SECRET_KEY
     # None means "a SQLite file in the instance folder", resolved in create_app.
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_DATABASE_URI = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI = "memory://"
     # Short socket timeouts, so an unreachable Redis costs a second, not a hung worker.
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     # When the storage (Redis) fails, count in process memory (Flask-Limiter logs a warning, and returns to the
@@ -42,24 +41,24 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     # Failed logins only. Strict per account and address, strict per account (guessing one account from many
     # addresses), loose per address alone (a campus behind one NAT must not lock itself out).
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;20 per hour")
-    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per minute;50 per hour")
-    LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "100 per minute;1000 per hour")
+    LOGIN_RATE_LIMIT = "5 per minute;20 per hour"
+    LOGIN_ACCOUNT_RATE_LIMIT = "10 per minute;50 per hour"
+    LOGIN_ADDRESS_RATE_LIMIT = "100 per minute;1000 per hour"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
-    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", "14")))
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "12")))
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     # A login ends after this time whatever the cookie says (checked by the user loader, from the signed login id);
     # "keep me logged in" ends after REMEMBER_COOKIE_DURATION the same way.
     # A CSRF token lives as long as a session may (a form left open overnight needs a reload).
     WTF_CSRF_TIME_LIMIT = int(PERMANENT_SESSION_LIFETIME.total_seconds())
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # uploads are CSV and TOML files
     # Number of proxies in front of the app whose X-Forwarded-* headers are trusted (0 = none).
-    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    TRUSTED_PROXIES = 0
     ITEMS_PER_PAGE = 25
     SEED_DEMO_ALLOWED = True
 
@@ -73,25 +72,28 @@ class TestingConfig(Config):
 
     TESTING = True
     SECRET_KEY = "testing-secret"
-    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
     RATELIMIT_STORAGE_URI = "memory://"
     WTF_CSRF_ENABLED = True  # tests post real tokens; a test proves a POST without one is refused
+    # The suite keeps its own secret and limiter storage whatever the shell has, and takes its database from
+    # TEST_DATABASE_URL rather than DATABASE_URL (which may name a real one).
+    environment_ignored = ("SECRET_KEY", "RATELIMIT_STORAGE_URI")
+    database_variable = "TEST_DATABASE_URL"
 
 
 class ProductionConfig(Config):
     """Production: secrets and database from the environment, secure cookies, Redis for shared limits."""
 
-    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
-    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
     SEED_DEMO_ALLOWED = False
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"
 
     @classmethod
-    def check(cls) -> None:
+    def check(cls, settings: dict) -> None:
         """Refuse to start production with a development secret or no database."""
-        if weak_secret_key(os.environ.get("SECRET_KEY")):
+        if weak_secret_key(settings.get("SECRET_KEY")):
             raise RuntimeError("SECRET_KEY must be set in the environment for production (16+ random characters).")
-        if not os.environ.get("DATABASE_URL"):
+        if not settings.get("SQLALCHEMY_DATABASE_URI"):
             raise RuntimeError("DATABASE_URL must be set in the environment for production.")
 
 
@@ -118,18 +120,37 @@ def check_secret_key(config_name: str, secret: str | None) -> None:
         )
 
 
-def environment_overrides(config_name: str) -> dict:
-    """Settings read from the environment when the app is created (not only when this module was imported).
+# Environment variable -> the setting it overrides and how its text is read (README's configuration table).
+# DATABASE_URL stands for the configuration's database_variable.
+ENVIRONMENT = (
+    ("SECRET_KEY", "SECRET_KEY", str),
+    ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", str),
+    ("RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI", str),
+    ("LOGIN_RATE_LIMIT", "LOGIN_RATE_LIMIT", str),
+    ("LOGIN_ACCOUNT_RATE_LIMIT", "LOGIN_ACCOUNT_RATE_LIMIT", str),
+    ("LOGIN_ADDRESS_RATE_LIMIT", "LOGIN_ADDRESS_RATE_LIMIT", str),
+    ("SESSION_COOKIE_SECURE", "SESSION_COOKIE_SECURE", _yes),
+    ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE", _yes),
+    ("REMEMBER_DAYS", "REMEMBER_COOKIE_DURATION", lambda days: timedelta(days=int(days))),
+    ("SESSION_HOURS", "PERMANENT_SESSION_LIFETIME", lambda hours: timedelta(hours=int(hours))),
+    ("TRUSTED_PROXIES", "TRUSTED_PROXIES", int),
+)
 
-    """
-    out = {}
-    if os.environ.get("SECRET_KEY") and config_name != "testing":
-        out["SECRET_KEY"] = os.environ["SECRET_KEY"]
-    if os.environ.get("DATABASE_URL") and config_name != "testing":
-        out["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
-    if os.environ.get("RATELIMIT_STORAGE_URI") and config_name != "testing":
-        out["RATELIMIT_STORAGE_URI"] = os.environ["RATELIMIT_STORAGE_URI"]
-    return out
+
+def settings_for(config_name: str, environ=os.environ) -> dict:
+    """Every setting of the named configuration: its class's values, overridden by the environment variables that
+    are set, read once (when the app is created)."""
+    cls = CONFIGS[config_name]
+    settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    ignored = getattr(cls, "environment_ignored", ())
+    for variable, key, read in ENVIRONMENT:
+        if variable == "DATABASE_URL":
+            variable = getattr(cls, "database_variable", variable)
+        if variable in environ and variable not in ignored:
+            settings[key] = read(environ[variable])
+    # A CSRF token lives as long as a session may (see Config).
+    settings["WTF_CSRF_TIME_LIMIT"] = int(settings["PERMANENT_SESSION_LIFETIME"].total_seconds())
+    return settings
 
 
 CONFIGS = {

@@ -21,8 +21,6 @@ def no_deployment_settings(monkeypatch, tmp_path):
     """What gunicorn sees when nobody set TRACKER_ENV or SECRET_KEY (and no `flask` command is running)."""
     for name in ("TRACKER_ENV", "SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI", config.FLASK_CLI_MARKER):
         monkeypatch.delenv(name, raising=False)
-    # The class attribute was read when config.py was imported; make it the default whatever the shell had.
-    monkeypatch.setattr(config.Config, "SECRET_KEY", config.DEV_SECRET_KEY)
     monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path))
 
 
@@ -131,3 +129,24 @@ def test_login_and_session_settings():
     strict = int(app_config.LOGIN_RATE_LIMIT.split()[0])
     loose = int(app_config.LOGIN_ADDRESS_RATE_LIMIT.split()[0])
     assert loose >= 10 * strict
+
+
+def test_the_environment_is_read_when_the_app_is_created(monkeypatch):
+    """Once, by settings_for: a variable set after config.py was imported counts, and each configuration keeps
+    what it must (the tests their own secret, and their database from TEST_DATABASE_URL only)."""
+    monkeypatch.setenv("SESSION_HOURS", "2")
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", "yes")
+    monkeypatch.setenv("SECRET_KEY", A_SECRET)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/not-the-tests")
+    monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
+    testing = config.settings_for("testing")
+    assert testing["PERMANENT_SESSION_LIFETIME"].total_seconds() == 2 * 3600 == testing["WTF_CSRF_TIME_LIMIT"]
+    assert testing["SESSION_COOKIE_SECURE"] is testing["REMEMBER_COOKIE_SECURE"] is True
+    assert testing["SECRET_KEY"] == "testing-secret" and testing["SQLALCHEMY_DATABASE_URI"] is None
+    development = config.settings_for("development")
+    assert development["SECRET_KEY"] == A_SECRET
+    assert development["SQLALCHEMY_DATABASE_URI"].endswith("/not-the-tests")
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    monkeypatch.delenv("SESSION_COOKIE_SECURE")
+    production = config.settings_for("production")
+    assert production["RATELIMIT_STORAGE_URI"].startswith("redis://") and production["SESSION_COOKIE_SECURE"] is True

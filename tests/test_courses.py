@@ -143,7 +143,7 @@ def test_a_double_submit_that_races_past_the_check_hits_the_unique_constraint(se
 
     monkeypatch.setattr(course_service, "_check", check_then_lose_the_race)
     with pytest.raises(ServiceError) as err:
-        course_service.add_course(student, course_service.CourseInput(course.id, fall.id, "completed", "A"),
+        course_service.add_course_record(student, course_service.CourseInput(course.id, fall.id, "completed", "A"),
                                   actor=student)
     assert err.value.field == "course_id" and "You already have MPT 601 in Fall 2025" in err.value.message
     assert len(records_of(student)) == 1
@@ -158,7 +158,7 @@ def test_a_course_from_another_program_or_retired_is_refused(client, setup, make
         response = client.post_form("/courses/new", data(other, fall))
         assert response.status_code == 200 and "catalog" in field_error(response, "course_id")
     with pytest.raises(ServiceError):
-        course_service.add_course(student, course_service.CourseInput(foreign.id, fall.id, "completed", "A"),
+        course_service.add_course_record(student, course_service.CourseInput(foreign.id, fall.id, "completed", "A"),
                                   actor=student)
     assert records_of(student) == []
 

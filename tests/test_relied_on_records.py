@@ -127,7 +127,7 @@ def test_once_the_advisor_revokes_it_the_student_may_change_the_record(client, s
 def test_whoever_may_change_the_substitution_may_change_the_record(setting, make_user, who):
     advisor, student, record, _, _ = setting
     actor = advisor if who == "advisor" else make_user("admin")
-    course_service.update_course(record, course_service.CourseInput(record.course_id, record.term_id, "completed", "A"),
+    course_service.update_course_record(record, course_service.CourseInput(record.course_id, record.term_id, "completed", "A"),
                                  actor=actor)
     assert record_now(record.id).grade == "A"
     [event] = edit_events()
@@ -138,7 +138,7 @@ def test_another_faculty_member_may_not(setting, make_user):
     _, _, record, _, _ = setting
     stranger = make_user("faculty")
     with pytest.raises(ServiceError, match="revoke the substitution"):
-        course_service.update_course(
+        course_service.update_course_record(
             record, course_service.CourseInput(record.course_id, record.term_id, "completed", "A"), actor=stranger)
     assert record_now(record.id).grade is None
 
@@ -207,7 +207,7 @@ def test_an_edit_waits_for_a_substitution_being_recorded_and_is_then_refused(app
             try:
                 mine = db.session.get(CourseRecord, record_id)
                 me = db.session.get(type(student), student_id)
-                course_service.update_course(
+                course_service.update_course_record(
                     mine, course_service.CourseInput(course("MPT 611").id, mine.term_id, "completed", "A"), actor=me)
                 outcome["result"] = "saved"
             except ServiceError as err:

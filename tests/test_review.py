@@ -383,7 +383,7 @@ def test_a_stale_copy_loses_to_the_committed_decision(supervisor_and_student, ma
                       .values(status="approved", reviewer_id=admin.id, version=StudioSession.__table__.c.version + 1))
     assert stale.status == SessionStatus.PENDING
     with pytest.raises(ServiceError) as refused:
-        review.decide(stale, "reject", "Too late", actor=faculty)
+        review.decide(stale, "reject", "Too late", actor=faculty, session_link=str)
     assert "already reviewed" in refused.value.message
     decided = _reload(session.id)
     assert decided.status == SessionStatus.APPROVED and decided.review_note == ""
@@ -473,7 +473,7 @@ def test_bulk_reports_what_was_already_reviewed_and_counts_nothing_twice(client,
     fresh = make_session(student, faculty, day=date.today() - timedelta(days=1))
     done = make_session(student, faculty, day=date.today() - timedelta(days=2))
     selection = _tick(fresh, done)
-    review.decide(_reload(done.id), "approve", "", actor=make_user("admin"))  # someone else got there first
+    review.decide(_reload(done.id), "approve", "", actor=make_user("admin"), session_link=str)  # someone else got there first
     theirs = make_session(make_student(), make_user("faculty"))
     response = client.post_form("/review", {"selected": selection + _tick(theirs), "approve": "x"})
     message = _text(client.get(response.headers["Location"]))

@@ -47,7 +47,7 @@ def _decide_in_thread(app, session_id: int, reviewer_id: int, decision: str, not
                     go.wait(timeout=10)
                 elif go is not None:
                     assert go.wait(timeout=10)
-                review.decide(session, decision, note, actor=actor)
+                review.decide(session, decision, note, actor=actor, session_link=str)
                 results[key] = "decided"
             except ServiceError as err:
                 results[key] = err.message
@@ -171,7 +171,7 @@ def test_overlapping_bulk_approvals_count_each_session_once(app, postgres_only, 
                 actor = db.session.get(User, reviewer_id)
                 _ = actor.display_name
                 barrier.wait(timeout=10)
-                results[key] = review.decide_many(selected, "approve", "", actor=actor)
+                results[key] = review.decide_many(selected, "approve", "", actor=actor, session_link=str)
             except Exception as err:  # noqa: BLE001
                 results[key] = f"crashed: {err!r}"
             finally:

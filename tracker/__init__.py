@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import CONFIGS, check_secret_key, environment_overrides
+from config import CONFIGS, check_secret_key, settings_for
 
 from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -19,16 +19,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     """Build the Flask app for a named configuration (TRACKER_ENV, default development)."""
     config_name = config_name or os.environ.get("TRACKER_ENV", "development")
-    config_cls = CONFIGS[config_name]
+    settings = settings_for(config_name)
     if config_name == "production":
-        config_cls.check()
+        CONFIGS[config_name].check(settings)
     app = Flask(
         __name__,
         instance_path=os.environ.get("TRACKER_INSTANCE_PATH", os.path.join(ROOT, "instance")),
         template_folder=os.path.join(ROOT, "templates"),
     )
-    app.config.from_object(config_cls)
-    app.config.update(environment_overrides(config_name))
+    app.config.from_mapping(settings)
     app.config["CONFIG_NAME"] = config_name
     if overrides:
         app.config.update(overrides)
@@ -183,12 +182,14 @@ def register_errors(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    """Security headers and template helpers."""
-    from .security import register_security_headers
+    """Security headers, template helpers, and the client address the history records."""
+    from .security import client_address, register_security_headers
+    from .services import history
     from .templating import register_template_helpers
 
     register_security_headers(app)
     register_template_helpers(app)
+    history.read_client_address_with(client_address)
 
 
 def register_cli(app: Flask) -> None:

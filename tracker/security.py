@@ -1,11 +1,11 @@
-"""Password hashing (argon2id), safe redirects and the security headers every response carries."""
+"""Password hashing (argon2id), safe redirects, the client's address and the security headers every response carries."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask import Flask, Response
+from flask import Flask, Response, has_request_context, request
 
 _hasher = PasswordHasher()  # argon2id with argon2-cffi's defaults (above OWASP's minimum)
 # Verified against when the email is unknown, so a missing account costs the same time as a wrong password.
@@ -67,6 +67,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+def client_address() -> str | None:
+    """The address of the client of the request being handled (as ProxyFix left it), or None outside a request."""
+    return request.remote_addr if has_request_context() else None
 
 
 def register_security_headers(app: Flask) -> None:

@@ -2,21 +2,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from decimal import Decimal
 
 from flask import Flask, current_app, request, url_for
 
+from .formatting import format_number
 from .permissions import may_change_term_sessions
 from .query_args import filter_args
-
-
-def format_hours(value) -> str:
-    """3.5 -> '3.5', 4.00 -> '4', 2.25 -> '2.25'."""
-    if value is None:
-        return ""
-    d = Decimal(value).quantize(Decimal("0.01"))
-    text = format(d, "f").rstrip("0").rstrip(".")
-    return text or "0"
 
 
 def format_date(value) -> str:
@@ -69,7 +60,11 @@ def url_with(**changes) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     """Expose the helpers above to Jinja."""
-    app.jinja_env.filters["hours"] = format_hours
+    # One format, three names saying what the number is: studio hours, credits, or a requirement's figure in its
+    # own unit (credits, hours, courses, milestones: an audit block's done, a waiver's amount).
+    app.jinja_env.filters["hours"] = format_number
+    app.jinja_env.filters["credits"] = format_number
+    app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["day"] = format_date
     app.jinja_env.filters["when"] = format_datetime
     app.jinja_env.filters["pct_class"] = percent_class

@@ -10,13 +10,14 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
+from ..choices import concentration_choices, program_choices, term_choices, track_choices
 from ..extensions import db
-from ..models import Enrollment, HistoryEvent, Program, Role, Term, User
+from ..models import Enrollment, Program, Role, User
 from ..permissions import current_actor, role_required
 from ..query_args import paginate, parse_id
-from ..services import ServiceError, accounts, admin_accounts
+from ..services import ServiceError, accounts, admin_accounts, admin_catalog, history
 from . import bp
-from .catalog_routes import concentration_choices, get_or_404, program_choices, run_action
+from .catalog_routes import get_or_404, run_action
 from ..forms import attach_error, form_refusal
 from .forms import (
     AdvisorForm,
@@ -45,12 +46,6 @@ def advisor_choices(blank: str | None = "— choose —") -> list[SelectChoice]:
     return choices + [SelectChoice(str(u.id), f"{u.display_name} ({u.email})") for u in admin_accounts.active_faculty()]
 
 
-def term_choices() -> list[SelectChoice]:
-    """Terms, newest first, for a select."""
-    return [SelectChoice("", "— choose —")] + [
-        SelectChoice(str(t.id), t.name) for t in db.session.scalars(sa.select(Term).order_by(Term.start_date.desc()))]
-
-
 def _int(value) -> int | None:
     """An id chosen in a select (or a hidden field): None when blank, garbled or impossible."""
     return parse_id(value)
@@ -74,7 +69,7 @@ def user_new():
     form = NewUserForm()
     form.program_id.choices = [SelectChoice("", "— choose —")] + program_choices()
     form.concentration_id.choices = concentration_choices(blank="— choose —", active_only=True)
-    form.start_term_id.choices = term_choices()
+    form.start_term_id.choices = term_choices("— choose —")
     form.advisor_id.choices = advisor_choices()
     form.track.choices = [SelectChoice("", "— choose —")] + _all_track_choices()
     if not form.is_submitted() and len(form.program_id.choices) == 2:
@@ -98,10 +93,10 @@ def user_new():
 def _all_track_choices() -> list[SelectChoice]:
     """Every program's tracks, once per code (the service checks the track belongs to the chosen program)."""
     seen: dict[str, SelectChoice] = {}
-    for program in db.session.scalars(sa.select(Program).order_by(Program.name)):
-        for choice in admin_accounts.track_choices(program):
+    for program in admin_catalog.programs_by_name():
+        for choice in track_choices(program):
             seen.setdefault(choice.value, choice)
-    return list(seen.values()) or admin_accounts.track_choices(None)
+    return list(seen.values()) or track_choices(None)
 
 
 def _load_user(user_id: int) -> User:
@@ -134,13 +129,8 @@ def _user_page(user: User, advisor_form=None, enrollment_form=None, status: int 
         advisor_form.advisor_id.choices = advisor_choices()
         enrollment_form.concentration_id.choices = concentration_choices(
             user.enrollment.program_id, blank=None, active_only=True, keep_id=user.enrollment.concentration_id)
-        enrollment_form.track.choices = admin_accounts.track_choices(user.enrollment.program)
-    events = db.session.scalars(
-        sa.select(HistoryEvent).options(joinedload(HistoryEvent.actor))
-        .where(sa.or_(HistoryEvent.subject_id == user.id,
-                      sa.and_(HistoryEvent.entity_type == "user", HistoryEvent.entity_id == user.id)))
-        .order_by(HistoryEvent.created_at.desc(), HistoryEvent.id.desc()).limit(15)
-    ).all()
+        enrollment_form.track.choices = track_choices(user.enrollment.program)
+    events = db.session.scalars(history.events_query(history.EventFilters(subject_id=user.id)).limit(15)).all()
     return render_template("admin/user.html", user=user, advisor_form=advisor_form,
                            enrollment_form=enrollment_form, events=events), status
 
@@ -202,7 +192,7 @@ def enrollment_change(user_id: int):
     form = EnrollmentForm()
     form.concentration_id.choices = concentration_choices(
         student.enrollment.program_id, blank=None, active_only=True, keep_id=student.enrollment.concentration_id)
-    form.track.choices = admin_accounts.track_choices(student.enrollment.program)
+    form.track.choices = track_choices(student.enrollment.program)
     if form.validate_on_submit():
         try:
             admin_accounts.change_enrollment(student, _int(form.concentration_id.data), form.track.data,

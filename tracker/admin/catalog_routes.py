@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
+from ..choices import concentration_choices, program_choices
 from ..extensions import db
 from ..models import Concentration, Course, Program, Role, Term
 from ..permissions import current_actor, role_required
@@ -54,26 +55,6 @@ def run_action(action, success: str, target: str):
     return redirect(target)
 
 
-def program_choices() -> list[SelectChoice]:
-    """Programs for a select field."""
-    return [SelectChoice(str(p.id), f"{p.name} ({p.code})") for p in db.session.scalars(sa.select(Program).order_by(Program.name))]
-
-
-def concentration_choices(program_id: int | None = None, *, blank: str | None = "— none —",
-                          active_only: bool = False, keep_id: int | None = None) -> list[SelectChoice]:
-    """Concentrations (of one program, or all labelled with their program) for a select field."""
-    query = sa.select(Concentration).options(joinedload(Concentration.program)).order_by(Concentration.name)
-    if program_id:
-        query = query.where(Concentration.program_id == program_id)
-    choices = [] if blank is None else [SelectChoice("", blank)]
-    for c in db.session.scalars(query):
-        if active_only and not c.active and c.id != keep_id:
-            continue
-        label = c.name if program_id else f"{c.name} ({c.program.code})"
-        choices.append(SelectChoice(str(c.id), label + ("" if c.active else " — retired")))
-    return choices
-
-
 # ---------------------------------------------------------------- terms
 
 @bp.route("/terms", methods=["GET", "POST"])
@@ -90,7 +71,7 @@ def terms():
         else:
             flash(f"Added {term.name}.", "success")
             return redirect(url_for("admin.terms"))
-    rows = db.session.scalars(sa.select(Term).order_by(Term.start_date.desc())).all()
+    rows = admin_terms.newest_first()
     return render_template("admin/terms.html", form=form, terms=rows, used=admin_terms.records_by_term())
 
 
@@ -365,18 +346,9 @@ def catalog():
     form = CourseFilterForm(formdata=request.args)
     form.program.choices = [SelectChoice("", "All programs")] + program_choices()
     form.validate()
-    query = (sa.select(Course).join(Program)
-             .options(joinedload(Course.program), joinedload(Course.concentration))
-             .order_by(Program.code, Course.code))
-    if parse_id(form.program.data) is not None and not form.program.errors:
-        query = query.where(Course.program_id == parse_id(form.program.data))
-    if form.state.data in ("active", "retired"):
-        query = query.where(Course.active.is_(form.state.data == "active"))
-    search = parse_text(form.q.data)
-    if search:
-        query = query.where(sa.or_(Course.code.icontains(search, autoescape=True),
-                                   Course.title.icontains(search, autoescape=True)))
-    rows = db.session.scalars(query).all()
+    rows = admin_catalog.catalog_courses(
+        program_id=parse_id(form.program.data) if not form.program.errors else None,
+        active={"active": True, "retired": False}.get(form.state.data), search=parse_text(form.q.data))
     return render_template("admin/courses.html", form=form, courses=rows, used=admin_catalog.records_by_course(),
                            many_programs=len(form.program.choices) > 2)
 

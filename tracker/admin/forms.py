@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ..choices import enum_choices
 from ..forms import TrackerForm
 from ..models import CourseCategory, Role
 
@@ -88,7 +89,7 @@ class CourseEditForm(TrackerForm):
         "Maximum credits (variable-credit course)", places=1, validators=[Optional()],
         description="Only for a variable-credit course (independent study, topics): the most credits a student may "
                     "take in one record. Leave it blank for a fixed-credit course.")
-    category = SelectField("Category", choices=CourseCategory.choices())
+    category = SelectField("Category", choices=enum_choices(CourseCategory))
     concentration_id = SelectField("Concentration", validators=[Optional()],
                                    description="Required for concentration courses.")
     pass_fail = BooleanField("Graded pass/fail")
@@ -138,7 +139,7 @@ class ApplyDefinitionForm(TrackerForm):
 class UserFilterForm(FilterForm):
     """Filter the user list."""
 
-    role = SelectField("Role", choices=[SelectChoice("", "All roles")] + Role.choices(), validators=[Optional()])
+    role = SelectField("Role", choices=[SelectChoice("", "All roles")] + enum_choices(Role), validators=[Optional()])
     q = StringField("Name or email", validators=[Optional(), Length(max=120)])
     submit = SubmitField("Filter")
 
@@ -148,7 +149,7 @@ class NewUserForm(TrackerForm):
 
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     display_name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    role = SelectField("Role", choices=Role.choices())
+    role = SelectField("Role", choices=enum_choices(Role))
     program_id = SelectField("Program", validators=[Optional()], description="Students only.")
     concentration_id = SelectField("Concentration", validators=[Optional()], description="Students only.")
     # Choices are the programs' own tracks (set by the view); the service checks the track is the chosen program's.

@@ -10,12 +10,13 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from sqlalchemy.orm import joinedload, selectinload, undefer
 from wtforms import SelectChoice
 
+from ..choices import term_choices
 from ..domain import DefinitionError, parse_program_definition, requirement_to_dict
 from ..domain.positions import with_lines
 from ..extensions import db
 from ..forms import attach_error, form_refusal
 from ..markdown import render_markdown
-from ..models import CatalogVersion, Program, Role, Term
+from ..models import CatalogVersion, Program, Role
 from ..permissions import current_actor, role_required
 from ..query_args import id_arg, parse_id
 from ..services import ServiceError
@@ -151,9 +152,7 @@ def _version_choices(form: VersionedDefinitionForm, prog: Program | None) -> lis
     versions = version_service.program_versions(prog.id) if prog is not None else []
     form.version_id.choices = [SelectChoice(str(v.id), v.name + (" (newest)" if v is versions[-1] else ""))
                                for v in reversed(versions)]
-    terms = db.session.scalars(sa.select(Term).order_by(Term.start_date.desc())).all()
-    form.start_term_id.choices = [SelectChoice("", "— choose the first term —")] + [
-        SelectChoice(str(t.id), t.name) for t in terms]
+    form.start_term_id.choices = term_choices("— choose the first term —")
     return versions
 
 

@@ -1,11 +1,10 @@
 """The administration landing page and the history browser."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 
 import sqlalchemy as sa
 from flask import render_template, request
-from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from ..extensions import db
@@ -22,6 +21,7 @@ from ..models import (
 )
 from ..permissions import role_required
 from ..query_args import id_arg, paginate, parse_date
+from ..services import history as history_service
 from ..services.values import MAX_DATE, MIN_DATE
 from . import bp
 from .forms import HistoryFilterForm
@@ -77,10 +77,6 @@ def index():
     return render_template("admin/index.html", counts=dict(zip(keys, row)))
 
 
-def _day_start(day) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
-
-
 def _bounded_day(field) -> date | None:
     """A filter date the form parsed, if it is one the app keeps; otherwise the field says why and it is ignored."""
     if field.data is None or field.errors:
@@ -96,36 +92,17 @@ def _bounded_day(field) -> date | None:
 def history():
     """Every recorded change, newest first, filterable by who made it, record type and dates."""
     form = HistoryFilterForm(formdata=request.args)
-    actors = db.session.scalars(
-        sa.select(User).where(User.id.in_(sa.select(HistoryEvent.actor_id).distinct())).order_by(User.display_name)
-    ).all()
-    types = db.session.scalars(sa.select(HistoryEvent.entity_type).distinct().order_by(HistoryEvent.entity_type))
+    actors, types = history_service.event_actors(), history_service.event_entity_types()
     form.actor.choices = [SelectChoice("", "Anyone"), SelectChoice("system", "The system (no user)")] + [
         SelectChoice(str(u.id), f"{u.display_name} ({u.email})") for u in actors]
     form.entity_type.choices = [SelectChoice("", "All record types")] + [
         SelectChoice(t, t.replace("_", " ")) for t in types]
     form.validate()
 
-    query = (sa.select(HistoryEvent)
-             .options(joinedload(HistoryEvent.actor), joinedload(HistoryEvent.subject))
-             .order_by(HistoryEvent.created_at.desc(), HistoryEvent.id.desc()))
-    actor = request.args.get("actor", "")
-    if actor == "system":
-        query = query.where(HistoryEvent.actor_id.is_(None))
-    elif id_arg("actor") is not None:
-        query = query.where(HistoryEvent.actor_id == id_arg("actor"))
-    if form.entity_type.data and not form.entity_type.errors:
-        query = query.where(HistoryEvent.entity_type == form.entity_type.data)
-    date_from, date_to = _bounded_day(form.date_from), _bounded_day(form.date_to)
-    if date_from is not None:
-        query = query.where(HistoryEvent.created_at >= _day_start(date_from))
-    if date_to is not None:
-        query = query.where(HistoryEvent.created_at < _day_start(date_to + timedelta(days=1)))
-    subject = None
-    subject_id = id_arg("subject")
-    if subject_id is not None:
-        subject = db.session.get(User, subject_id)
-        query = query.where(sa.or_(HistoryEvent.subject_id == subject_id,
-                                   sa.and_(HistoryEvent.entity_type == "user", HistoryEvent.entity_id == subject_id)))
-    page = paginate(query, HISTORY_PER_PAGE)
+    filters = history_service.EventFilters(
+        actor_id=id_arg("actor"), by_the_system=request.args.get("actor", "") == "system",
+        entity_type=form.entity_type.data if not form.entity_type.errors else None,
+        date_from=_bounded_day(form.date_from), date_to=_bounded_day(form.date_to), subject_id=id_arg("subject"))
+    subject = db.session.get(User, filters.subject_id) if filters.subject_id is not None else None
+    page = paginate(history_service.events_query(filters), HISTORY_PER_PAGE)
     return render_template("admin/history.html", form=form, page=page, subject=subject)

@@ -7,16 +7,16 @@ from datetime import date
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from ..forms import attach_error
 from ..extensions import db
-from ..models import Enrollment, EnrollmentStatus, HistoryEvent, Role, Term, User
+from ..models import EnrollmentStatus, Role, Term
 from ..permissions import current_actor, get_advisee_or_404, may_sign_milestone, role_required
 from ..query_args import id_arg, paginate
 from ..progress.present import helpers
-from ..services import ServiceError
+from ..services import ServiceError, history
+from ..services import advising as advising_service
 from ..services import audit as audit_service
 from ..services import milestones as milestone_service
 from . import bp
@@ -39,23 +39,17 @@ class AdviseeRow:
     pending: int
 
 
-def _advisor_filter() -> tuple[AdvisorFilterForm | None, sa.ColumnElement | None]:
+def _advisor_filter() -> tuple[AdvisorFilterForm | None, dict]:
     """Admins may narrow the list to one advisor ('none' = students without one); faculty see their advisees."""
     if current_user.is_faculty:
-        return None, Enrollment.advisor_id == current_user.id
+        return None, {"advisor_id": current_user.id}
     form = AdvisorFilterForm(formdata=request.args if "advisor" in request.args else None)
-    faculty = db.session.scalars(
-        sa.select(User).where(User.role.in_([Role.FACULTY, Role.ADMIN])).order_by(User.display_name, User.id)
-    ).all()
+    faculty = advising_service.advisors()
     form.advisor.choices = [SelectChoice("", "All students"), SelectChoice("none", "No advisor assigned")] + [
         SelectChoice(str(u.id), u.display_name) for u in faculty
     ]
     chosen = request.args.get("advisor", "")
-    if chosen == "none":
-        return form, Enrollment.advisor_id.is_(None)
-    if id_arg("advisor") is not None:
-        return form, Enrollment.advisor_id == id_arg("advisor")
-    return form, None
+    return form, {"without_advisor": chosen == "none", "advisor_id": id_arg("advisor")}
 
 
 @bp.route("")
@@ -66,12 +60,8 @@ def advisees():
     A constant number of queries whatever the number of students: the page of ids, its count, the two audit
     queries, the terms (for "behind schedule") and, for admins, the advisor choices.
     """
-    form, condition = _advisor_filter()
-    ids_query = sa.select(Enrollment.student_id).join(User, User.id == Enrollment.student_id)
-    if condition is not None:
-        ids_query = ids_query.where(condition)
-    ids_query = ids_query.order_by(User.display_name, User.id)
-    page = paginate(ids_query, PER_PAGE)
+    form, advisees_of = _advisor_filter()
+    page = paginate(advising_service.advisee_ids_query(**advisees_of), PER_PAGE)
     today = date.today()
     audits = audit_service.audit_students(page.items, today=today) if page.items else {}
     terms = db.session.scalars(sa.select(Term)).all() if audits else []
@@ -120,13 +110,8 @@ def milestones(student_id: int):
             flash(f"Signed off “{milestone_service.milestone_label(enrollment, record.kind)}” for "
                   f"{enrollment.student.display_name}.", "success")
             return redirect(url_for("advising.milestones", student_id=student_id))
-    events = db.session.scalars(
-        sa.select(HistoryEvent)
-        .where(HistoryEvent.subject_id == student_id, HistoryEvent.entity_type == milestone_service.ENTITY)
-        .options(joinedload(HistoryEvent.actor))
-        .order_by(HistoryEvent.created_at.desc(), HistoryEvent.id.desc())
-        .limit(50)
-    ).all()
+    events = db.session.scalars(history.events_query(
+        history.EventFilters(entity_type=milestone_service.ENTITY, subject_id=student_id)).limit(50)).all()
     return render_template("advising/milestones.html", audit=audit, enrollment=audit.enrollment, form=form,
                            milestones=rows, block=milestone_service.milestone_block(audit), events=events)
 

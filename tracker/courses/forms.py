@@ -3,6 +3,7 @@ variable-credit course, the credits taken."""
 from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired
 
+from ..choices import enum_choices
 from ..forms import TrackerForm
 from ..models import LETTER_GRADES, CourseStatus
 
@@ -43,7 +44,7 @@ class CourseRecordForm(TrackerForm):
     )
     term_id = SelectField("Term", coerce=int_or_none, validators=[InputRequired("Choose a term.")],
                           invalid_choice_message="Choose a term from the list.")
-    status = SelectField("Status", choices=CourseStatus.choices(), validators=[InputRequired("Choose a status.")],
+    status = SelectField("Status", choices=enum_choices(CourseStatus), validators=[InputRequired("Choose a status.")],
                          invalid_choice_message="Choose a status from the list.")
     grade = SelectField(
         "Grade", choices=GRADE_CHOICES, coerce=blank_none, invalid_choice_message="Choose a grade from the list.",

@@ -13,7 +13,7 @@ from ..models import CourseRecord, Role
 from ..permissions import current_actor, get_own_or_404, role_required
 from ..services import ServiceError, courses
 from ..services.studio import term_for
-from ..templating import format_hours
+from ..formatting import format_number
 from . import bp
 from .forms import CourseRecordForm
 
@@ -34,8 +34,8 @@ def _fill_choices(form: CourseRecordForm, program_id: int, record: CourseRecord 
 def _credits_label(course) -> str:
     """'3' for a fixed-credit course, '1–3' for a variable-credit one."""
     if course.max_credits is None:
-        return format_hours(course.credits)
-    return f"{format_hours(course.credits)}–{format_hours(course.max_credits)}"
+        return format_number(course.credits)
+    return f"{format_number(course.credits)}–{format_number(course.max_credits)}"
 
 
 def _input(form: CourseRecordForm) -> courses.CourseInput:
@@ -73,8 +73,7 @@ def new():
         form.term_id.data = current.id if current else None
     if form.validate_on_submit():
         try:
-            record = courses.add_course(current_actor(), _input(form),
-                                        actor=current_actor())
+            record = courses.add_course_record(current_actor(), _input(form), actor=current_actor())
         except ServiceError as err:
             attach_error(form, err)
         else:
@@ -99,7 +98,7 @@ def edit(record_id: int):
     _fill_choices(form, program_id, record)
     if form.validate_on_submit():
         try:
-            courses.update_course(record, _input(form), actor=current_actor())
+            courses.update_course_record(record, _input(form), actor=current_actor())
         except ServiceError as err:
             attach_error(form, err)
         else:
@@ -116,7 +115,7 @@ def delete(record_id: int):
     record = get_own_or_404(CourseRecord, record_id, joinedload(CourseRecord.course), joinedload(CourseRecord.term))
     label = f"{record.course.code} in {record.term.name}"
     try:
-        courses.delete_course(record, actor=current_actor())
+        courses.delete_course_record(record, actor=current_actor())
     except ServiceError as err:
         flash(err.message, "danger")
     else:

@@ -24,25 +24,11 @@ def home():
     return redirect(url_for(f"dashboard.{current_user.role.value}"))
 
 
-def load_enrollment(student_id: int) -> Enrollment | None:
-    """A student's enrollment with program, concentration, advisor and start term in one query."""
-    return db.session.scalar(
-        sa.select(Enrollment)
-        .where(Enrollment.student_id == student_id)
-        .options(
-            joinedload(Enrollment.program),
-            joinedload(Enrollment.concentration),
-            joinedload(Enrollment.advisor),
-            joinedload(Enrollment.start_term),
-        )
-    )
-
-
 @bp.route("/dashboard/student")
 @role_required(Role.STUDENT)
 def student():
     """The student's dashboard: program, advisor, this term's studio hours, open sessions, reviews, recent records."""
-    enrollment = load_enrollment(current_user.id)
+    enrollment = audit_service.load_enrollment(current_user.id)
     # The degree audit runs live here too (two queries), so the first thing a student sees is how far along they are.
     audit = audit_service.audit_enrollment(enrollment) if enrollment else None
     rule = studio.studio_rule(enrollment)

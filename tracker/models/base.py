@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
-from wtforms import SelectChoice
 
 
 def utcnow() -> datetime:
@@ -55,11 +54,6 @@ class LabelledEnum(str, enum.Enum):
         obj._value_ = value
         obj.label = label
         return obj
-
-    @classmethod
-    def choices(cls) -> list[SelectChoice]:
-        """One SelectChoice (value, label) per member, for select fields."""
-        return [SelectChoice(m.value, m.label) for m in cls]
 
     def __str__(self) -> str:
         return self.value

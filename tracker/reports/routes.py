@@ -8,11 +8,11 @@ from flask import render_template, request
 from wtforms import SelectChoice, SelectField, SubmitField
 from wtforms.validators import Optional
 
-from ..admin.catalog_routes import concentration_choices, program_choices
+from ..choices import concentration_choices, program_choices, term_choices, track_choices
 from ..csv_export import csv_response
 from ..extensions import db
 from ..forms import TrackerForm
-from ..models import Program, Role, Studio, Term
+from ..models import Program, Role, Studio
 from ..permissions import role_required
 from ..query_args import id_arg, paginate
 from ..services import admin_accounts
@@ -70,8 +70,7 @@ def index():
 def studio_usage():
     """Sessions and approved/pending hours by studio and term."""
     form = StudioUsageFilters(formdata=request.args)
-    form.term.choices = [SelectChoice("", "All terms")] + [
-        SelectChoice(str(t.id), t.name) for t in db.session.scalars(sa.select(Term).order_by(Term.start_date.desc()))]
+    form.term.choices = term_choices("All terms")
     form.studio.choices = [SelectChoice("", "All studios")] + [
         SelectChoice(str(s.id), s.name) for s in db.session.scalars(sa.select(Studio).order_by(Studio.name))]
     rows = report_service.studio_usage(_arg_int("term"), _arg_int("studio"))
@@ -103,10 +102,9 @@ def cohort():
         form.program.data = str(program_id)
     form.concentration.choices = concentration_choices(program_id, blank="All concentrations")
     program = db.session.get(Program, program_id) if program_id else None
-    tracks = admin_accounts.track_choices(program)
+    tracks = track_choices(program)
     form.track.choices = [SelectChoice("", "Both tracks" if len(tracks) == 2 else "All tracks")] + tracks
-    form.start_term.choices = [SelectChoice("", "Any start term")] + [
-        SelectChoice(str(t.id), t.name) for t in db.session.scalars(sa.select(Term).order_by(Term.start_date.desc()))]
+    form.start_term.choices = term_choices("Any start term")
     form.advisor.choices = [SelectChoice("", "Any advisor")] + [
         SelectChoice(str(u.id), u.display_name) for u in admin_accounts.active_faculty()]
     track = request.args.get("track", "")

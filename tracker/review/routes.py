@@ -12,7 +12,8 @@ from ..query_args import id_arg, page_arg, parse_count, parse_id, text_arg
 from ..security import is_safe_next
 from ..services import ServiceError, review
 from ..services.studio import session_history
-from ..templating import format_date, format_hours, url_with
+from ..formatting import format_number
+from ..templating import format_date, url_with
 from . import bp
 from .forms import BulkDecisionForm, DecisionForm, QueueFilterForm
 
@@ -20,6 +21,11 @@ from .forms import BulkDecisionForm, DecisionForm, QueueFilterForm
 def _back(target: str | None) -> str:
     """Where to go after a decision: the page it came from (inside the app only), else the queue."""
     return target if is_safe_next(target) else url_for("review.queue")
+
+
+def _session_page(session_id: int) -> str:
+    """The page a decision's notification links the student to."""
+    return url_for("studio.detail", session_id=session_id)
 
 
 def _selected(values: list[str]) -> list[tuple[int, int | None]]:
@@ -56,7 +62,8 @@ def queue():
     if bulk.validate_on_submit():
         decision = "approve" if bulk.approve.data else "reject" if bulk.reject.data else None
         try:
-            result = review.decide_many(_selected(bulk.selected.data), decision, bulk.note.data, actor=user)
+            result = review.decide_many(_selected(bulk.selected.data), decision, bulk.note.data, actor=user,
+                                         session_link=_session_page)
         except ServiceError as err:
             attach_error(bulk, err)
         else:
@@ -94,10 +101,11 @@ def decide(session_id: int):
         form.version.data = session.version
         form.next.data = text_arg("next", 2000)
     if form.validate_on_submit():
-        student, day, hours = session.student.display_name, format_date(session.date), format_hours(session.hours)
+        student, day, hours = session.student.display_name, format_date(session.date), format_number(session.hours)
         decision = form.decision()
         try:
-            review.decide(session, decision, form.note.data, actor=user, expected_version=parse_count(form.version.data))
+            review.decide(session, decision, form.note.data, actor=user, session_link=_session_page,
+                          expected_version=parse_count(form.version.data))
         except ServiceError as err:
             if err.field:
                 attach_error(form, err)

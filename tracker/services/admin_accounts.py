@@ -12,7 +12,6 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
-from wtforms import SelectChoice
 
 from ..domain import DEFAULT_VOCABULARY
 from ..extensions import db
@@ -183,10 +182,10 @@ def _track_words(vocabulary) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
 
 
-def track_choices(program: Program | None) -> list[SelectChoice]:
-    """(code, label) choices of a program's tracks (the default tracks when there is no program yet)."""
+def program_tracks(program: Program | None) -> list[tuple[str, str]]:
+    """(code, label) of a program's tracks (the default tracks when there is no program yet)."""
     tracks = program.vocabulary.tracks if program is not None else DEFAULT_VOCABULARY.tracks
-    return [SelectChoice(t.code, t.label) for t in tracks]
+    return [(t.code, t.label) for t in tracks]
 
 
 def _check_identity(email: str, display_name: str) -> tuple[str, str]:

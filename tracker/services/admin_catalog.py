@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from ..extensions import db
 from ..models import (
@@ -121,6 +121,36 @@ def delete_item(kind: SimpleItem, item: Studio | Ensemble, *, actor: User) -> No
 
 
 # ---------------------------------------------------------------- concentrations
+
+def programs_by_name() -> list[Program]:
+    """Every program, by name (for choosing one)."""
+    return list(db.session.scalars(sa.select(Program).order_by(Program.name)))
+
+
+def concentrations_by_name(program_id: int | None = None) -> list[Concentration]:
+    """The concentrations of one program (of every program, each with its program, when None), by name."""
+    query = sa.select(Concentration).options(joinedload(Concentration.program)).order_by(Concentration.name)
+    if program_id:
+        query = query.where(Concentration.program_id == program_id)
+    return list(db.session.scalars(query))
+
+
+def catalog_courses(*, program_id: int | None = None, active: bool | None = None, search: str | None = None
+                    ) -> list[Course]:
+    """The catalog's courses by program and code, with program and concentration, narrowed by the filters given:
+    one program, active or retired, a code or title containing `search`."""
+    query = (sa.select(Course).join(Program)
+             .options(joinedload(Course.program), joinedload(Course.concentration))
+             .order_by(Program.code, Course.code))
+    if program_id is not None:
+        query = query.where(Course.program_id == program_id)
+    if active is not None:
+        query = query.where(Course.active.is_(active))
+    if search:
+        query = query.where(sa.or_(Course.code.icontains(search, autoescape=True),
+                                   Course.title.icontains(search, autoescape=True)))
+    return list(db.session.scalars(query))
+
 
 def create_concentration(program: Program | None, code: str, name: str, *, actor: User) -> Concentration:
     """Add a concentration to a program; its code is what program definitions and requirements use."""

@@ -11,6 +11,11 @@ from . import ServiceError, history
 from .values import check_date
 
 
+def newest_first() -> list[Term]:
+    """Every term, the newest first (for the terms page and term selects)."""
+    return list(db.session.scalars(sa.select(Term).order_by(Term.start_date.desc())))
+
+
 def _check(name: str, start: date | None, end: date | None, term_id: int | None) -> str:
     """Validate a term's values; returns the cleaned name or raises ServiceError on the field at fault."""
     name = (name or "").strip()

@@ -5,10 +5,10 @@ navigation counts. So one student's audit costs two queries:
 
 1. the enrollment, with its program, concentration, advisor, student, start term and catalog version joined in
    (the version's name and digest: its definition is a deferred column);
-2. everything else as one UNION ALL over generic columns (`_RECORD_COLUMNS` says which column means what for each
-   kind): the student's course records, ensemble records, studio sessions, milestones and exceptions, plus their
-   catalog versions' definitions (once per version) and their programs' catalog titles (so "still needed" can name
-   a course not taken yet).
+2. everything else as one UNION ALL over generic columns (`_RECORD_COLUMNS`; each kind's `_Row` names what its
+   columns hold): the student's course records, ensemble records, studio sessions, milestones and exceptions, plus
+   their catalog versions' definitions (once per version) and their programs' catalog titles (so "still needed" can
+   name a course not taken yet).
 
 The rules are the student's catalog version's (tracker.services.catalog_versions parses a definition once per
 process, keyed by its digest). A course record counts as the student's version catalogs the course: its credits,
@@ -61,8 +61,10 @@ _RECORD_COLUMNS = {
     "i1": sa.Integer, "i2": sa.Integer, "b1": sa.Boolean, "s8": sa.String,
 }
 # Positions of those columns in a result row: rows are read by index, which is several times faster than by name.
-(_KIND, _ID, _STUDENT, _TERM, _TERM_NAME, _TERM_START, _TERM_END, _S1, _S2, _S3, _S4, _S5, _S6, _S7, _N1, _N2, _D1,
- _T1, _I1, _I2, _B1, _S8) = range(22)
+_POSITION = {name: i for i, name in enumerate(_RECORD_COLUMNS)}
+# Every kind of row uses these the same way (the term columns are NULL for kinds without a term).
+_KIND, _ID, _STUDENT, _TERM, _TERM_NAME, _TERM_START, _TERM_END = (
+    _POSITION[name] for name in ("kind", "id", "student_id", "term_id", "term_name", "term_start", "term_end"))
 
 
 def _select(kind: str, base, **columns) -> sa.Select:
@@ -78,6 +80,34 @@ def _select(kind: str, base, **columns) -> sa.Select:
         value = sa.type_coerce(columns[name], type_) if name in columns else sa.cast(sa.null(), type_)
         out.append(value.label(name))
     return sa.select(*out).select_from(base)
+
+
+class _Row:
+    """One kind of row of the UNION: which generic column holds each of its values. Its attributes are those
+    columns' positions (`row[_COURSE.title]`); `select` builds its branch from the same names."""
+
+    def __init__(self, name: str, **columns: str):
+        self.name = name
+        self._columns = columns  # meaning -> generic column
+        for meaning, column in columns.items():
+            setattr(self, meaning, _POSITION[column])
+
+    def select(self, base, **values) -> sa.Select:
+        """This kind's branch: `values` by meaning, plus the shared id, student_id and term columns."""
+        return _select(self.name, base, **{self._columns.get(key, key): value for key, value in values.items()})
+
+
+# A variable-credit course record carries its own credits (own_credits); `credits` is those or the course's.
+_COURSE = _Row("course", code="s1", title="s2", category="s3", concentration="s4", status="s5", grade="s6",
+               credits="n1", own_credits="n2", course_id="i1", pass_fail="b1")
+_ENSEMBLE = _Row("ensemble", ensemble="s1", role="s2")
+_SESSION = _Row("session", status="s5", minutes="i1", date="d1")
+_MILESTONE = _Row("milestone", kind="s1", signed_by="s2", note="s3", completed_on="d1", signed_at="t1")
+_EXCEPTION = _Row("exception", kind="s1", requirement_key="s2", transfer_title="s3", institution="s4",
+                  justification="s5", created_by="s6", equivalent_code="s7", amount="n1", transfer_credits="n2",
+                  created_at="t1", course_record_id="i1", earned_on="d1", transfer_grade="s8")
+_VERSION = _Row("version", program_id="i1", digest="s1", definition="s2")
+_CATALOG = _Row("catalog", program_id="i1", code="s1", title="s2")
 
 
 @functools.cache
@@ -105,57 +135,53 @@ def _records_query(student_ids, program_ids, version_ids) -> sa.CompoundSelect:
     signer = aliased(User)
     creator = aliased(User)
     equivalent = aliased(Course)
-    courses = _select(
-        "course",
+    courses = _COURSE.select(
         sa.join(CourseRecord, Course, CourseRecord.course_id == Course.id)
         .join(Term, CourseRecord.term_id == Term.id)
         .outerjoin(conc, Course.concentration_id == conc.id),
         id=CourseRecord.id, student_id=CourseRecord.student_id, term_id=Term.id, term_name=Term.name,
-        term_start=Term.start_date, term_end=Term.end_date, s1=Course.code, s2=Course.title, s3=Course.category,
-        s4=conc.code, s5=CourseRecord.status, s6=CourseRecord.grade, b1=Course.pass_fail, i1=Course.id,
-        # A variable-credit record carries its own credits (n2); every other record the course's.
-        n1=sa.func.coalesce(CourseRecord.credits, Course.credits), n2=CourseRecord.credits,
+        term_start=Term.start_date, term_end=Term.end_date, code=Course.code, title=Course.title,
+        category=Course.category, concentration=conc.code, status=CourseRecord.status, grade=CourseRecord.grade,
+        pass_fail=Course.pass_fail, course_id=Course.id,
+        credits=sa.func.coalesce(CourseRecord.credits, Course.credits), own_credits=CourseRecord.credits,
     ).where(student_ids(CourseRecord.student_id))
-    ensembles = _select(
-        "ensemble",
+    ensembles = _ENSEMBLE.select(
         sa.join(EnsembleRecord, Ensemble, EnsembleRecord.ensemble_id == Ensemble.id)
         .join(Term, EnsembleRecord.term_id == Term.id),
         id=EnsembleRecord.id, student_id=EnsembleRecord.student_id, term_id=Term.id, term_name=Term.name,
-        term_start=Term.start_date, term_end=Term.end_date, s1=Ensemble.name, s2=EnsembleRecord.role,
+        term_start=Term.start_date, term_end=Term.end_date, ensemble=Ensemble.name, role=EnsembleRecord.role,
     ).where(student_ids(EnsembleRecord.student_id))
-    sessions = _select(
-        "session",
+    sessions = _SESSION.select(
         sa.join(StudioSession, Term, StudioSession.term_id == Term.id),
         id=StudioSession.id, student_id=StudioSession.student_id, term_id=Term.id, term_name=Term.name,
-        term_start=Term.start_date, term_end=Term.end_date, s5=StudioSession.status, i1=StudioSession.minutes,
-        d1=StudioSession.date,
+        term_start=Term.start_date, term_end=Term.end_date, status=StudioSession.status,
+        minutes=StudioSession.minutes, date=StudioSession.date,
     ).where(student_ids(StudioSession.student_id))
-    milestones = _select(
-        "milestone",
+    milestones = _MILESTONE.select(
         sa.join(MilestoneRecord, signer, MilestoneRecord.signed_by_id == signer.id),
-        id=MilestoneRecord.id, student_id=MilestoneRecord.student_id, s1=MilestoneRecord.kind,
-        s2=signer.display_name, s3=MilestoneRecord.note, d1=MilestoneRecord.completed_on,
-        t1=MilestoneRecord.signed_at,
+        id=MilestoneRecord.id, student_id=MilestoneRecord.student_id, kind=MilestoneRecord.kind,
+        signed_by=signer.display_name, note=MilestoneRecord.note, completed_on=MilestoneRecord.completed_on,
+        signed_at=MilestoneRecord.signed_at,
     ).where(student_ids(MilestoneRecord.student_id))
-    exceptions = _select(
-        "exception",
+    exceptions = _EXCEPTION.select(
         sa.join(AuditException, creator, AuditException.created_by_id == creator.id)
         .outerjoin(equivalent, AuditException.course_id == equivalent.id),
-        id=AuditException.id, student_id=AuditException.student_id, s1=AuditException.kind,
-        s2=AuditException.requirement_key, s3=AuditException.transfer_title, s4=AuditException.institution,
-        s5=AuditException.justification, s6=creator.display_name, s7=equivalent.code, n1=AuditException.amount,
-        n2=AuditException.transfer_credits, t1=AuditException.created_at, i1=AuditException.course_record_id,
-        d1=AuditException.earned_on, s8=AuditException.transfer_grade,
+        id=AuditException.id, student_id=AuditException.student_id, kind=AuditException.kind,
+        requirement_key=AuditException.requirement_key, transfer_title=AuditException.transfer_title,
+        institution=AuditException.institution, justification=AuditException.justification,
+        created_by=creator.display_name, equivalent_code=equivalent.code, amount=AuditException.amount,
+        transfer_credits=AuditException.transfer_credits, created_at=AuditException.created_at,
+        course_record_id=AuditException.course_record_id, earned_on=AuditException.earned_on,
+        transfer_grade=AuditException.transfer_grade,
     ).where(student_ids(AuditException.student_id), AuditException.revoked_at.is_(None))
     # The definition (JSON) travels as text (a real CAST: PostgreSQL cannot UNION json with varchar); it is parsed
     # only when its digest is not in the rules cache.
-    versions = _select(
-        "version", CatalogVersion,
-        id=CatalogVersion.id, i1=CatalogVersion.program_id, s1=CatalogVersion.digest,
-        s2=sa.cast(CatalogVersion.definition, sa.Text),
+    versions = _VERSION.select(
+        CatalogVersion, id=CatalogVersion.id, program_id=CatalogVersion.program_id, digest=CatalogVersion.digest,
+        definition=sa.cast(CatalogVersion.definition, sa.Text),
     ).where(version_ids(CatalogVersion.id))
-    catalog = _select(
-        "catalog", Course, id=Course.id, i1=Course.program_id, s1=Course.code, s2=Course.title,
+    catalog = _CATALOG.select(
+        Course, id=Course.id, program_id=Course.program_id, code=Course.code, title=Course.title,
     ).where(program_ids(Course.program_id))
     return sa.union_all(courses, ensembles, sessions, milestones, exceptions, versions, catalog)
 
@@ -217,17 +243,19 @@ class _Loaded:
 
 def _describe_exception(kind: ExceptionKind, row) -> str:
     """Plain words for an exception row, before the audit says what it did."""
+    x = _EXCEPTION
     if kind == ExceptionKind.WAIVER:
-        amount = "in full" if row[_N1] is None else f"by {domain.format_amount(Decimal(row[_N1]))}"
-        return f"Waiver of “{row[_S2]}” {amount}"
+        amount = "in full" if row[x.amount] is None else f"by {domain.format_amount(Decimal(row[x.amount]))}"
+        return f"Waiver of “{row[x.requirement_key]}” {amount}"
     if kind == ExceptionKind.SUBSTITUTION:
-        return f"Substitution into “{row[_S2]}”"
-    credits = domain.format_amount(Decimal(row[_N2] or 0))
-    where = f" from {row[_S4]}" if row[_S4] else ""
-    equivalent = f", equivalent to {row[_S7]}" if row[_S7] else ""
-    earned = f", earned on {row[_D1].day} {row[_D1]:%B %Y}" if row[_D1] else ""
-    grade = f", grade {row[_S8]}" if row[_S8] else ""
-    return f"Transfer credit: {row[_S3] or 'course'} ({credits} credits{where}{equivalent}{grade}{earned})"
+        return f"Substitution into “{row[x.requirement_key]}”"
+    credits = domain.format_amount(Decimal(row[x.transfer_credits] or 0))
+    where = f" from {row[x.institution]}" if row[x.institution] else ""
+    equivalent = f", equivalent to {row[x.equivalent_code]}" if row[x.equivalent_code] else ""
+    earned_on = row[x.earned_on]
+    earned = f", earned on {earned_on.day} {earned_on:%B %Y}" if earned_on else ""
+    grade = f", grade {row[x.transfer_grade]}" if row[x.transfer_grade] else ""
+    return f"Transfer credit: {row[x.transfer_title] or 'course'} ({credits} credits{where}{equivalent}{grade}{earned})"
 
 
 def _to_domain(rows: Iterable) -> _Loaded:
@@ -248,54 +276,60 @@ def _to_domain(rows: Iterable) -> _Loaded:
                                                 start=start, end=row[_TERM_END])
         return term
 
+    c, e, m, x, v, t = _COURSE, _ENSEMBLE, _MILESTONE, _EXCEPTION, _VERSION, _CATALOG
+    session_minutes, session_date, session_status = _SESSION.minutes, _SESSION.date, _SESSION.status
     for row in rows:
         kind = row[_KIND]
         if kind == "session":  # by far the most rows: keep this branch lean
-            minutes = row[_I1]
+            minutes = row[session_minutes]
             hours = hours_of.get(minutes)
             if hours is None:
                 hours = hours_of[minutes] = (Decimal(minutes) / 60).quantize(hundredth)
             out.records[row[_STUDENT]].sessions.append(domain.StudioSession(
-                id=row[_ID], term=term_of(row), date=row[_D1], hours=hours, status=row[_S5]))
+                id=row[_ID], term=term_of(row), date=row[session_date], hours=hours, status=row[session_status]))
         elif kind == "course":
-            if row[_N2] is not None:
+            if row[c.own_credits] is not None:
                 out.records[row[_STUDENT]].own_credits.add(row[_ID])
             out.records[row[_STUDENT]].courses.append(domain.CourseRecord(
-                id=row[_ID], course_code=row[_S1], title=row[_S2], credits=Decimal(row[_N1]), category=row[_S3],
-                concentration=row[_S4], term=term_of(row), status=row[_S5], grade=row[_S6],
-                pass_fail=bool(row[_B1])))
+                id=row[_ID], course_code=row[c.code], title=row[c.title], credits=Decimal(row[c.credits]),
+                category=row[c.category], concentration=row[c.concentration], term=term_of(row),
+                status=row[c.status], grade=row[c.grade], pass_fail=bool(row[c.pass_fail])))
         elif kind == "ensemble":
             out.records[row[_STUDENT]].ensembles.append(domain.EnsembleRecord(
-                id=row[_ID], ensemble=row[_S1], term=term_of(row), role=row[_S2]))
+                id=row[_ID], ensemble=row[e.ensemble], term=term_of(row), role=row[e.role]))
         elif kind == "catalog":
-            out.titles[row[_I1]].append((row[_S1], row[_S2]))
+            out.titles[row[t.program_id]].append((row[t.code], row[t.title]))
         elif kind == "version":
-            out.versions[row[_ID]] = catalog_versions.rules_for(row[_S1], row[_S2])
+            out.versions[row[_ID]] = catalog_versions.rules_for(row[v.digest], row[v.definition])
         elif kind == "milestone":
             rec = out.records[row[_STUDENT]]
-            rec.milestones.append(domain.Milestone(kind=row[_S1], completed_on=row[_D1], signed_by=row[_S2],
-                                                   note=row[_S3] or ""))
-            rec.milestone_rows.append(MilestoneRow(row[_ID], row[_S1], row[_D1], row[_S2], row[_S3] or "", row[_T1]))
+            note = row[m.note] or ""
+            rec.milestones.append(domain.Milestone(kind=row[m.kind], completed_on=row[m.completed_on],
+                                                   signed_by=row[m.signed_by], note=note))
+            rec.milestone_rows.append(MilestoneRow(row[_ID], row[m.kind], row[m.completed_on], row[m.signed_by],
+                                                   note, row[m.signed_at]))
         elif kind == "exception":
             rec = out.records[row[_STUDENT]]
-            exc = ExceptionKind(row[_S1])
-            at, key, why, by = row[_T1], row[_S2], row[_S5], row[_S6]
+            exc = ExceptionKind(row[x.kind])
+            at, key, why, by = row[x.created_at], row[x.requirement_key], row[x.justification], row[x.created_by]
             rec.exception_rows.append(ExceptionRow(row[_ID], exc.value, key, _describe_exception(exc, row), why, by,
                                                    at))
-            if exc == ExceptionKind.SUBSTITUTION and row[_I1] is not None and key:
-                rec.substitutions.append(domain.Substitution(record_id=row[_I1], requirement_key=key,
+            if exc == ExceptionKind.SUBSTITUTION and row[x.course_record_id] is not None and key:
+                rec.substitutions.append(domain.Substitution(record_id=row[x.course_record_id], requirement_key=key,
                                                              justification=why, by=by, at=at))
             elif exc == ExceptionKind.WAIVER and key:
+                amount = row[x.amount]
                 rec.waivers.append(domain.Waiver(requirement_key=key,
-                                                 amount=Decimal(row[_N1]) if row[_N1] is not None else None,
+                                                 amount=Decimal(amount) if amount is not None else None,
                                                  justification=why, by=by, at=at))
             elif exc == ExceptionKind.TRANSFER:
                 # Negative ids cannot collide with course-record ids in the same audit.
                 rec.transfers.append(domain.CourseRecord(
-                    id=-row[_ID], course_code=row[_S7] or f"TRANSFER-{row[_ID]}",
-                    title=row[_S3] or "Transfer credit", credits=Decimal(row[_N2] or 0), category="elective",
-                    concentration=None, term=None, status="completed", grade=row[_S8] or None, transfer=True,
-                    institution=row[_S4] or None, earned_on=row[_D1]))
+                    id=-row[_ID], course_code=row[x.equivalent_code] or f"TRANSFER-{row[_ID]}",
+                    title=row[x.transfer_title] or "Transfer credit", credits=Decimal(row[x.transfer_credits] or 0),
+                    category="elective", concentration=None, term=None, status="completed",
+                    grade=row[x.transfer_grade] or None, transfer=True, institution=row[x.institution] or None,
+                    earned_on=row[x.earned_on]))
     for rec in out.records.values():
         rec.milestone_rows.sort(key=lambda m: (m.completed_on, m.id))
         rec.exception_rows.sort(key=lambda e: e.id)

@@ -166,7 +166,7 @@ def _duplicate(course: Course, term: Term) -> ServiceError:
     return ServiceError(f"You already have {course.code} in {term.name}. Edit that record instead.", "course_id")
 
 
-def add_course(student: User, data: CourseInput, *, actor: User) -> CourseRecord:
+def add_course_record(student: User, data: CourseInput, *, actor: User) -> CourseRecord:
     """Add a course record for the student."""
     course, term, status, grade, credits = _check(student, data, None)
     record = CourseRecord(student_id=student.id, course_id=course.id, term_id=term.id, status=status, grade=grade,
@@ -187,7 +187,7 @@ def add_course(student: User, data: CourseInput, *, actor: User) -> CourseRecord
     return record
 
 
-def update_course(record: CourseRecord, data: CourseInput, *, actor: User) -> CourseRecord:
+def update_course_record(record: CourseRecord, data: CourseInput, *, actor: User) -> CourseRecord:
     """Change a course record's course, term, status, grade or (variable-credit course) credits.
 
     A record an active substitution rests on keeps what the advisor relied on (course, term, status, grade) unless
@@ -262,7 +262,7 @@ def _refuse_if_relied_on(record: CourseRecord, actor: User, *, changing: dict | 
     )
 
 
-def delete_course(record: CourseRecord, *, actor: User) -> None:
+def delete_course_record(record: CourseRecord, *, actor: User) -> None:
     """Delete a course record, unless an advisor's substitution rests on it."""
     _lock(record)
     _refuse_if_relied_on(record, actor)

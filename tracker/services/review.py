@@ -8,19 +8,17 @@ committed row and matches nothing.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask import has_request_context, url_for
 from sqlalchemy.orm import joinedload
-from werkzeug.routing import BuildError
 
 from ..extensions import db
+from ..formatting import format_number
 from ..models import SessionStatus, Studio, StudioSession, Term, User, utcnow
 from ..permissions import may_change_term_sessions, may_review, review_scope
-from ..templating import format_hours
 from . import ServiceError, history, notifications
 
 ENTITY = "studio_session"
@@ -29,6 +27,8 @@ LONG_SESSION_MINUTES = 8 * 60  # a session longer than 8 hours
 SEVERAL_SESSIONS_PER_DAY = 2  # the student has at least this many (non-withdrawn) sessions on that date
 LATE_LOG_DAYS = 14  # logged more than 14 days after the session took place
 MAX_NOTE = 2000
+# The view passes how to link to a session's page (it builds URLs; services do not): session id -> URL.
+SessionLink = Callable[[int], str]
 
 
 class Decision(str, enum.Enum):
@@ -105,7 +105,7 @@ class QueueRow:
         """Human labels of the reasons to look twice."""
         out = []
         if self.long_session:
-            out.append(f"Long session ({format_hours(self.session.hours)} h)")
+            out.append(f"Long session ({format_number(self.session.hours)} h)")
         if self.several_on_day:
             out.append(f"{self.same_day_count} sessions that day")
         if self.logged_late:
@@ -227,19 +227,9 @@ def _refuse_closed_term(facts: _Facts, actor: User) -> None:
         raise ServiceError(f"{facts.term_name} is closed: only the program office can decide its sessions now.")
 
 
-def _session_link(session_id: int) -> str:
-    """The session's page inside the app (a plain path when no request is around to build URLs, e.g. the CLI)."""
-    if has_request_context():
-        try:
-            return url_for("studio.detail", session_id=session_id)
-        except BuildError:
-            pass
-    return f"/studio/sessions/{session_id}"
-
-
 def _message(actor_name: str, decision: Decision, facts: _Facts, note: str) -> str:
     """'Prof. X approved your 4-hour session on Mon 2 Nov (Studio A)' — plus the reason or note when there is one."""
-    what = f"your {format_hours(facts.minutes / 60)}-hour session on {facts.date:%a %-d %b} ({facts.studio})"
+    what = f"your {format_number(facts.minutes / 60)}-hour session on {facts.date:%a %-d %b} ({facts.studio})"
     if decision == Decision.SEND_BACK:
         text = f"{actor_name} sent back {what} for changes"
     else:
@@ -247,7 +237,8 @@ def _message(actor_name: str, decision: Decision, facts: _Facts, note: str) -> s
     return f"{text}: {note}" if note else text
 
 
-def _apply(facts: _Facts, decision: Decision, note: str, actor: User, expected_version: int | None) -> bool:
+def _apply(facts: _Facts, decision: Decision, note: str, actor: User, expected_version: int | None,
+           session_link: SessionLink) -> bool:
     """The conditional UPDATE, then history and notification in the same transaction; False if it matched nothing."""
     now = utcnow()
     conditions = [StudioSession.id == facts.id, StudioSession.status == SessionStatus.PENDING]
@@ -269,11 +260,11 @@ def _apply(facts: _Facts, decision: Decision, note: str, actor: User, expected_v
         changes["review_note"] = [facts.review_note, note]
     history.record(
         actor, decision.action, ENTITY, facts.id, subject_id=facts.student_id,
-        summary=f"{decision.past.capitalize()} the {format_hours(facts.minutes / 60)}-hour session of "
+        summary=f"{decision.past.capitalize()} the {format_number(facts.minutes / 60)}-hour session of "
                 f"{facts.date:%Y-%m-%d} in {facts.studio}",
         changes=changes,
     )
-    notifications.notify(facts.student_id, _message(actor.display_name, decision, facts, note), _session_link(facts.id))
+    notifications.notify(facts.student_id, _message(actor.display_name, decision, facts, note), session_link(facts.id))
     db.session.commit()
     return True
 
@@ -301,8 +292,9 @@ def not_decided_message(session: StudioSession | None) -> str:
 
 
 def decide(session: StudioSession, decision: Decision | str | None, note: str | None, *, actor: User,
-           expected_version: int | None = None) -> StudioSession:
-    """Approve, reject (reason required) or send back (note required) one pending session, exactly once."""
+           session_link: SessionLink, expected_version: int | None = None) -> StudioSession:
+    """Approve, reject (reason required) or send back (note required) one pending session, exactly once; the
+    student's notification links to `session_link(session id)`."""
     decision = _decision(decision)
     facts = _Facts.of(session)
     if session.status != SessionStatus.PENDING or (expected_version is not None
@@ -312,13 +304,13 @@ def decide(session: StudioSession, decision: Decision | str | None, note: str | 
         raise ServiceError("Only the session's supervisor or an administrator can decide it.")
     _refuse_closed_term(facts, actor)
     note = _clean_note(decision, note)
-    if not _apply(facts, decision, note, actor, expected_version):
+    if not _apply(facts, decision, note, actor, expected_version, session_link):
         raise ServiceError(not_decided_message(_current(facts.id)))
     return session
 
 
 def decide_many(selected: Iterable[tuple[int, int | None]], decision: Decision | str | None, note: str | None, *,
-                actor: User) -> BulkResult:
+                actor: User, session_link: SessionLink) -> BulkResult:
     """Decide several sessions (id, version seen) the same way; each in its own transaction, each at most once."""
     decision = _decision(decision)
     wanted = dict(selected)
@@ -340,7 +332,7 @@ def decide_many(selected: Iterable[tuple[int, int | None]], decision: Decision |
             result.changed += 1
         elif not may_change_term_sessions(actor, closed=facts.term_closed):
             result.unavailable += 1
-        elif _apply(facts, decision, note, actor, expected):
+        elif _apply(facts, decision, note, actor, expected, session_link):
             result.decided += 1
         else:
             current = _current(facts.id)

@@ -3,6 +3,7 @@ from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringFie
 from wtforms.validators import InputRequired, Length
 
 from ..courses.forms import int_or_none
+from ..choices import enum_choices
 from ..forms import TrackerForm
 from ..models import StudioActivity, StudioRole
 
@@ -22,11 +23,11 @@ class SessionForm(TrackerForm):
     end_time = TimeField("End", format=TIME_FORMATS, validators=[InputRequired("Enter the end time.")],
                          invalid_value_message="Enter a time like 17:30.", render_kw={"step": 900},
                          description="Quarter hours (:00, :15, :30, :45); hours are computed for you.")
-    activity = SelectField("Activity", choices=[SelectChoice("", "Choose…")] + StudioActivity.choices(),
+    activity = SelectField("Activity", choices=[SelectChoice("", "Choose…")] + enum_choices(StudioActivity),
                            validators=[InputRequired("Choose the activity.")],
                            invalid_choice_message="Choose an activity from the list.")
     project = StringField("Project title", validators=[InputRequired("Enter the project's title."), Length(max=200)])
-    role = SelectField("Your role", choices=[SelectChoice("", "Choose…")] + StudioRole.choices(),
+    role = SelectField("Your role", choices=[SelectChoice("", "Choose…")] + enum_choices(StudioRole),
                        validators=[InputRequired("Choose your role.")],
                        invalid_choice_message="Choose a role from the list.")
     supervisor_id = SelectField("Supervising faculty member", coerce=int_or_none,

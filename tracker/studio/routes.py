@@ -9,12 +9,12 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from ..forms import attach_error
-from ..dashboard.routes import load_enrollment
 from ..models import Role, SessionStatus, StudioSession
 from ..permissions import current_actor, get_own_or_404, get_studio_session_or_404, role_required
 from ..query_args import form_count, paginate
 from ..services import ServiceError, studio
-from ..templating import format_hours
+from ..services.audit import load_enrollment
+from ..formatting import format_number
 from . import bp
 from .forms import EditSessionForm, SessionForm
 
@@ -75,7 +75,7 @@ def log():
         except ServiceError as err:
             attach_error(form, err)
         else:
-            flash(f"Session logged: {format_hours(session.hours)} hours, waiting for review.", "success")
+            flash(f"Session logged: {format_number(session.hours)} hours, waiting for review.", "success")
             return redirect(url_for("studio.index"))
     return render_template("studio/form.html", form=form, session=None)
 
