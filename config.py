@@ -62,7 +62,7 @@ class Config:
     ITEMS_PER_PAGE = 25
     SEED_DEMO_ALLOWED = True
     # Degree audits kept per worker process (tracker/services/audit_cache.py); 0 computes every audit afresh.
-    AUDIT_CACHE_SIZE = 4096
+    AUDIT_CACHE_SIZE = 512
 
 
 class DevelopmentConfig(Config):

@@ -198,3 +198,32 @@ def test_the_stamp_triggers_exist_at_the_migrations_head_and_in_create_all(app):
     else:
         rows = db.session.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
     assert set(trigger_names(dialect)) <= {r[0] for r in rows}
+
+
+@pytest.mark.parametrize("write", [change_a_grade, change_the_concentration, rename_a_term],
+                         ids=lambda w: w.__name__)
+def test_the_cohort_report_in_another_process_shows_each_write(reader_app, cast, make_user, write):
+    """The cohort CSV lists every student from cached summaries: a write shows at once there too."""
+    admin = _reader(reader_app, make_user("admin"))
+
+    def csv_text():
+        response = admin.get("/reports/cohort?format=csv")
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    before = csv_text()
+    assert csv_text() == before and reader_app.extensions["audit_summaries"].hits >= 1
+    write(cast)
+    db.session.commit()
+    after = csv_text()
+    reader_app.extensions["audit_summaries"].clear()
+    reader_app.extensions["audit_cache"].clear()
+    assert after == csv_text(), "the cohort report served a stale summary"
+    assert after != before
+
+
+def test_list_pages_keep_summaries_not_full_audits(reader_app, cast, make_user):
+    admin = _reader(reader_app, make_user("admin"))
+    assert admin.get("/reports/cohort?format=csv").status_code == 200
+    assert len(reader_app.extensions["audit_summaries"]._entries) == 1
+    assert len(reader_app.extensions["audit_cache"]._entries) == 0

@@ -15,7 +15,8 @@ from typing import Any, Hashable
 
 from flask import Flask, current_app
 
-DEFAULT_SIZE = 4096  # audits kept per process: a few MB (an audit with its records is about 1-2 kB of objects)
+DEFAULT_SIZE = 512  # full audits kept per process: an audit with its records is about 30-150 kB of objects
+SUMMARY_SIZE = 20000  # summaries (the figures list pages show) kept per process: well under 1 kB each
 
 
 class AuditCache:
@@ -54,13 +55,17 @@ class AuditCache:
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its own cache (two app objects in one process, as in tests, keep separate caches)."""
-    app.extensions["audit_cache"] = AuditCache(app.config.get("AUDIT_CACHE_SIZE", DEFAULT_SIZE))
+    """Give the app its own caches (two app objects in one process, as in tests, keep separate ones): full audits
+    for the progress pages, and the summaries the cohort report lists for a whole school."""
+    size = app.config.get("AUDIT_CACHE_SIZE", DEFAULT_SIZE)
+    app.extensions["audit_cache"] = AuditCache(size)
+    app.extensions["audit_summaries"] = AuditCache(SUMMARY_SIZE if size else 0)
 
 
-def current_cache() -> AuditCache | None:
-    """This app's cache; None when the cache is switched off (AUDIT_CACHE_SIZE = 0)."""
-    cache = current_app.extensions.get("audit_cache")
+def current_cache(kind: str = "audit_cache") -> AuditCache | None:
+    """This app's cache of full audits (or of summaries: kind "audit_summaries"); None when switched off
+    (AUDIT_CACHE_SIZE = 0)."""
+    cache = current_app.extensions.get(kind)
     return cache if cache is not None and cache.size > 0 else None
 
 
