@@ -61,6 +61,8 @@ class Config:
     TRUSTED_PROXIES = 0
     ITEMS_PER_PAGE = 25
     SEED_DEMO_ALLOWED = True
+    # Degree audits kept per worker process (tracker/services/audit_cache.py); 0 computes every audit afresh.
+    AUDIT_CACHE_SIZE = 512
 
 
 class DevelopmentConfig(Config):
@@ -134,6 +136,7 @@ ENVIRONMENT = (
     ("REMEMBER_DAYS", "REMEMBER_COOKIE_DURATION", lambda days: timedelta(days=int(days))),
     ("SESSION_HOURS", "PERMANENT_SESSION_LIFETIME", lambda hours: timedelta(hours=int(hours))),
     ("TRUSTED_PROXIES", "TRUSTED_PROXIES", int),
+    ("AUDIT_CACHE_SIZE", "AUDIT_CACHE_SIZE", int),
 )
 
 

@@ -135,6 +135,10 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
 
+    from .services import audit_cache
+
+    audit_cache.init_app(app)
+
 
 def register_input_guards(app: Flask) -> None:
     """Bounded URL ids and query-argument guards (before any route is registered)."""

@@ -1,4 +1,5 @@
 """All models, imported here so Alembic's autogenerate sees every table."""
+from .audit_stamps import AuditGeneration, AuditStamp
 from .base import utcnow
 from .catalog import CatalogVersion, Concentration, Course, Ensemble, Program, Studio, Term
 from .enums import (

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Optional
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..extensions import db
+from .audit_stamps import GENERATION_ID, AuditGeneration, AuditStamp
 from .base import UTCDateTime, enum_column, utcnow
 from .enums import EnrollmentStatus, Role
 
@@ -102,6 +103,11 @@ class Enrollment(db.Model):
         enum_column(EnrollmentStatus), nullable=False, default=EnrollmentStatus.ACTIVE
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # What a cached audit of this student is keyed by (tracker.models.audit_stamps), read with the enrollment.
+    audit_stamp: Mapped[Optional[str]] = column_property(
+        sa.select(AuditStamp.token).where(AuditStamp.student_id == student_id).scalar_subquery())
+    audit_generation: Mapped[Optional[str]] = column_property(
+        sa.select(AuditGeneration.token).where(AuditGeneration.id == GENERATION_ID).scalar_subquery())
 
     student: Mapped[User] = relationship(back_populates="enrollment", foreign_keys=[student_id])
     advisor: Mapped[Optional[User]] = relationship(foreign_keys=[advisor_id])

@@ -79,11 +79,6 @@ def queue():
         SelectChoice(s.id, s.display_name) for s in students]
     filters_form.studio_id.choices = [SelectChoice("", "All studios")] + [SelectChoice(s.id, s.name) for s in studios]
     filters_form.term_id.choices = [SelectChoice("", "All terms")] + [SelectChoice(t.id, t.name) for t in terms]
-    bulk.selected.choices = [
-        SelectChoice(f"{r.session.id}:{r.session.version}",
-                     f"Select the session of {r.session.student.display_name} on {format_date(r.session.date)}")
-        for r in rows
-    ]
     return render_template("review/queue.html", page=page, rows=rows, filters_form=filters_form, bulk=bulk,
                            filtered=any((filters.student_id, filters.studio_id, filters.term_id)))
 

@@ -35,7 +35,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from .. import domain
 from ..extensions import db
-from . import catalog_versions
+from . import audit_cache, catalog_versions
 from ..models import (
     AuditException,
     CatalogVersion,
@@ -431,8 +431,34 @@ def load_enrollment(student_id: int) -> Enrollment | None:
     return found[0] if found else None
 
 
-def _audit_all(enrollments: list[Enrollment]) -> tuple[_Loaded, dict[int, domain.ProgramRules]]:
-    """Query 2 for these enrollments, and each catalog version's rules (built once per version)."""
+def _audits(enrollments: list[Enrollment], today: date, summaries: bool = False) -> dict:
+    """Each enrollment's audit (or with `summaries`, its AuditSummary): from this process's cache where its key
+    still holds, else computed from query 2 (run only for the students missing) and kept in the cache."""
+    full = audit_cache.current_cache()
+    cache = audit_cache.current_cache("audit_summaries") if summaries else full
+    out: dict = {}
+    missing = []
+    for e in enrollments:
+        key = audit_cache.audit_key(e, today)
+        found = cache.get(key) if cache is not None else None
+        if found is None and summaries and full is not None:
+            audit = full.get(key)
+            found = AuditSummary.of(audit.result) if audit is not None else None
+        if found is None:
+            missing.append(e)
+        else:
+            out[e.student_id] = found if summaries else replace(found, enrollment=e, version=e.catalog_version)
+    if missing:
+        for e, audit in _computed(missing, today):
+            value = AuditSummary.of(audit.result) if summaries else audit
+            if cache is not None:
+                cache.put(audit_cache.audit_key(e, today), value)
+            out[e.student_id] = value
+    return {e.student_id: out[e.student_id] for e in enrollments}
+
+
+def _computed(enrollments: list[Enrollment], today: date) -> Iterable[tuple[Enrollment, StudentAudit]]:
+    """Query 2 for these enrollments and the engine's audit of each."""
     loaded = _to_domain(_fetch_records([e.student_id for e in enrollments], [e.program_id for e in enrollments],
                                        [e.catalog_version_id for e in enrollments]))
     rules: dict[int, domain.ProgramRules] = {}
@@ -440,21 +466,53 @@ def _audit_all(enrollments: list[Enrollment]) -> tuple[_Loaded, dict[int, domain
         if e.catalog_version_id not in rules:
             rules[e.catalog_version_id] = with_titles(loaded.versions[e.catalog_version_id],
                                                       loaded.titles.get(e.program_id, ()))
-    return loaded, rules
+        yield e, _run(e, e.catalog_version, loaded.versions[e.catalog_version_id], rules[e.catalog_version_id],
+                      tuple(loaded.titles.get(e.program_id, ())), loaded.records.get(e.student_id) or StudentRecords(),
+                      today)
 
 
-def _audit_one(enrollment: Enrollment, loaded: _Loaded, rules: dict[int, domain.ProgramRules], today: date,
-               concentration: str | None = None, track: str | None = None) -> StudentAudit:
-    return _run(enrollment, enrollment.catalog_version, loaded.versions[enrollment.catalog_version_id],
-                rules[enrollment.catalog_version_id], tuple(loaded.titles.get(enrollment.program_id, ())),
-                loaded.records.get(enrollment.student_id) or StudentRecords(), today, concentration, track)
+@dataclass(frozen=True)
+class BlockFigure:
+    """One requirement's figures in a summary: what the cohort report shows of it."""
+
+    key: str
+    percent: int
+    status: str
+
+
+@dataclass(frozen=True)
+class AuditSummary:
+    """The figures of an audit that list pages show for a whole school, without the records (a few hundred bytes)."""
+
+    overall_percent: int
+    complete: bool
+    gpa: Decimal | None
+    blocks: dict[str, BlockFigure]
+
+    @classmethod
+    def of(cls, result: domain.AuditResult) -> "AuditSummary":
+        return cls(result.overall_percent, result.complete, result.gpa,
+                   {b.key: BlockFigure(b.key, b.percent, b.status) for b in result.walk()})
+
+
+def audit_summaries(student_ids: Iterable[int], *, today: date | None = None
+                    ) -> dict[int, tuple[Enrollment, AuditSummary]]:
+    """The students' enrollments and audit summaries (two queries at most; cached summaries cost none of query 2),
+    in student-id order: what the cohort report lists."""
+    ids = sorted(set(student_ids))
+    enrollments = _enrollments(Enrollment.student_id.in_(ids)) if ids else []
+    found = _audits(enrollments, today or date.today(), summaries=True)
+    return {e.student_id: (e, found[e.student_id]) for e in enrollments}
 
 
 def audit_enrollment(enrollment: Enrollment, *, today: date | None = None, concentration: str | None = None,
                      track: str | None = None) -> StudentAudit:
-    """Query 2 and the audit, for an enrollment from `load_enrollment`."""
-    loaded, rules = _audit_all([enrollment])
-    return _audit_one(enrollment, loaded, rules, today or date.today(), concentration, track)
+    """The audit (cached, or query 2 and the engine), for an enrollment from `load_enrollment`; a concentration or
+    track other than the enrollment's is a what-if on the same records."""
+    audit = _audits([enrollment], today or date.today())[enrollment.student_id]
+    if concentration or track:
+        return rerun(audit, concentration=concentration, track=track)
+    return audit
 
 
 def audit_student(student_id: int, *, today: date | None = None, concentration: str | None = None,
@@ -488,9 +546,7 @@ def audit_students(student_ids: Iterable[int] | None = None, *, today: date | No
     enrollments = _enrollments(sa.true() if ids is None else Enrollment.student_id.in_(ids))
     if not enrollments:
         return {}
-    today = today or date.today()
-    loaded, rules = _audit_all(enrollments)
-    return {e.student_id: _audit_one(e, loaded, rules, today) for e in enrollments}
+    return _audits(enrollments, today or date.today())
 
 
 # --- "at risk": what the advisees list flags ------------------------------------------------------------------------

@@ -211,17 +211,16 @@ def requirement_columns(program_id: int | None) -> list[RequirementColumn]:
 
 
 def cohort_rows(student_ids: list[int], columns: list[RequirementColumn]) -> list[CohortRow]:
-    """Audit the students (two queries in all) and line their blocks up under the columns."""
-    from .audit import audit_students
+    """The students' audit summaries (two queries at most) with their blocks lined up under the columns."""
+    from .audit import audit_summaries
 
-    audits = audit_students(student_ids)
+    summaries = audit_summaries(student_ids)
     rows = []
     for student_id in student_ids:
-        audit = audits.get(student_id)
-        if audit is None:
+        if student_id not in summaries:
             continue
-        e, result = audit.enrollment, audit.result
-        by_key = {b.key: b for b in result.walk()}
+        e, result = summaries[student_id]
+        by_key = result.blocks
         rows.append(CohortRow(
             student_id=student_id, name=e.student.display_name, email=e.student.email,
             concentration=e.concentration.name, track=e.track_label,
