@@ -183,12 +183,12 @@ def test_the_date_is_part_of_the_key(cast):
 def test_a_cache_hit_skips_the_records_query(client, cast, count_queries):
     client.login(cast["student"].email)
     client.get("/progress")
-    with count_queries() as cold:
+    with count_queries() as warm:
         client.get("/progress")
     audit_cache.current_cache().clear()
-    with count_queries() as fresh:
+    with count_queries() as cold:
         client.get("/progress")
-    assert cold.count == fresh.count - 1
+    assert warm.count == cold.count - 1
 
 
 def test_the_stamp_triggers_exist_at_the_migrations_head_and_in_create_all(app):

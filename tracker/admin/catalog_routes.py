@@ -349,7 +349,7 @@ def catalog():
     rows = admin_catalog.catalog_courses(
         program_id=parse_id(form.program.data) if not form.program.errors else None,
         active={"active": True, "retired": False}.get(form.state.data), search=parse_text(form.q.data))
-    return render_template("admin/courses.html", form=form, courses=rows, used=admin_catalog.records_by_course(),
+    return render_template("admin/catalog.html", form=form, courses=rows, used=admin_catalog.records_by_course(),
                            many_programs=len(form.program.choices) > 2)
 
 

@@ -17,9 +17,13 @@ version (which updates the shared course rows) never changes this student's audi
 
 The page checks who may see the student between the two (`load_enrollment`, then `audit_enrollment`), so a refused
 request never reads the records. `audit_students` does the same for any number of students (still two queries: the
-definitions come once per version, not once per student), for the advisees list and cohort reports. `rerun` audits
-the same loaded rows under another concentration, track or catalog version (what-if) without touching the database
-again.
+definitions come once per version, not once per student), for the advisees list; `audit_summaries` gives the cohort
+report only the figures it lists. `rerun` audits the same loaded rows under another concentration, track or catalog
+version (what-if) without touching the database again.
+
+Query 2 and the engine run only for students whose audit is not in this process's cache (services/audit_cache.py):
+entries are keyed by the audit stamps query 1 reads with the enrollment (tracker/models/audit_stamps.py), which the
+database changes on every write an audit depends on, so a cached audit is never stale in any process.
 """
 from __future__ import annotations
 
