@@ -28,8 +28,10 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## bench: throughput of the progress page and review queue under gunicorn (see bench/README)
+## bench: the pages under gunicorn at 32 connections with wrk, against two floors (see bench/README.md)
 bench: setup
+	@command -v wrk >/dev/null || { echo "== installing Debian's wrk (the load generator)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:

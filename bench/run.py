@@ -1,10 +1,11 @@
-"""Throughput of the progress page and the review queue under gunicorn, against a trivial endpoint of the same app.
+"""Load benchmark: the app's pages under gunicorn at 32 keep-alive connections, against two floors of the same run.
 
-Creates a fresh PostgreSQL database, runs the migrations, seeds a large data set with bulk inserts (2,000 students,
-100,000 studio sessions by default), starts gunicorn on a free local port, logs in through the real login form as a
-student and as a faculty member, then measures each endpoint for a bounded time with a few keep-alive client
-threads. Prints a markdown table and writes bench/results/latest.json. Usage: `make bench` or
-`.venv/bin/python bench/run.py --help`.
+Creates a fresh PostgreSQL database, runs the migrations, seeds a school with bulk inserts (2,000 students, 100,000
+studio sessions by default), starts gunicorn on a free local port, logs in through the real login form as a student,
+a faculty member and an admin, then drives each page with wrk (a closed-loop HTTP load generator) and reports
+requests/s, p50, p99 and errors, with the ratio to /healthz and to an authenticated trivial page. Heavy reports are
+timed one request at a time. Also prints worker peak memory, the pure audit engine's speed and the targets of issue 11.
+Writes bench/results/latest.json. Usage: `make bench` or `.venv/bin/python bench/run.py --help`.
 """
 from __future__ import annotations
 
@@ -16,12 +17,12 @@ import os
 import platform
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from datetime import date, datetime, timedelta, timezone
 from http.cookies import SimpleCookie
@@ -33,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/tracker_bench"
 PASSWORD = "bench-password-2026"
+SIZED_STUDENTS = {10: "sized10@bench.test", 300: "sized300@bench.test"}
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -73,7 +75,7 @@ def seed(url: str, students: int, sessions_per_student: int, faculty: int) -> di
 
     from tracker import create_app
     from tracker.extensions import db
-    from tracker.models import Concentration, Course, Ensemble, Program, Studio, Term
+    from tracker.models import CatalogVersion, Concentration, Course, Ensemble, Program, Studio, Term
     from tracker.security import hash_password
     from tracker.services.programs import load_program_text
 
@@ -106,6 +108,9 @@ def seed(url: str, students: int, sessions_per_student: int, faculty: int) -> di
         courses = db.session.execute(sa.select(Course.code, Course.id, Concentration.code).outerjoin(
             Concentration, Course.concentration_id == Concentration.id)).all()
         program_id = program.id
+        # One version in the demo program: every seeded enrollment follows it (the model's hook is bypassed by COPY).
+        version_id = db.session.scalar(sa.select(CatalogVersion.id).where(CatalogVersion.program_id == program_id)
+                                       .order_by(CatalogVersion.id))
     engine_url = url.replace("postgresql+psycopg://", "postgresql://")
     password_hash = hash_password(PASSWORD)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -125,15 +130,19 @@ def seed(url: str, students: int, sessions_per_student: int, faculty: int) -> di
         counts["students"] = _copy(conn, "user", user_cols, (
             [f"student{i:05d}@bench.test", f"Student {i:05d}", password_hash, "student", True,
              os.urandom(16).hex(), now] for i in range(students)))
+        # Two more students for the records-per-student study (bench/README.md): 10 and 300 records.
+        _copy(conn, "user", user_cols, ([email, f"Sized {n}", password_hash, "student", True, os.urandom(16).hex(),
+                                         now] for n, email in SIZED_STUDENTS.items()))
         fac_ids = [r[0] for r in conn.execute("SELECT id FROM \"user\" WHERE role = 'faculty' ORDER BY id")]
-        stu_ids = [r[0] for r in conn.execute("SELECT id FROM \"user\" WHERE role = 'student' ORDER BY id")]
+        stu_ids = [r[0] for r in conn.execute("SELECT id FROM \"user\" WHERE role = 'student'"
+                                              " AND email NOT LIKE 'sized%%' ORDER BY id")]
         plan = []  # (student id, concentration, track, advisor, start term index)
         for i, sid in enumerate(stu_ids):
             plan.append((sid, conc_codes[i % len(conc_codes)], "thesis" if i % 2 == 0 else "non_thesis",
                          fac_ids[i % len(fac_ids)], i % 3))
         _copy(conn, "enrollment", ["student_id", "program_id", "concentration_id", "track", "start_term_id",
-                                   "advisor_id", "status", "created_at"], (
-            [sid, program_id, concentrations[conc], track, terms[start][0], adv, "active", now]
+                                   "advisor_id", "status", "created_at", "catalog_version_id"], (
+            [sid, program_id, concentrations[conc], track, terms[start][0], adv, "active", now, version_id]
             for sid, conc, track, adv, start in plan))
 
         def course_rows():
@@ -175,6 +184,8 @@ def seed(url: str, students: int, sessions_per_student: int, faculty: int) -> di
             "student_id", "studio_id", "term_id", "date", "start_time", "end_time", "minutes", "activity",
             "project", "role", "supervisor_id", "notes", "status", "review_note", "reviewer_id", "reviewed_at",
             "submitted_at", "created_at", "updated_at", "version"], session_rows())
+        counts["sized_records"] = _seed_sized(conn, (program_id, version_id), concentrations, terms, studios, ensembles,
+                                              core + by_conc[conc_codes[0]] + electives, fac_ids[0], now)
         conn.execute("ANALYZE")
         conn.commit()
         counts["student_email"] = "student00000@bench.test"
@@ -189,6 +200,45 @@ def seed(url: str, students: int, sessions_per_student: int, faculty: int) -> di
         counts["faculty_advisees"] = sum(1 for p in plan if p[3] == fac_ids[0])
     counts["seconds"] = round(time.perf_counter() - started, 1)
     return counts
+
+
+def _seed_sized(conn, program, concentrations, terms, studios, ensembles, courses, advisor, now) -> dict:
+    """Records for the two sized students: as many course and ensemble records as the catalog allows, the rest
+    studio sessions (one a day, all approved), so each has exactly the number of records its e-mail says."""
+    made = {}
+    program_id, version_id = program
+    conc_id = concentrations[sorted(concentrations)[0]]
+    for total, email in SIZED_STUDENTS.items():
+        sid = conn.execute('SELECT id FROM "user" WHERE email = %s', (email,)).fetchone()[0]
+        _copy(conn, "enrollment", ["student_id", "program_id", "concentration_id", "track", "start_term_id",
+                                   "advisor_id", "status", "created_at", "catalog_version_id"],
+              [[sid, program_id, conc_id, "thesis", terms[0][0], advisor, "active", now, version_id]])
+        n_courses = min(len(courses), total // 2)
+        n_ensembles = min(len(ensembles) * len(terms), (total - n_courses) // 3)
+        n_sessions = total - n_courses - n_ensembles
+        _copy(conn, "course_record", ["student_id", "course_id", "term_id", "status", "grade", "created_at",
+                                      "updated_at"],
+              ([sid, cid, terms[min(3, k // 4)][0], "in_progress" if k // 4 >= 3 else "completed",
+                None if k // 4 >= 3 else "A", now, now] for k, cid in enumerate(courses[:n_courses])))
+        _copy(conn, "ensemble_record", ["student_id", "ensemble_id", "term_id", "role", "notes", "created_at",
+                                        "updated_at"],
+              ([sid, ensembles[k % len(ensembles)], terms[k // len(ensembles)][0], "performer", "", now, now]
+               for k in range(n_ensembles)))
+        first_day = terms[0][1]
+        _copy(conn, "studio_session", [
+            "student_id", "studio_id", "term_id", "date", "start_time", "end_time", "minutes", "activity",
+            "project", "role", "supervisor_id", "notes", "status", "review_note", "reviewer_id", "reviewed_at",
+            "submitted_at", "created_at", "updated_at", "version"],
+            ([sid, studios[k % len(studios)], _term_of(terms, first_day + timedelta(days=k)),
+              first_day + timedelta(days=k), "10:00", "13:00", 180, "mixing", "Sized", "engineer", advisor, "",
+              "approved", "", advisor, now, now, now, now, 1] for k in range(n_sessions)))
+        made[email] = n_courses + n_ensembles + n_sessions
+    return made
+
+
+def _term_of(terms, day: date) -> int:
+    """The id of the last term starting on or before `day` (the sized students' sessions fall in or after a term)."""
+    return [tid for tid, start in terms if start <= day][-1]
 
 
 # ---------------------------------------------------------------- server and client
@@ -271,76 +321,213 @@ def login(port: int, email: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
-def probe(port: int, path: str, cookie: str) -> int:
-    """The HTTP status of one GET (404 means the feature is not installed)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", path, headers={"Cookie": cookie})
-    response = conn.getresponse()
-    response.read()
-    conn.close()
-    return response.status
-
-
-def measure(port: int, path: str, cookie: str | None, seconds: float, threads: int, expect_text: str | None) -> dict:
-    """Hammer one path from `threads` keep-alive clients for `seconds`; requests/s, p50, p95, errors."""
-    latencies: list[list[float]] = [[] for _ in range(threads)]
-    errors = [0] * threads
-    headers = {"Cookie": cookie} if cookie else {}
-    # One request first: the page must really be the page (not a login redirect).
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", path, headers=headers)
-    first = conn.getresponse()
-    body = first.read().decode(errors="replace")
-    if first.status != 200 or (expect_text and expect_text not in body):
-        raise SystemExit(f"{path}: HTTP {first.status}, expected text {expect_text!r} missing")
-    stop_at = time.perf_counter() + seconds
-
-    def client(i: int) -> None:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while True:
-            t0 = time.perf_counter()
-            if t0 >= stop_at:
-                break
-            try:
-                c.request("GET", path, headers=headers)
-                r = c.getresponse()
-                r.read()
-                if r.status != 200:
-                    errors[i] += 1
-                if r.will_close:
-                    c.close()
-            except (OSError, http.client.HTTPException):
-                errors[i] += 1
-                c.close()
-                continue
-            latencies[i].append(time.perf_counter() - t0)
-        c.close()
-
+def fetch(port: int, path: str, cookie: str | None) -> tuple[int, str, float]:
+    """One GET: status, body and seconds taken (checks that a page is the page, and times the single-user figures)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     started = time.perf_counter()
-    workers = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    elapsed = time.perf_counter() - started
-    all_lat = sorted(x for part in latencies for x in part)
-    n = len(all_lat)
-
-    def pct(p: float) -> float:
-        return all_lat[min(n - 1, int(p * n))] * 1000 if n else float("nan")
-
-    return {"path": path, "requests": n, "errors": sum(errors), "seconds": round(elapsed, 2),
-            "rps": round(n / elapsed, 1), "p50_ms": round(pct(0.50), 1), "p95_ms": round(pct(0.95), 1),
-            "mean_ms": round(statistics.fmean(all_lat) * 1000, 1) if n else None}
+    conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+    response = conn.getresponse()
+    body = response.read().decode(errors="replace")
+    conn.close()
+    return response.status, body, time.perf_counter() - started
 
 
-def markdown(results: list[dict], baseline: float) -> str:
+def wrk_binary() -> str:
+    """The wrk load generator (Debian package `wrk`); `make bench` installs it when it can."""
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is not installed: `apt-get install wrk` (Debian), then run the benchmark again")
+    return found
+
+
+def measure(port: int, page: "Page", cookie: str | None, seconds: float, connections: int) -> dict:
+    """Drive one page with wrk (closed loop: each connection sends its next request when the answer arrives) and
+    return requests/s, p50, p90, p99 and errors. The page is fetched once first so a login redirect or an error
+    page cannot be measured by mistake."""
+    status, body, first = fetch(port, page.path, cookie)
+    if status != 200 or page.expect not in body:
+        raise SystemExit(f"{page.path}: HTTP {status}; expected text {page.expect!r} missing")
+    command = [wrk_binary(), f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "30s",
+               "-s", str(ROOT / "bench" / "wrk_report.lua")]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(command + [f"http://127.0.0.1:{port}{page.path}"], capture_output=True, text=True,
+                         check=True).stdout
+    figures = json.loads(out.split("BENCH_JSON", 1)[1])
+    seconds_run = figures["duration_us"] / 1e6
+    errors = sum(figures[k] for k in ("connect", "read", "write", "status", "timeout"))
+    return {"label": page.label, "path": page.path, "connections": connections, "requests": figures["requests"],
+            "errors": errors, "error_kinds": {k: figures[k] for k in ("connect", "read", "write", "status", "timeout")},
+            "seconds": round(seconds_run, 2), "rps": round(figures["requests"] / seconds_run, 1),
+            "p50_ms": figures["p50_us"] / 1000, "p90_ms": figures["p90_us"] / 1000,
+            "p99_ms": figures["p99_us"] / 1000, "max_ms": figures["max_us"] / 1000,
+            "first_ms": round(first * 1000, 1), "bytes_per_page": round(figures["bytes"] / max(1, figures["requests"]))}
+
+
+def worker_peak_rss_mb(master: subprocess.Popen) -> list[float]:
+    """Peak resident memory (VmHWM) of each gunicorn worker, in MB, read from /proc (Linux)."""
+    peaks = []
+    try:
+        children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    except OSError:
+        return peaks
+    for pid in children:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+        if match:
+            peaks.append(round(int(match.group(1)) / 1024, 1))
+    return peaks
+
+
+class Page:
+    """One measured page: who asks for it, the text that proves it is the page, and its target if it has one."""
+
+    def __init__(self, key: str, label: str, path: str, who: str | None, expect: str, *, single: bool = False,
+                 min_floor_ratio: float | None = None, max_p99_ms: float | None = None,
+                 max_single_ms: float | None = None):
+        self.key, self.label, self.path, self.who, self.expect = key, label, path, who, expect
+        self.single = single  # a heavy report: timed one request at a time (what one admin waits), not under load
+        self.min_floor_ratio, self.max_p99_ms, self.max_single_ms = min_floor_ratio, max_p99_ms, max_single_ms
+
+
+FLOORS = [
+    Page("healthz", "/healthz (no session: the app's floor)", "/healthz", None, "ok"),
+    Page("floor", "/notifications (logged in, empty: the authenticated floor)", "/notifications", "student",
+         "Notifications"),
+]
+PAGES = [
+    Page("progress", "/progress (student, 62 records)", "/progress", "student", "Your degree progress",
+         min_floor_ratio=0.7, max_p99_ms=150),
+    Page("review", "/review (faculty, ~250 waiting, 25 a page)", "/review", "faculty", "Review queue",
+         min_floor_ratio=0.7, max_p99_ms=150),
+    Page("advising", "/advising (faculty, 50 advisees)", "/advising", "faculty", "Your advisees",
+         min_floor_ratio=0.5),
+    Page("studio", "/studio (student, 50 sessions)", "/studio", "student", "Your studio sessions"),
+    Page("courses", "/courses (student)", "/courses", "student", "Your courses"),
+    Page("history", "/admin/history (admin, first page)", "/admin/history", "admin", "History"),
+    Page("cohort", "/reports/cohort (admin, all students, first page)", "/reports/cohort", "admin",
+         "Cohort progress", single=True, max_single_ms=1000),
+    Page("cohort_csv", "/reports/cohort?format=csv (admin, all students)", "/reports/cohort?format=csv", "admin",
+         "Student", single=True, max_single_ms=2000),
+]
+SIZED_PAGES = [
+    Page(f"progress_{n}", f"/progress (student, {n} records)", "/progress", f"sized{n}", "Your degree progress")
+    for n in SIZED_STUDENTS
+]
+
+
+def time_single(port: int, page: Page, cookie: str, repeat: int) -> dict:
+    """A heavy report timed one request at a time: the first (cold caches in that worker) and the median of the
+    next `repeat` (with 2 workers each has computed it once by then)."""
+    status, body, first = fetch(port, page.path, cookie)
+    if status != 200 or page.expect not in body:
+        raise SystemExit(f"{page.path}: HTTP {status}; expected text {page.expect!r} missing")
+    times, errors = [], 0
+    for _ in range(repeat):
+        status, _body, took = fetch(port, page.path, cookie)
+        errors += status != 200
+        times.append(took * 1000)
+    times.sort()
+    return {"label": page.label, "path": page.path, "connections": 1, "requests": repeat, "errors": errors,
+            "first_ms": round(first * 1000, 1), "p50_ms": round(statistics.median(times), 1),
+            "max_ms": round(times[-1], 1), "bytes_per_page": len(body.encode())}
+
+
+def verdicts(results: dict, floor_rps: float) -> list[str]:
+    """Each target of issue 11 against the figures: 'met' or what is missing (printed, never asserted)."""
+    lines = []
+    for page in PAGES:
+        r = results.get(page.key)
+        if not r:
+            continue
+        checks = []
+        if page.min_floor_ratio is not None:
+            ratio = r["rps"] / floor_rps if floor_rps else 0
+            checks.append((ratio >= page.min_floor_ratio, f"{ratio:.2f} of the floor (target {page.min_floor_ratio})"))
+        if page.max_p99_ms is not None:
+            checks.append((r["p99_ms"] < page.max_p99_ms, f"p99 {r['p99_ms']:.0f} ms (target < {page.max_p99_ms:g})"))
+        if page.max_single_ms is not None:
+            checks.append((r["p50_ms"] < page.max_single_ms,
+                           f"{r['p50_ms']:.0f} ms a request (target < {page.max_single_ms:g})"))
+        checks.append((r["errors"] == 0, f"{r['errors']} errors"))
+        for ok, text in checks:
+            lines.append(f"- {'met' if ok else 'MISSED'}: {page.key}: {text}")
+    return lines
+
+
+def markdown(rows: list[dict], healthz_rps: float, floor_rps: float) -> str:
+    """The results table: under load (wrk) first, then the single-request reports."""
     out = io.StringIO()
-    out.write("| Endpoint | Requests/s | p50 (ms) | p95 (ms) | vs /healthz |\n|---|---:|---:|---:|---:|\n")
-    for r in results:
-        ratio = r["rps"] / baseline if baseline else 0
-        out.write(f"| {r['label']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {ratio:.2f} |\n")
+    out.write("| page | connections | requests/s | p50 ms | p99 ms | errors | vs /healthz | vs auth floor |\n"
+              "|---|---:|---:|---:|---:|---:|---:|---:|\n")
+    for r in rows:
+        if "rps" in r:
+            out.write(f"| {r['label']} | {r['connections']} | {r['rps']:,.0f} | {r['p50_ms']:.0f} | "
+                      f"{r['p99_ms']:.0f} | {r['errors']} | {r['rps'] / healthz_rps:.2f} | "
+                      f"{r['rps'] / floor_rps:.2f} |\n")
+    singles = [r for r in rows if "rps" not in r]
+    if singles:
+        out.write("\n| report (one request at a time) | first request ms | median ms | slowest ms | errors |\n"
+                  "|---|---:|---:|---:|---:|\n")
+        for r in singles:
+            out.write(f"| {r['label']} | {r['first_ms']:,.0f} | {r['p50_ms']:,.0f} | {r['max_ms']:,.0f} | "
+                      f"{r['errors']} |\n")
     return out.getvalue()
+
+
+def audit_engine_figures() -> str:
+    """bench/audit_engine.py's table: the pure engine, no web and no database."""
+    return subprocess.run([sys.executable, str(ROOT / "bench" / "audit_engine.py")], capture_output=True, text=True,
+                          check=True, cwd=ROOT).stdout
+
+
+def run_pages(url: str, args, seeded: dict, pages: list[Page], results_dir: Path) -> tuple[dict, list[float]]:
+    """Start gunicorn, log each user in once, measure the floors and the pages; returns results and worker RSS."""
+    port = free_port()
+    proc = start_gunicorn(url, port, args.workers, results_dir / "gunicorn.log")
+    try:
+        wait_ready(port, proc)
+        who = {"student": seeded["student_email"], "faculty": seeded["faculty_email"], "admin": "admin@bench.test"}
+        who.update({f"sized{n}": email for n, email in SIZED_STUDENTS.items()})
+        cookies = {None: None}
+        for page in FLOORS + pages:
+            if page.who not in cookies:
+                cookies[page.who] = login(port, who[page.who])
+        results = {}
+        for page in FLOORS + pages:
+            print(f"Measuring {page.path} ({'one at a time' if page.single else f'{args.connections} connections'})",
+                  flush=True)
+            if page.single:
+                results[page.key] = time_single(port, page, cookies[page.who], args.single_repeat)
+            else:
+                results[page.key] = measure(port, page, cookies[page.who], args.seconds, args.connections)
+        return results, worker_peak_rss_mb(proc)
+    finally:
+        stop(proc)
+
+
+def seed_fresh(url: str, students: int, args) -> dict:
+    """Drop, create and seed the benchmark database; prints what it made."""
+    print(f"Creating {url} and seeding {students} students, {students * args.sessions_per_student:,} studio "
+          f"sessions…", flush=True)
+    recreate_database(url)
+    seeded = seed(url, students, args.sessions_per_student, args.faculty)
+    print(f"Seeded in {seeded['seconds']} s: {seeded['students']} students, {seeded['faculty']} faculty, "
+          f"{seeded['studio_sessions']:,} studio sessions, {seeded['course_records']:,} course records, "
+          f"{seeded['ensemble_records']:,} ensemble records.", flush=True)
+    return seeded
+
+
+def scale_study(url: str, args, results_dir: Path) -> dict:
+    """The cohort report at a smaller school (bench/README.md's scale section): seed `--scale-students` students and
+    time the cohort page and CSV, before the main run re-seeds at full size."""
+    seeded = seed_fresh(url, args.scale_students, args)
+    results, _rss = run_pages(url, args, seeded, [p for p in PAGES if p.key in ("cohort", "cohort_csv")],
+                              results_dir)
+    return {"students": args.scale_students, "results": results}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -351,70 +538,60 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--students", type=int, default=2000)
     parser.add_argument("--sessions-per-student", type=int, default=50, help="studio sessions each (default 50)")
     parser.add_argument("--faculty", type=int, default=40)
-    parser.add_argument("--seconds", type=float, default=10, help="measuring time per endpoint (default 10)")
-    parser.add_argument("--threads", type=int, default=4, help="concurrent client threads (default 4)")
+    parser.add_argument("--seconds", type=float, default=10, help="measuring time per page (default 10)")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections (default 32)")
+    parser.add_argument("--single-repeat", type=int, default=5, help="timed requests per heavy report (default 5)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--pages", default="", help="comma-separated page keys to measure (default: all): "
+                        + ", ".join(p.key for p in PAGES + SIZED_PAGES))
+    parser.add_argument("--scale-study", action="store_true",
+                        help="first time the cohort report at --scale-students students (bench/README.md)")
+    parser.add_argument("--scale-students", type=int, default=500)
     parser.add_argument("--skip-seed", action="store_true", help="reuse an already seeded benchmark database")
     args = parser.parse_args(argv)
+    wrk_binary()
 
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
     url = args.database_url
-    if args.skip_seed:
+    wanted = set(filter(None, args.pages.split(",")))
+    pages = [p for p in PAGES + SIZED_PAGES if not wanted or p.key in wanted]
+    load_before = list(os.getloadavg())
+    small = scale_study(url, args, results_dir) if args.scale_study else None
+    if args.skip_seed and not small:
         seeded = {"student_email": "student00000@bench.test", "faculty_email": "faculty000@bench.test"}
         print("Reusing the seeded database", url)
     else:
-        print(f"Creating {url} and seeding {args.students} students, "
-              f"{args.students * args.sessions_per_student:,} studio sessions…", flush=True)
-        recreate_database(url)
-        seeded = seed(url, args.students, args.sessions_per_student, args.faculty)
-        print(f"Seeded in {seeded['seconds']} s: {seeded['students']} students, {seeded['faculty']} faculty, "
-              f"{seeded['studio_sessions']:,} studio sessions, {seeded['course_records']:,} course records, "
-              f"{seeded['ensemble_records']:,} ensemble records.", flush=True)
-
-    load_before = list(os.getloadavg())
-    port = free_port()
-    proc = start_gunicorn(url, port, args.workers, results_dir / "gunicorn.log")
-    try:
-        wait_ready(port, proc)
-        student = login(port, seeded["student_email"])
-        faculty = login(port, seeded["faculty_email"])
-        plan = [("GET /healthz (baseline)", "/healthz", None, "ok"),
-                ("GET /progress (student)", "/progress", student, "Your degree progress")]
-        if probe(port, "/review", faculty) != 404:
-            plan.append(("GET /review (faculty queue)", "/review", faculty, "Review queue"))
-        else:
-            print("tracker/review is not there yet: skipping the review queue.")
-        plan.append(("GET /advising (faculty, advisees)", "/advising", faculty, "Your advisees"))
-        results = []
-        for label, path, cookie, text in plan:
-            print(f"Measuring {path} for {args.seconds:g} s with {args.threads} threads…", flush=True)
-            r = measure(port, path, cookie, args.seconds, args.threads, text)
-            r["label"] = label
-            results.append(r)
-        baseline = results[0]["rps"]
-        for r in results:
-            r["ratio_to_healthz"] = round(r["rps"] / baseline, 3) if baseline else None
-        report = {
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                        "load_average_before": load_before, "load_average_after": list(os.getloadavg())},
-            "settings": {"threads": args.threads, "workers": args.workers, "seconds": args.seconds,
-                         "students": args.students, "sessions_per_student": args.sessions_per_student},
-            "seeded": seeded,
-            "results": results,
-        }
-        (results_dir / "latest.json").write_text(json.dumps(report, indent=2, default=str))
-        print()
-        print(markdown(results, baseline))
-        print(f"{os.cpu_count()} CPUs; load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}.")
-        errors = sum(r["errors"] for r in results)
-        if errors:
-            print(f"{errors} request(s) failed; see bench/results/gunicorn.log")
-        print(f"Written to {results_dir / 'latest.json'}")
-        return 1 if errors else 0
-    finally:
-        stop(proc)
+        seeded = seed_fresh(url, args.students, args)
+    results, rss = run_pages(url, args, seeded, pages, results_dir)
+    engine = audit_engine_figures()
+    healthz, floor = results["healthz"]["rps"], results["floor"]["rps"]
+    report = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+                    "load_average_before": load_before, "load_average_after": list(os.getloadavg())},
+        "settings": {"connections": args.connections, "workers": args.workers, "seconds": args.seconds,
+                     "students": args.students, "sessions_per_student": args.sessions_per_student},
+        "seeded": seeded, "results": results, "worker_peak_rss_mb": rss, "scale_study": small,
+        "audit_engine": engine,
+    }
+    (results_dir / "latest.json").write_text(json.dumps(report, indent=2, default=str))
+    print()
+    print(markdown(list(results.values()), healthz, floor))
+    if small:
+        print(f"At {small['students']} students:")
+        print(markdown(list(small["results"].values()), small["results"]["healthz"]["rps"],
+                       small["results"]["floor"]["rps"]))
+    print(f"Worker peak RSS: {', '.join(f'{mb:.0f} MB' for mb in rss) or 'not readable'} (target < 200 MB)")
+    print("\nAudit engine alone:\n" + engine)
+    print("Targets (issue 11):")
+    print("\n".join(verdicts(results, floor)))
+    print(f"\n{os.cpu_count()} CPUs, {platform.platform()}; load average before {load_before[0]:.2f}, "
+          f"after {os.getloadavg()[0]:.2f}. Written to {results_dir / 'latest.json'}")
+    errors = sum(r["errors"] for r in results.values())
+    if errors:
+        print(f"{errors} request(s) failed; see bench/results/gunicorn.log")
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

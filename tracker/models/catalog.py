@@ -59,8 +59,16 @@ class Program(db.Model):
 
     @property
     def vocabulary(self) -> Vocabulary:
-        """The program's tracks and milestone kinds (domain objects)."""
-        return Vocabulary.from_json(self.tracks, self.milestone_kinds)
+        """The program's tracks and milestone kinds (domain objects).
+
+        Parsed once per loaded row (list pages ask for it on every line): the memo holds only while the row's two
+        JSON values are the very objects it was parsed from; an assignment, a refresh or an expiry replaces them.
+        """
+        memo = getattr(self, "_vocabulary_memo", None)
+        if memo is None or memo[0] is not self.tracks or memo[1] is not self.milestone_kinds:
+            memo = (self.tracks, self.milestone_kinds, Vocabulary.from_json(self.tracks, self.milestone_kinds))
+            self._vocabulary_memo = memo
+        return memo[2]
 
     def __repr__(self) -> str:
         return f"<Program {self.code}>"

@@ -23,7 +23,9 @@ version (what-if) without touching the database again.
 
 Query 2 and the engine run only for students whose audit is not in this process's cache (services/audit_cache.py):
 entries are keyed by the audit stamps query 1 reads with the enrollment (tracker/models/audit_stamps.py), which the
-database changes on every write an audit depends on, so a cached audit is never stale in any process.
+database changes on every write an audit depends on, so a cached audit is never stale in any process. When more
+than COMPUTE_BATCH students miss the cache (a whole school's cohort CSV after a restart), query 2 runs once per
+batch of that many, so a worker never holds every record of the school at once.
 """
 from __future__ import annotations
 
@@ -435,6 +437,10 @@ def load_enrollment(student_id: int) -> Enrollment | None:
     return found[0] if found else None
 
 
+# How many students' records query 2 loads at a time when audits must be computed (see _audits).
+COMPUTE_BATCH = 250
+
+
 def _audits(enrollments: list[Enrollment], today: date, summaries: bool = False) -> dict:
     """Each enrollment's audit (or with `summaries`, its AuditSummary): from this process's cache where its key
     still holds, else computed from query 2 (run only for the students missing) and kept in the cache."""
@@ -452,8 +458,10 @@ def _audits(enrollments: list[Enrollment], today: date, summaries: bool = False)
             missing.append(e)
         else:
             out[e.student_id] = found if summaries else replace(found, enrollment=e, version=e.catalog_version)
-    if missing:
-        for e, audit in _computed(missing, today):
+    # Query 2 in batches: a whole school's cohort CSV with cold caches would otherwise hold every record of every
+    # student at once (a worker peaked at 260 MB for 2,000 students); a page of a list is one batch.
+    for start in range(0, len(missing), COMPUTE_BATCH):
+        for e, audit in _computed(missing[start:start + COMPUTE_BATCH], today):
             value = AuditSummary.of(audit.result) if summaries else audit
             if cache is not None:
                 cache.put(audit_cache.audit_key(e, today), value)
