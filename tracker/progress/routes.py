@@ -9,6 +9,7 @@ import re
 import sqlalchemy as sa
 from wtforms import SelectChoice
 from flask import abort, redirect, render_template, request, url_for
+from markupsafe import Markup
 from flask_login import current_user, login_required
 
 from ..csv_export import csv_response
@@ -17,6 +18,7 @@ from ..models import Concentration, Enrollment, Role
 from ..permissions import get_enrollment_or_404, role_required
 from ..query_args import filter_args
 from ..services import audit as audit_service
+from ..services import audit_cache
 from ..services import catalog_versions
 from ..services import milestones as milestone_service
 from . import bp
@@ -50,10 +52,20 @@ def _not_enrolled():
 
 
 def _page(audit: audit_service.StudentAudit, own: bool):
-    return render_template(
-        "progress/page.html", audit=audit, result=audit.result, enrollment=audit.enrollment, own=own,
-        links=_links(audit.enrollment.student_id, own), milestones=milestone_service.track_milestones(audit),
-    )
+    """The progress page. Its audit part is rendered once per audit key and view (own or an advisor's) and kept in
+    this process: the key changes with every write the audit depends on, so the HTML is as fresh as the audit, and
+    it holds nothing else of the request (no CSRF token, no user but the student and the advisor)."""
+    enrollment = audit.enrollment
+    cache = audit_cache.current_cache("progress_pages")
+    key = (audit_cache.audit_key(enrollment, audit.today), own)
+    content = cache.get(key) if cache is not None else None
+    if content is None:
+        content = Markup(render_template(
+            "progress/_page_content.html", audit=audit, result=audit.result, enrollment=enrollment, own=own,
+            links=_links(enrollment.student_id, own), milestones=milestone_service.track_milestones(audit)))
+        if cache is not None:
+            cache.put(key, content)
+    return render_template("progress/page.html", enrollment=enrollment, own=own, content=content)
 
 
 @bp.route("")

@@ -17,6 +17,7 @@ from flask import Flask, current_app
 
 DEFAULT_SIZE = 512  # full audits kept per process: an audit with its records is about 30-150 kB of objects
 SUMMARY_SIZE = 20000  # summaries (the figures list pages show) kept per process: well under 1 kB each
+# Rendered progress pages (the audit part, 20-80 kB of HTML each) kept per process: as many as full audits.
 
 
 class AuditCache:
@@ -56,15 +57,17 @@ class AuditCache:
 
 def init_app(app: Flask) -> None:
     """Give the app its own caches (two app objects in one process, as in tests, keep separate ones): full audits
-    for the progress pages, and the summaries the cohort report lists for a whole school."""
+    for the progress pages, the summaries the cohort report lists for a whole school, and the rendered audit part
+    of progress pages (keyed by the audit key too, so it is exactly as fresh as the audit)."""
     size = app.config.get("AUDIT_CACHE_SIZE", DEFAULT_SIZE)
     app.extensions["audit_cache"] = AuditCache(size)
     app.extensions["audit_summaries"] = AuditCache(SUMMARY_SIZE if size else 0)
+    app.extensions["progress_pages"] = AuditCache(size)
 
 
 def current_cache(kind: str = "audit_cache") -> AuditCache | None:
-    """This app's cache of full audits (or of summaries: kind "audit_summaries"); None when switched off
-    (AUDIT_CACHE_SIZE = 0)."""
+    """This app's cache of full audits (or of summaries: kind "audit_summaries"; rendered progress pages:
+    "progress_pages"); None when switched off (AUDIT_CACHE_SIZE = 0)."""
     cache = current_app.extensions.get(kind)
     return cache if cache is not None and cache.size > 0 else None
 
