@@ -75,10 +75,9 @@ def queue():
         return redirect(url_with(page=page.pages))
     rows = review.queue_rows(page.items)
     students, studios, terms = review.filter_choices(user)
-    filters_form.student_id.choices = [SelectChoice("", "All students")] + [
-        SelectChoice(s.id, s.display_name) for s in students]
-    filters_form.studio_id.choices = [SelectChoice("", "All studios")] + [SelectChoice(s.id, s.name) for s in studios]
-    filters_form.term_id.choices = [SelectChoice("", "All terms")] + [SelectChoice(t.id, t.name) for t in terms]
+    filters_form.student_id.choices = [SelectChoice("", "All students")] + [SelectChoice(*s) for s in students]
+    filters_form.studio_id.choices = [SelectChoice("", "All studios")] + [SelectChoice(*s) for s in studios]
+    filters_form.term_id.choices = [SelectChoice("", "All terms")] + [SelectChoice(*t) for t in terms]
     return render_template("review/queue.html", page=page, rows=rows, filters_form=filters_form, bulk=bulk,
                            filtered=any((filters.student_id, filters.studio_id, filters.term_id)))
 
