@@ -6,6 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -18,6 +19,7 @@ from ..progress.present import helpers
 from ..services import ServiceError, history
 from ..services import advising as advising_service
 from ..services import audit as audit_service
+from ..services import audit_cache
 from ..services import milestones as milestone_service
 from . import bp
 from .forms import AdvisorFilterForm, SignOffForm
@@ -32,11 +34,19 @@ def _helpers() -> dict:
 
 @dataclass
 class AdviseeRow:
-    """One line of the advisees list."""
+    """One line of the advisees list, as computed (before rendering)."""
 
     audit: audit_service.StudentAudit
     risks: list[str]
     pending: int
+
+
+@dataclass(frozen=True)
+class RenderedRow:
+    """One line of the advisees list as HTML, and whether it is flagged (the page counts those)."""
+
+    html: Markup
+    at_risk: bool
 
 
 def _advisor_filter() -> tuple[AdvisorFilterForm | None, dict]:
@@ -62,20 +72,38 @@ def advisees():
     """
     form, advisees_of = _advisor_filter()
     page = paginate(advising_service.advisee_ids_query(**advisees_of), PER_PAGE)
-    today = date.today()
-    audits = audit_service.audit_students(page.items, today=today) if page.items else {}
+    rendered = _rendered_rows(page.items, date.today(), current_user.is_admin)
+    rows = [rendered[student_id] for student_id in page.items if student_id in rendered]
+    return render_template("advising/advisees.html", rows=rows, page=page, form=form,
+                           is_admin=current_user.is_admin)
+
+
+def _rendered_rows(student_ids: list[int], today: date, is_admin: bool) -> dict[int, RenderedRow]:
+    """The list's rows, each rendered once per audit key and view (admin or not) and kept in this process.
+
+    The audit key changes with every write a row shows (the student's records and enrollment through their stamp;
+    names, terms and programs through the generation), so a kept row is exactly as fresh as its audit. One light
+    query reads the keys; only the students whose rows are missing are audited (two queries) with the terms."""
+    cache = audit_cache.current_cache("advisee_rows")
+    keys = audit_service.audit_keys(student_ids, today) if cache is not None else {}
+    found = {sid: row for sid, key in keys.items() if (row := cache.get((key, is_admin))) is not None}
+    missing = [sid for sid in student_ids if sid not in found]
+    if not missing:
+        return found
+    audits = audit_service.audit_students(missing, today=today)
     terms = db.session.scalars(sa.select(Term)).all() if audits else []
-    rows = []
-    for student_id in page.items:
-        audit = audits.get(student_id)
-        if audit is None:
-            continue
+    for student_id, audit in audits.items():
         active = audit.enrollment.status == EnrollmentStatus.ACTIVE
         risks = audit_service.risk_reasons(
             audit, audit_service.completed_terms(audit.enrollment, terms, today)) if active else []
-        rows.append(AdviseeRow(audit, risks, audit.records.pending_sessions))
-    return render_template("advising/advisees.html", rows=rows, page=page, form=form,
-                           is_admin=current_user.is_admin)
+        html = Markup(render_template("advising/_advisee_row.html", row=AdviseeRow(
+            audit, risks, audit.records.pending_sessions), is_admin=is_admin))
+        found[student_id] = RenderedRow(html, bool(risks))
+        if cache is not None:
+            # Under the key of the enrollment the audit was computed from, not the one read above: a write that
+            # committed in between leaves the row under the older key, which no later reader asks for.
+            cache.put((audit_cache.audit_key(audit.enrollment, today), is_admin), found[student_id])
+    return found
 
 
 @bp.route("/students/<int:student_id>/milestones", methods=["GET", "POST"])

@@ -517,6 +517,20 @@ def audit_summaries(student_ids: Iterable[int], *, today: date | None = None
     return {e.student_id: (e, found[e.student_id]) for e in enrollments}
 
 
+def audit_keys(student_ids: Iterable[int], today: date) -> dict[int, tuple]:
+    """The current audit key of each enrolled student among these (one light query, no rows loaded): what a page
+    that keeps rendered parts per audit checks before deciding whether anything must be audited at all."""
+    ids = sorted(set(student_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Enrollment.student_id, Enrollment.audit_stamp, Enrollment.audit_generation,
+                  Enrollment.catalog_version_id, CatalogVersion.digest)
+        .outerjoin(CatalogVersion, CatalogVersion.id == Enrollment.catalog_version_id)
+        .where(Enrollment.student_id.in_(ids)))
+    return {row[0]: audit_cache.stamps_key(*row, today) for row in rows}
+
+
 def audit_enrollment(enrollment: Enrollment, *, today: date | None = None, concentration: str | None = None,
                      track: str | None = None) -> StudentAudit:
     """The audit (cached, or query 2 and the engine), for an enrollment from `load_enrollment`; a concentration or

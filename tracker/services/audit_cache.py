@@ -58,16 +58,18 @@ class AuditCache:
 def init_app(app: Flask) -> None:
     """Give the app its own caches (two app objects in one process, as in tests, keep separate ones): full audits
     for the progress pages, the summaries the cohort report lists for a whole school, and the rendered audit part
-    of progress pages (keyed by the audit key too, so it is exactly as fresh as the audit)."""
+    of progress pages and of advisees-list rows (keyed by the audit key too, so exactly as fresh as the audit)."""
     size = app.config.get("AUDIT_CACHE_SIZE", DEFAULT_SIZE)
     app.extensions["audit_cache"] = AuditCache(size)
     app.extensions["audit_summaries"] = AuditCache(SUMMARY_SIZE if size else 0)
     app.extensions["progress_pages"] = AuditCache(size)
+    # Rendered advisees-list rows (about 2 kB of HTML each), keyed by the audit key too: a school's worth.
+    app.extensions["advisee_rows"] = AuditCache(SUMMARY_SIZE if size else 0)
 
 
 def current_cache(kind: str = "audit_cache") -> AuditCache | None:
     """This app's cache of full audits (or of summaries: kind "audit_summaries"; rendered progress pages:
-    "progress_pages"); None when switched off (AUDIT_CACHE_SIZE = 0)."""
+    "progress_pages"; rendered advisees-list rows: "advisee_rows"); None when switched off (AUDIT_CACHE_SIZE = 0)."""
     cache = current_app.extensions.get(kind)
     return cache if cache is not None and cache.size > 0 else None
 
@@ -75,5 +77,11 @@ def current_cache(kind: str = "audit_cache") -> AuditCache | None:
 def audit_key(enrollment, today: date) -> tuple:
     """What a cached audit of this enrollment is valid for (the stamps are loaded with the enrollment)."""
     version = enrollment.catalog_version
-    return (enrollment.student_id, enrollment.audit_stamp, enrollment.audit_generation, enrollment.catalog_version_id,
-            version.digest if version is not None else None, today)
+    return stamps_key(enrollment.student_id, enrollment.audit_stamp, enrollment.audit_generation,
+                      enrollment.catalog_version_id, version.digest if version is not None else None, today)
+
+
+def stamps_key(student_id: int, stamp: str | None, generation: str | None, version_id: int | None,
+               digest: str | None, today: date) -> tuple:
+    """The audit key from its parts, for callers that read the stamps without loading the enrollment."""
+    return (student_id, stamp, generation, version_id, digest, today)
