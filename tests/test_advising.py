@@ -10,13 +10,7 @@ import sqlalchemy as sa
 from tracker.extensions import db
 from tracker.models import HistoryEvent, MilestoneRecord
 
-from .progress_support import (  # noqa: F401  (fixtures)
-    add_course,
-    add_sessions,
-    demo_program,
-    sign,
-    terms,
-)
+from .progress_support import add_course, add_sessions, sign
 
 
 def _text(response) -> str:

@@ -20,7 +20,7 @@ from tracker.services import audit as audit_service
 from tracker.services import catalog_versions
 from tracker.services import programs as program_service
 
-from .progress_support import DEMO_TOML, add_course, demo_program, terms  # noqa: F401  (fixtures)
+from .progress_support import DEMO_TOML, add_course
 
 DEMO = DEMO_TOML.read_text(encoding="utf-8")
 # The 2026–27 catalog: the core drops MPT 604 and is renamed, and MPT 601 now carries 4 credits.

@@ -17,12 +17,11 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import CSRF_RE, PASSWORD
 from tracker import forms as form_layer
 from tracker.extensions import db
 from tracker.models import AuditException, HistoryEvent, StudioSession, SubmissionToken
 
-from .progress_support import demo_program  # noqa: F401  (fixture)
+from .fixtures.app import CSRF_RE, PASSWORD
 
 TOKEN_RE = re.compile(r'name="((?:[\w-]+-)?submission_token)" value="([^"]+)"')
 TRIALS = 20

@@ -13,8 +13,6 @@ from tracker import forms as form_layer
 from tracker.extensions import db
 from tracker.models import AuditException, Course, CourseRecord, HistoryEvent, StudioSession, User
 
-from .progress_support import demo_program  # noqa: F401  (fixture)
-
 HUGE_INT = str(2**63)  # one past the largest 64-bit integer
 ABSURD_NUMBERS = ["1e400", "NaN", "Infinity", "-Infinity", "sNaN", HUGE_INT, "1" + "0" * 40]
 

@@ -26,7 +26,7 @@ from tracker.models import Course, CourseRecord, CourseStatus
 from tracker.services import audit as audit_service
 from tracker.services.programs import load_program_text
 
-from .progress_support import add_course, demo_program, terms  # noqa: F401  (fixtures)
+from .progress_support import add_course
 
 D = Decimal
 

@@ -16,7 +16,7 @@ from tracker.models import HistoryEvent
 from tracker.services import catalog_versions
 
 from .catalog_support import newest
-from .progress_support import (  # noqa: F401  (fixtures)
+from .progress_support import (
     CONCENTRATION_COURSES,
     CONCENTRATIONS,
     add_course,
@@ -24,9 +24,7 @@ from .progress_support import (  # noqa: F401  (fixtures)
     add_exception,
     add_sessions,
     complete_records,
-    demo_program,
     sign,
-    terms,
 )
 
 

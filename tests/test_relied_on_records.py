@@ -21,7 +21,7 @@ from tracker.services import courses as course_service
 from tracker.services import audit_exceptions as exception_service
 from tracker.services.audit import audit_student
 
-from .progress_support import course, demo_program  # noqa: F401  (fixture)
+from .progress_support import course
 
 WHY = "Equivalent content, approved by the program director."
 

@@ -19,8 +19,6 @@ from tracker.demo import DEMO_PROGRAM_FILE
 from tracker.services.audit import audit_student
 from tracker.services.programs import load_program_text
 
-from .progress_support import demo_program  # noqa: F401  (fixture)
-
 D = Decimal
 
 

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from ..conftest import PASSWORD
-from ..progress_support import course, demo_program  # noqa: F401  (fixture)
+from ..fixtures.app import PASSWORD
+from ..progress_support import course
 
 HEADER = "email,name,concentration,track,start term,advisor\n"
 

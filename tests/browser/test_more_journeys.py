@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from ..conftest import PASSWORD
-from ..progress_support import add_course, demo_program, terms  # noqa: F401  (fixtures)
+from ..fixtures.app import PASSWORD
+from ..progress_support import add_course
 
 TAB_LIMIT = 30
 

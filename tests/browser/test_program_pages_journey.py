@@ -12,8 +12,7 @@ from playwright.sync_api import expect
 from tracker.extensions import db
 from tracker.models import Course
 
-from ..conftest import PASSWORD
-from ..progress_support import demo_program, terms  # noqa: F401  (fixtures)
+from ..fixtures.app import PASSWORD
 from ..test_program_pages import handmade  # noqa: F401  (fixture: a made-up audit with nested groups)
 from .test_accessibility import OPEN_DETAILS, _serious
 

@@ -5,8 +5,8 @@ import re
 
 from playwright.sync_api import expect
 
-from ..conftest import PASSWORD
-from ..progress_support import add_course, add_sessions, demo_program, terms  # noqa: F401  (fixtures)
+from ..fixtures.app import PASSWORD
+from ..progress_support import add_course, add_sessions
 
 
 def _studio_bars(page) -> tuple[int, int]:

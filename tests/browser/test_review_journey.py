@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from ..conftest import PASSWORD
+from ..fixtures.app import PASSWORD
 
 
 def _hours_row(page, term_name: str):
