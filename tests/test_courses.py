@@ -13,14 +13,7 @@ from tracker.extensions import db
 from tracker.models import AuditException, CourseRecord, CourseStatus, ExceptionKind, HistoryEvent
 from tracker.services import ServiceError, courses as course_service
 
-
-def field_error(response, field: str) -> str:
-    match = re.search(rf'id="{field}-error"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S)
-    return html.unescape(match.group(1)).strip() if match else ""
-
-
-def visible_text(response) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
+from .html_support import field_error, visible_text
 
 
 def records_of(student) -> list[CourseRecord]:

@@ -10,7 +10,6 @@ Two kinds of tests:
 from __future__ import annotations
 
 import csv
-import html as html_lib
 import io
 import re
 from dataclasses import replace
@@ -26,17 +25,10 @@ from tracker.models import Course, CourseRecord, CourseStatus
 from tracker.services import audit as audit_service
 from tracker.services.programs import load_program_text
 
+from .html_support import page_html, visible_text
 from .progress_support import add_course
 
 D = Decimal
-
-
-def _text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def _visible(markup: str) -> str:
-    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
 
 
 def _card(page: str, key: str) -> str:
@@ -131,7 +123,7 @@ def _pages(client, people) -> dict[str, str]:
     other.login(advisor.email)
     advisors = other.get(f"/progress/students/{student.id}")
     assert own.status_code == advisors.status_code == 200
-    return {"student": _text(own), "advisor": _text(advisors)}
+    return {"student": page_html(own), "advisor": page_html(advisors)}
 
 
 # ---------------------------------------------------------------- drawing (hand-made results)
@@ -142,29 +134,29 @@ def test_a_nested_any_of_marks_the_counted_option_and_shows_the_other(client, pe
     card = _card(page, "culminating")
     assert 'data-group="any_of"' in card
     # The group's own bar and status, then "choose 1" and why.
-    assert _aria(card, "Thesis or portfolio: done") == 0 and "In progress" in _visible(card)
-    assert "Choose 1 of these 2 options." in _visible(card)
-    assert "The thesis option counts: it is further along" in _visible(card)
+    assert _aria(card, "Thesis or portfolio: done") == 0 and "In progress" in visible_text(card)
+    assert "Choose 1 of these 2 options." in visible_text(card)
+    assert "The thesis option counts: it is further along" in visible_text(card)
     # The options, as a list inside the card, each with its own bar and figures.
     assert '<ol class="group-options' in card and 'aria-label="Options of Thesis or portfolio"' in card
     thesis, portfolio = _option(page, "thesis-option"), _option(page, "portfolio-option")
     assert "option-counted" in thesis and 'data-counted="yes"' in thesis and ">Counts<" in thesis
-    assert "Not counted" not in _visible(thesis)
+    assert "Not counted" not in visible_text(thesis)
     assert "option-not-counted" in portfolio and 'data-counted="no"' in portfolio and ">Not counted<" in portfolio
     assert _aria(thesis, "Thesis option: done") == 50 and _aria(portfolio, "Portfolio option: done") == 33
-    assert "1 of 3 courses done" in _visible(portfolio) and "1 of 2 courses done" in _visible(thesis)
+    assert "1 of 3 courses done" in visible_text(portfolio) and "1 of 2 courses done" in visible_text(thesis)
     # Headings nest: the card's h3, its options' h4.
     assert '<h3 id="req-culminating-title"' in card and '<h4 id="req-thesis-option-title"' in card
     # What the counted option still needs is listed; the other's is tucked away but there.
     assert "Thesis II (in progress)" in thesis
-    assert "To count instead, it would still need (2)" in _visible(portfolio) and "Recital" in portfolio
+    assert "To count instead, it would still need (2)" in visible_text(portfolio) and "Recital" in portfolio
 
 
 @pytest.mark.parametrize("viewer", ["student", "advisor"])
 def test_an_n_of_says_choose_n_with_what_is_chosen_and_what_remains(client, people, handmade, viewer):
     page = _pages(client, people)[viewer]
     card = _card(page, "seminars")
-    text = _visible(card)
+    text = visible_text(card)
     assert "Choose 2 of these 3 options. Chosen: Listening seminar, History seminar." in text
     assert "Listening and History count: both are complete." in text
     assert "2 of 2 requirements done" in text
@@ -173,31 +165,31 @@ def test_an_n_of_says_choose_n_with_what_is_chosen_and_what_remains(client, peop
     deep = _option(page, "seminar-deep-dive")
     assert _aria(deep, "Deep-dive project: done") == 0
     assert '<h6 id="req-seminar-deep-dive-title"' in page
-    assert "All of these 2 parts are needed." in _visible(_option(page, "seminar-lab"))
+    assert "All of these 2 parts are needed." in visible_text(_option(page, "seminar-lab"))
     assert "Nothing started yet." in page
-    culminating = _visible(_card(page, "culminating"))
+    culminating = visible_text(_card(page, "culminating"))
     assert "Still needed Finish the thesis option" in culminating
 
 
 @pytest.mark.parametrize("viewer", ["student", "advisor"])
 def test_records_show_their_own_credits_and_the_not_in_total_badge(client, people, handmade, viewer):
     page = _pages(client, people)[viewer]
-    topics = _visible(_card(page, "topics"))
+    topics = visible_text(_card(page, "topics"))
     assert "MUS 6950 Topics in Audio (Past term B) — 2 cr" in topics
     assert "Not in the degree total" in topics and "does not count toward the total" in topics
     # A course counted in a courses-unit block still shows the credits the record carries.
-    assert "MPT 698 Thesis I (Past term A) — 3 cr" in _visible(_option(page, "thesis-option"))
-    assert "Not in the degree total" not in _visible(_card(page, "culminating"))
+    assert "MPT 698 Thesis I (Past term A) — 3 cr" in visible_text(_option(page, "thesis-option"))
+    assert "Not in the degree total" not in visible_text(_card(page, "culminating"))
 
 
 @pytest.mark.parametrize("viewer", ["student", "advisor"])
 def test_the_deadline_is_shown(client, people, handmade, viewer):
     page = _pages(client, people)[viewer]
-    assert "Finish by 30 June 2031" in _visible(page) and 'data-deadline="2031-06-30"' in page
+    assert "Finish by 30 June 2031" in visible_text(page) and 'data-deadline="2031-06-30"' in page
 
 
 def test_no_deadline_without_a_time_limit(client, people):
-    assert "Finish by" not in _visible(_pages(client, people)["student"])
+    assert "Finish by" not in visible_text(_pages(client, people)["student"])
 
 
 def test_group_cards_take_the_full_width_and_need_no_script(client, people, handmade):
@@ -211,7 +203,7 @@ def test_group_cards_take_the_full_width_and_need_no_script(client, people, hand
 def test_what_if_draws_the_options_under_their_group(client, people, handmade):
     advisor, student = people
     client.login(student.email)
-    page = _text(client.get("/progress/what-if?concentration=technical&track=thesis"))
+    page = page_html(client.get("/progress/what-if?concentration=technical&track=thesis"))
     rows = re.findall(r'<tr data-requirement="([^"]+)"', page)
     # Groups are followed by their options, in order, nested ones too (blocks the program does not list, as these
     # hand-made ones, come after the program's own).
@@ -221,15 +213,15 @@ def test_what_if_draws_the_options_under_their_group(client, people, handmade):
     portfolio = page[page.index('<tr data-requirement="portfolio-option"'):]
     portfolio = portfolio[:portfolio.index("</tr>")]
     assert portfolio.count(">Not counted<") == 2 and "Option: " in portfolio and "depth-1" in portfolio
-    assert "Choose 2 of 3; chosen: Listening seminar, History seminar." in _visible(page)
+    assert "Choose 2 of 3; chosen: Listening seminar, History seminar." in visible_text(page)
     assert _aria(page, "What if: Thesis option: done") == 50
-    assert "Finish by 30 June 2031" in _visible(page)
+    assert "Finish by 30 June 2031" in visible_text(page)
 
 
 def test_the_csv_lists_options_with_their_group_and_whether_they_count(client, people, handmade):
     advisor, student = people
     client.login(advisor.email)
-    rows = list(csv.reader(io.StringIO(_text(client.get(f"/progress/students/{student.id}/export.csv"))
+    rows = list(csv.reader(io.StringIO(page_html(client.get(f"/progress/students/{student.id}/export.csv"))
                                        .lstrip("\ufeff"))))
     by_key = {row[0]: row for row in rows[1:]}
     assert by_key["culminating"][10:] == ["", "yes"]
@@ -422,7 +414,7 @@ def test_real_engine_any_of_marks_the_thesis_and_shows_the_portfolio(client, nes
     _, advisor, student = nested_program
     page = _pages(client, (advisor, student))[viewer]
     card = _card(page, "culminating")
-    assert 'data-group="any_of"' in card and "Choose 1 of these 2 options." in _visible(card)
+    assert 'data-group="any_of"' in card and "Choose 1 of these 2 options." in visible_text(card)
     assert ">Counts<" in _option(page, "thesis-option")
     assert ">Not counted<" in _option(page, "portfolio-option")
     assert _aria(card, "Portfolio option: done") == 0
@@ -433,7 +425,7 @@ def test_real_engine_any_of_marks_the_thesis_and_shows_the_portfolio(client, nes
 def test_real_engine_n_of_shows_what_is_chosen_and_what_remains(client, nested_program, viewer):
     _, advisor, student = nested_program
     page = _pages(client, (advisor, student))[viewer]
-    text = _visible(_card(page, "seminars"))
+    text = visible_text(_card(page, "seminars"))
     assert "Choose 2 of these 3 options." in text and "Chosen: Seminar A, Seminar B." in text
     assert ">Not counted<" in _option(page, "seminar-c")
     assert "Still needed" in text
@@ -443,7 +435,7 @@ def test_real_engine_n_of_shows_what_is_chosen_and_what_remains(client, nested_p
 def test_real_engine_shows_a_variable_credit_records_credits(client, nested_program, viewer):
     _, advisor, student = nested_program
     page = _pages(client, (advisor, student))[viewer]
-    topics = _visible(_card(page, "topics"))
+    topics = visible_text(_card(page, "topics"))
     assert "MUS 6950 Topics in Audio (Past term B) — 2 cr" in topics
     assert "2 of 3 credits done" in topics
 
@@ -459,10 +451,10 @@ def test_a_variable_credit_record_counts_and_shows_its_own_credits(client, peopl
                                 status=CourseStatus.COMPLETED, grade="A", credits=D("2.5")))
     db.session.commit()
     page = _pages(client, people)[viewer]
-    electives = _visible(_card(page, "electives"))
+    electives = visible_text(_card(page, "electives"))
     assert "2.5 of 6 credits done" in electives
     assert re.search(r"MPT 663 \S.* \(Past term B\) — 2\.5 cr", electives), electives
-    assert "2.5 of 36" in _visible(page)                     # the total counts the record's own credits
+    assert "2.5 of 36" in visible_text(page)                     # the total counts the record's own credits
 
 
 def test_a_group_can_be_waived_whole_only_and_a_waived_group_is_complete(client, nested_program):

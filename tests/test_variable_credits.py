@@ -19,12 +19,9 @@ from tracker.demo import DEMO_PROGRAM_FILE
 from tracker.services.audit import audit_student
 from tracker.services.programs import load_program_text
 
+from .html_support import field_error
+
 D = Decimal
-
-
-def field_error(response, field: str) -> str:
-    match = re.search(rf'id="{field}-error"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S)
-    return html.unescape(match.group(1)).strip() if match else ""
 
 
 def field_value(response, field: str) -> str | None:
