@@ -25,6 +25,7 @@ from tracker.models import Course, CourseRecord, CourseStatus
 from tracker.services import audit as audit_service
 from tracker.services.programs import load_program_text
 
+from .definition_support import concentration, course, requirement, table, tables
 from .html_support import page_html, visible_text
 from .progress_support import add_course
 
@@ -248,135 +249,27 @@ def test_nested_pages_keep_their_query_count(app, client, people, terms, handmad
 
 # ---------------------------------------------------------------- the real engine (a small definition)
 
-NESTED_TOML = """
-[program]
-code = "MM-NEST"
-name = "Master of Music (nested test)"
-degree = "Master of Music"
-total_credits = 12
-min_gpa = "3.0"
-
-[[concentrations]]
-code = "production"
-name = "Production"
-
-[[courses]]
-code = "MPT 601"
-title = "Record Analysis"
-credits = 3
-category = "core"
-
-[[courses]]
-code = "MPT 602"
-title = "Music Style"
-credits = 3
-category = "core"
-
-[[courses]]
-code = "MPT 652"
-title = "Style Studies"
-credits = 3
-category = "core"
-
-[[courses]]
-code = "MPT 698"
-title = "Thesis I"
-credits = 3
-category = "thesis"
-
-[[courses]]
-code = "MPT 690"
-title = "Portfolio"
-credits = 3
-category = "elective"
-
-[[courses]]
-code = "MUS 6950"
-title = "Topics in Audio"
-credits = 1
-max_credits = 3
-category = "elective"
-
-[[courses]]
-code = "MPT 661"
-title = "Seminar A"
-credits = 1
-category = "elective"
-
-[[courses]]
-code = "MPT 662"
-title = "Seminar B"
-credits = 1
-category = "elective"
-
-[[courses]]
-code = "MPT 663"
-title = "Seminar C"
-credits = 1
-category = "elective"
-
-[[requirements]]
-key = "core"
-kind = "all_courses"
-title = "Core"
-courses = ["MPT 601", ["MPT 602", "MPT 652"]]
-
-[[requirements]]
-key = "culminating"
-kind = "any_of"
-title = "Thesis or portfolio"
-of = ["thesis-option", "portfolio-option"]
-
-[[requirements]]
-key = "thesis-option"
-kind = "all_courses"
-title = "Thesis option"
-courses = ["MPT 698"]
-
-[[requirements]]
-key = "portfolio-option"
-kind = "all_courses"
-title = "Portfolio option"
-courses = ["MPT 690"]
-
-[[requirements]]
-key = "seminars"
-kind = "n_of"
-choose = 2
-title = "Seminars"
-of = ["seminar-a", "seminar-b", "seminar-c"]
-
-[[requirements]]
-key = "seminar-a"
-kind = "all_courses"
-title = "Seminar A"
-courses = ["MPT 661"]
-
-[[requirements]]
-key = "seminar-b"
-kind = "all_courses"
-title = "Seminar B"
-courses = ["MPT 662"]
-
-[[requirements]]
-key = "seminar-c"
-kind = "all_courses"
-title = "Seminar C"
-courses = ["MPT 663"]
-
-[[requirements]]
-key = "topics"
-kind = "credits"
-title = "Topics in audio"
-credits = 3
-courses = ["MUS 6950"]
-
-[[requirements]]
-key = "total-credits"
-kind = "total_credits"
-title = "Total credits"
-credits = 12
-"""
+NESTED_TOML = tables(
+    table("program", code="MM-NEST", name="Master of Music (nested test)", degree="Master of Music", total_credits=12,
+          min_gpa="3.0"),
+    concentration("production", "Production"),
+    course("MPT 601", "Record Analysis", 3, "core"),
+    course("MPT 602", "Music Style", 3, "core"),
+    course("MPT 652", "Style Studies", 3, "core"),
+    course("MPT 698", "Thesis I", 3, "thesis"),
+    course("MPT 690", "Portfolio", 3, "elective"),
+    course("MUS 6950", "Topics in Audio", 1, "elective", max_credits=3),
+    *(course(f"MPT 66{n}", f"Seminar {x}", 1, "elective") for n, x in ((1, "A"), (2, "B"), (3, "C"))),
+    requirement("core", "all_courses", "Core", courses=["MPT 601", ["MPT 602", "MPT 652"]]),
+    requirement("culminating", "any_of", "Thesis or portfolio", of=["thesis-option", "portfolio-option"]),
+    requirement("thesis-option", "all_courses", "Thesis option", courses=["MPT 698"]),
+    requirement("portfolio-option", "all_courses", "Portfolio option", courses=["MPT 690"]),
+    requirement("seminars", "n_of", "Seminars", choose=2, of=["seminar-a", "seminar-b", "seminar-c"]),
+    *(requirement(f"seminar-{x.lower()}", "all_courses", f"Seminar {x}", courses=[f"MPT 66{n}"])
+      for n, x in ((1, "A"), (2, "B"), (3, "C"))),
+    requirement("topics", "credits", "Topics in audio", credits=3, courses=["MUS 6950"]),
+    requirement("total-credits", "total_credits", "Total credits", credits=12),
+)
 
 
 @pytest.fixture
