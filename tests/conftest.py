@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.terms",      # make_term, terms
     "tests.fixtures.records",    # make_studio, make_ensemble, make_course_record, make_session
     "tests.fixtures.queries",    # count_queries
+    "tests.fixtures.audits",     # handmade (a made-up audit of nested groups)
 ]

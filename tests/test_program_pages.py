@@ -3,8 +3,9 @@ options that count marked and the others shown, "choose N" with what is chosen a
 record's own credits, courses that do not count toward the total, and the time limit's deadline.
 
 Two kinds of tests:
-* drawing tests hand the pages a made-up audit result (the audit engine is replaced for the request), so the pages
-  are checked against the result's shape (tracker.domain.audit.BlockResult) whatever the engine decides;
+* drawing tests hand the pages a made-up audit result (the `handmade` fixture of tests/fixtures/audits.py replaces
+  the audit engine for the request), so the pages are checked against the result's shape
+  (tracker.domain.audit.BlockResult) whatever the engine decides;
 * end-to-end tests load a small program definition in the requirements language and let the real engine decide.
 """
 from __future__ import annotations
@@ -12,17 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import replace
-from datetime import date
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
-from tracker.domain import BlockResult, UsedRecord
 from tracker.extensions import db
 from tracker.models import Course, CourseRecord, CourseStatus
-from tracker.services import audit as audit_service
 from tracker.services.programs import load_program_text
 
 from .definition_support import concentration, course, requirement, table, tables
@@ -51,61 +48,6 @@ def _aria(page: str, label: str) -> int:
     match = re.search(r'aria-label="' + re.escape(label) + r'" aria-valuenow="(\d+)"', page)
     assert match, f"no progress bar labelled {label!r}"
     return int(match.group(1))
-
-
-def block(key: str, title: str, kind: str = "all_courses", *, status: str = "not_started", unit: str = "courses",
-          need=1, done=0, in_progress=0, **rest) -> BlockResult:
-    """A hand-made block result; percent and remaining follow from need and done."""
-    need, done, in_progress = D(need), D(done), D(in_progress)
-    percent = 100 if need <= 0 else int(min(D(1), done / need) * 100)
-    return BlockResult(key=key, title=title, kind=kind, description=rest.pop("description", ""), status=status,
-                       unit=unit, need=need, done=done, in_progress=in_progress,
-                       remaining=max(D(0), need - done - in_progress), percent=percent, **rest)
-
-
-def nested_blocks() -> tuple[BlockResult, ...]:
-    """A culminating any_of (thesis counts, portfolio not), a seminars n_of choosing 2 of 3 (one of which is itself
-    a group), and a credits block with a variable-credit record that does not count toward the total."""
-    thesis = block("thesis-option", "Thesis option", status="in_progress", need=2, done=1, in_progress=1,
-                   still_needed=("Thesis II (in progress)",),
-                   used=(UsedRecord("course", 1, "MPT 698 Thesis I (Past term A)", D(1), False,
-                                    "listed course; grade A", credits=D(3)),))
-    portfolio = block("portfolio-option", "Portfolio option", status="in_progress", need=3, done=1,
-                      counted=False, still_needed=("Portfolio review", "Recital"))
-    culminating = block("culminating", "Thesis or portfolio", "any_of", status="in_progress", unit="requirements",
-                        need=1, children=(thesis, portfolio), choose=1,
-                        explanation="The thesis option counts: it is further along (1 of 2 courses done, "
-                                    "1 in progress) than the portfolio option (1 of 3).",
-                        still_needed=("Finish the thesis option",))
-    listening = block("seminar-listening", "Listening seminar", status="complete", done=1)
-    history = block("seminar-history", "History seminar", status="complete", done=1)
-    deep = block("seminar-deep-dive", "Deep-dive project", status="not_started")
-    lab = block("seminar-lab", "Lab sequence", "all_of", status="in_progress", unit="requirements", need=2,
-                done=1, counted=False, children=(
-                    block("seminar-lab-one", "Lab one", status="complete", done=1),
-                    block("seminar-lab-two", "Lab two", "any_of", unit="requirements", choose=1,
-                          children=(deep,), explanation="Nothing started yet."),
-                ))
-    seminars = block("seminars", "Seminars", "n_of", status="complete", unit="requirements", need=2, done=2,
-                     children=(listening, history, lab), choose=2,
-                     explanation="Listening and History count: both are complete.")
-    topics = block("topics", "Topics in audio", "credits", status="in_progress", unit="credits", need=6, done=2,
-                   used=(UsedRecord("course", 7, "MUS 6950 Topics in Audio (Past term B)", D(2), False,
-                                    "listed course; grade A; does not count toward the total", credits=D(2)),),
-                   still_needed=("4 more credits of topics in audio",))
-    return culminating, seminars, topics
-
-
-@pytest.fixture
-def handmade(monkeypatch):
-    """Replace the engine's blocks by `nested_blocks()` (totals and the rest stay the engine's) and set a deadline."""
-    real = audit_service.domain.audit
-
-    def fake(inp):
-        result = real(inp)
-        return replace(result, blocks=nested_blocks() + result.blocks, deadline=date(2031, 6, 30))
-
-    monkeypatch.setattr(audit_service.domain, "audit", fake)
 
 
 @pytest.fixture
