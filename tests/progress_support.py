@@ -1,11 +1,11 @@
-"""Shared helpers for the progress, advising, milestone and audit-service tests: the demo program and record builders."""
+"""Helpers for the tests that work on the demo program (its fixture `demo_program` is in tests/fixtures/programs.py):
+its course codes and milestones, the four-term `Terms`, and record builders."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from tracker.extensions import db
@@ -27,7 +27,6 @@ from tracker.models import (
     Term,
     User,
 )
-from tracker.services.programs import load_program_text
 
 DEMO_TOML = Path(__file__).resolve().parent.parent / "tracker" / "programs" / "demo.toml"
 CONCENTRATIONS = ("production", "technical", "acoustical", "education", "composition")
@@ -51,24 +50,6 @@ class Terms:
     second: Term
     current: Term
     next: Term
-
-
-@pytest.fixture
-def demo_program():
-    """The demo program (tracker/programs/demo.toml) loaded through the same service as `flask tracker load-program`."""
-    program, _ = load_program_text(DEMO_TOML.read_text(encoding="utf-8"), actor=None)
-    return program
-
-
-@pytest.fixture
-def terms(make_term) -> Terms:
-    today = date.today()
-    return Terms(
-        make_term("Past term A", today - timedelta(days=420), today - timedelta(days=300)),
-        make_term("Past term B", today - timedelta(days=270), today - timedelta(days=150)),
-        make_term("Current term", today - timedelta(days=60), today + timedelta(days=40)),
-        make_term("Next term", today + timedelta(days=60), today + timedelta(days=180)),
-    )
 
 
 def course(code: str) -> Course:

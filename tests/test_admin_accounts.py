@@ -21,7 +21,7 @@ from tracker.models import (
 )
 from tracker.security import verify_password
 
-from .conftest import PASSWORD
+from .fixtures.app import PASSWORD
 
 LINK_RE = re.compile(r"http://localhost/auth/reset/([A-Za-z0-9_\-]+)")
 NEW_PASSWORD = "a-brand-new-passphrase"

@@ -10,7 +10,7 @@ from tracker.extensions import db
 from tracker.models import HistoryEvent, Program
 
 from .catalog_support import requirement_titles
-from .progress_support import DEMO_TOML, demo_program  # noqa: F401  (fixture)
+from .progress_support import DEMO_TOML
 
 DEMO = DEMO_TOML.read_text(encoding="utf-8")
 

@@ -10,17 +10,8 @@ import sqlalchemy as sa
 from tracker.extensions import db
 from tracker.models import HistoryEvent, MilestoneRecord
 
-from .progress_support import (  # noqa: F401  (fixtures)
-    add_course,
-    add_sessions,
-    demo_program,
-    sign,
-    terms,
-)
-
-
-def _text(response) -> str:
-    return response.get_data(as_text=True)
+from .html_support import page_html
+from .progress_support import add_course, add_sessions, sign
 
 
 def _row(html: str, student_id: int) -> str:
@@ -51,7 +42,7 @@ def test_faculty_see_their_advisees_with_progress_gpa_pending_and_risk(client, d
     client.login(advisor.email)
     response = client.get("/advising")
     assert response.status_code == 200
-    html = _text(response)
+    html = page_html(response)
     assert "Jonah Park" not in html and f'data-student="{not_mine.id}"' not in html
     row = _row(html, fine.id)
     assert "On track" in row and "4.00" in row and '<span class="badge text-bg-warning">3</span>' in row
@@ -74,20 +65,20 @@ def test_admins_see_every_student_and_can_filter_by_advisor(client, demo_program
     c = make_student(name="Daniel Kim")
     admin = make_user("admin")
     client.login(admin.email)
-    html = _text(client.get("/advising"))
+    html = page_html(client.get("/advising"))
     assert all(f'data-student="{s.id}"' in html for s in (a, b, c))
     assert "<h1 class=\"h3 mb-1\">Students</h1>" in html and "Prof. Alicia Moreno" in html
     assert f'<option value="{amoreno.id}">Prof. Alicia Moreno</option>' in html
-    only = _text(client.get(f"/advising?advisor={bokafor.id}"))
+    only = page_html(client.get(f"/advising?advisor={bokafor.id}"))
     assert f'data-student="{b.id}"' in only and f'data-student="{a.id}"' not in only
     assert f'<option selected value="{bokafor.id}">' in only or f'value="{bokafor.id}" selected' in only
-    none = _text(client.get("/advising?advisor=none"))
+    none = page_html(client.get("/advising?advisor=none"))
     assert f'data-student="{c.id}"' in none and f'data-student="{a.id}"' not in none
 
 
 def test_an_empty_list_says_so(client, make_user):
     client.login(make_user("faculty").email)
-    assert "No advisees are assigned to you yet." in _text(client.get("/advising"))
+    assert "No advisees are assigned to you yet." in page_html(client.get("/advising"))
 
 
 def test_students_may_not_open_advising(client, demo_program, make_student):
@@ -120,7 +111,7 @@ def test_the_list_costs_the_same_queries_for_5_and_50_advisees(app, demo_program
         with count_queries() as q:
             response = client.get("/advising" + query)
         assert response.status_code == 200
-        assert len(re.findall(r"data-student=", _text(response))) == size
+        assert len(re.findall(r"data-student=", page_html(response))) == size
         counts[size] = q.count
     assert counts[5] == counts[50], counts
 
@@ -151,7 +142,7 @@ def test_who_may_open_the_sign_off_page(client, cast, who, expected):
 def test_the_sign_off_page_offers_only_the_tracks_unsigned_milestones(client, cast):
     sign(cast["student"], "proposal", date.today() - timedelta(days=9), cast["advisor"])
     client.login(cast["advisor"].email)
-    html = _text(client.get(_url(cast)))
+    html = page_html(client.get(_url(cast)))
     options = re.findall(r'<option[^>]*value="([^"]*)"', html)
     assert options == ["", "committee", "defense", "deposit"]
     assert "Undo sign-off" in html and 'data-confirm="Undo the sign-off of' in html
@@ -165,7 +156,7 @@ def test_signing_off_records_it_and_the_audit_follows(client, cast, who):
     response = client.post_form(_url(cast), {"kind": "proposal", "completed_on": on.isoformat(),
                                              "note": "Approved by the committee"})
     assert response.status_code == 302 and response.headers["Location"].endswith(_url(cast))
-    page = _text(client.get(_url(cast)))
+    page = page_html(client.get(_url(cast)))
     assert "Signed off “Thesis proposal approved” for Maya Chen." in page
     assert "1 of 4 milestones signed off" in page and "Approved by the committee" in page
     event = db.session.scalar(sa.select(HistoryEvent).where(HistoryEvent.action == "milestone.signed_off"))
@@ -173,7 +164,7 @@ def test_signing_off_records_it_and_the_audit_follows(client, cast, who):
     # The student's own pages follow at once.
     student = client.application.test_client()
     student.login(cast["student"].email)
-    progress = _text(student.get("/progress"))
+    progress = page_html(student.get("/progress"))
     assert "Signed off by " + cast[who].display_name in progress
 
 
@@ -189,7 +180,7 @@ def test_refused_sign_offs_keep_the_input_and_write_nothing(client, cast, data, 
     client.login(cast["advisor"].email)
     response = client.post_form(_url(cast), {**data, "note": "keep me"})
     assert response.status_code == 200
-    html = _text(response)
+    html = page_html(response)
     assert field_message in html and 'aria-invalid="true"' in html and "keep me" in html
     assert db.session.scalar(sa.select(sa.func.count(MilestoneRecord.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(HistoryEvent.id))
@@ -220,7 +211,7 @@ def test_undo_is_post_only_with_csrf_and_history_keeps_both(client, cast):
     assert client.post(_url(cast, f"/{record.id}/undo")).status_code == 400          # no CSRF token
     response = client.post_form(_url(cast, f"/{record.id}/undo"))
     assert response.status_code == 302
-    page = _text(client.get(_url(cast)))
+    page = page_html(client.get(_url(cast)))
     assert "The sign-off of “Thesis proposal approved” is undone." in page
     assert "0 of 4 milestones signed off" in page
     assert db.session.scalar(sa.select(sa.func.count(MilestoneRecord.id))) == 0
@@ -230,11 +221,11 @@ def test_undo_is_post_only_with_csrf_and_history_keeps_both(client, cast):
     assert "Undid the sign-off of “Thesis proposal approved”" in page
     # Undoing twice is explained, not an error page.
     again = client.post_form(_url(cast, f"/{record.id}/undo"), follow_redirects=True)
-    assert again.status_code == 200 and "no longer exists" in _text(again)
+    assert again.status_code == 200 and "no longer exists" in page_html(again)
 
 
 def test_an_out_of_order_sign_off_is_flagged_on_the_page(client, cast):
     client.login(cast["advisor"].email)
     client.post_form(_url(cast), {"kind": "deposit", "completed_on": date.today().isoformat()})
-    html = _text(client.get(_url(cast)))
+    html = page_html(client.get(_url(cast)))
     assert "Thesis deposited was signed off" in html and "before Thesis proposal approved" in html

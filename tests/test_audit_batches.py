@@ -5,7 +5,7 @@ from __future__ import annotations
 from tracker.services import audit as audit_service
 from tracker.services import audit_cache
 
-from .progress_support import add_course, add_sessions, demo_program, terms  # noqa: F401
+from .progress_support import add_course, add_sessions
 
 
 def _students(make_user, make_student, terms, n):

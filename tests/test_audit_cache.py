@@ -32,9 +32,8 @@ from tracker.models.audit_stamps import trigger_names
 from tracker.services import audit as audit_service
 from tracker.services import audit_cache
 
-from .conftest import TrackerClient
-from .progress_support import add_course, add_ensemble, add_exception, add_sessions, demo_program, sign, terms  # noqa: F401
-
+from .fixtures.app import TrackerClient
+from .progress_support import add_course, add_ensemble, add_exception, add_sessions, sign
 
 CSRF_VALUE = re.compile(r'name="csrf_token"[^>]*value="[^"]*"')
 

@@ -12,7 +12,7 @@ from tracker.extensions import db
 from tracker.models import AuditException, ExceptionKind, HistoryEvent
 from tracker.services.audit import audit_student
 
-from .progress_support import course, demo_program  # noqa: F401  (fixture)
+from .progress_support import course
 
 WHY = "Equivalent content, approved by the program director."
 

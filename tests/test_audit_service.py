@@ -14,17 +14,7 @@ from tracker.services import audit as service
 from tracker.services import programs
 
 from .catalog_support import requirement_titles
-from .progress_support import (  # noqa: F401  (fixtures)
-    DEMO_TOML,
-    add_course,
-    add_ensemble,
-    add_exception,
-    add_sessions,
-    complete_records,
-    demo_program,
-    sign,
-    terms,
-)
+from .progress_support import DEMO_TOML, add_course, add_ensemble, add_exception, add_sessions, complete_records, sign
 
 
 def test_an_unenrolled_student_has_no_audit(make_user):

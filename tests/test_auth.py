@@ -10,7 +10,7 @@ from tracker.extensions import db
 from tracker.models import HistoryEvent, User
 from tracker.security import verify_password
 
-from .conftest import PASSWORD
+from .fixtures.app import PASSWORD
 
 
 def test_login_page_renders_with_csrf_field(client):

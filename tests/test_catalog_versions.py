@@ -20,7 +20,8 @@ from tracker.services import audit as audit_service
 from tracker.services import catalog_versions
 from tracker.services import programs as program_service
 
-from .progress_support import DEMO_TOML, add_course, demo_program, terms  # noqa: F401  (fixtures)
+from .html_support import page_html, visible_text
+from .progress_support import DEMO_TOML, add_course
 
 DEMO = DEMO_TOML.read_text(encoding="utf-8")
 # The 2026–27 catalog: the core drops MPT 604 and is renamed, and MPT 601 now carries 4 credits.
@@ -30,14 +31,6 @@ NEW_CATALOG = (DEMO.replace('title = "Core courses"', 'title = "Core seminar"')
                .replace('code = "MPT 601"\ntitle = "Record Analysis"\ncredits = 3',
                         'code = "MPT 601"\ntitle = "Record Analysis"\ncredits = 4'))
 NAME = "2026–27"
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def visible(response) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text(response))).split())
 
 
 def versions_of(program_id: int) -> list[CatalogVersion]:
@@ -188,12 +181,12 @@ def test_the_editor_creates_a_new_version_after_a_preview(client, admin, demo_pr
     make_student(start_term=terms.first)
     form = {"definition": NEW_CATALOG, "mode": "new", "version_name": NAME, "start_term_id": terms.current.id}
     preview = client.post_form(f"/admin/programs/{demo_program.id}/definition", form)
-    page = visible(preview)
+    page = visible_text(preview)
     assert preview.status_code == 200
     assert f"A new catalog version “{NAME}” is created, in force for students who start in Current term" in page
     assert "No current student's audit changes" in page and "change requirement “Core seminar”" in page
     assert len(versions_of(demo_program.id)) == 1                       # the preview wrote nothing
-    assert 'name="mode" type="hidden" value="new"' in text(preview)
+    assert 'name="mode" type="hidden" value="new"' in page_html(preview)
     response = client.post_form("/admin/programs/apply", {**form, "program_id": demo_program.id})
     assert response.status_code == 302
     initial, new = versions_of(demo_program.id)
@@ -202,14 +195,14 @@ def test_the_editor_creates_a_new_version_after_a_preview(client, admin, demo_pr
     event = db.session.scalar(sa.select(HistoryEvent).where(HistoryEvent.action == "program.loaded",
                                                             HistoryEvent.actor_id == admin.id))
     assert event.changes["catalog_version"] == NAME and event.changes["version_action"] == "created"
-    page = visible(client.get(response.headers["Location"]))
+    page = visible_text(client.get(response.headers["Location"]))
     assert f"{NAME} newest" in page and "in Current term or later" in page and "Initial" in page
     assert "by Director Dana" in page
 
 
 def test_the_editor_says_how_many_students_a_replacement_affects(client, admin, two_versions):
     program = two_versions["program"]
-    page = visible(client.post_form(f"/admin/programs/{program.id}/definition", {
+    page = visible_text(client.post_form(f"/admin/programs/{program.id}/definition", {
         "definition": DEMO, "mode": "replace", "version_id": two_versions["initial"].id}))
     assert "Replaces catalog version “Initial”: the audit of the 1 student who follows it changes" in page
 
@@ -218,7 +211,7 @@ def test_editor_refusals_are_shown_at_their_field_with_the_text_kept(client, adm
     program = two_versions["program"]
     response = client.post_form(f"/admin/programs/{program.id}/definition", {
         "definition": NEW_CATALOG, "mode": "new", "version_name": NAME, "start_term_id": terms.next.id})
-    html = text(response)
+    html = page_html(response)
     assert response.status_code == 200
     assert re.search(r'id="version_name-error"[^>]*>[^<]*already has a catalog version called', html)
     assert "Record Analysis" in html and 'value="2026–27"' in html
@@ -226,28 +219,28 @@ def test_editor_refusals_are_shown_at_their_field_with_the_text_kept(client, adm
     response = client.post_form("/admin/programs/apply", {
         "definition": NEW_CATALOG, "program_id": program.id, "mode": "new", "version_name": "2028",
         "start_term_id": terms.current.id})
-    assert response.status_code == 200 and "already starts in Current term" in text(response)
+    assert response.status_code == 200 and "already starts in Current term" in page_html(response)
     response = client.post_form("/admin/programs/apply", {
         "definition": NEW_CATALOG, "program_id": program.id, "mode": "replace", "version_id": "999999"})
-    assert response.status_code == 200 and "Choose one of this program's catalog versions." in visible(response)
+    assert response.status_code == 200 and "Choose one of this program's catalog versions." in visible_text(response)
     assert len(versions_of(program.id)) == 2
 
 
 def test_the_editor_opens_a_version_by_its_definition(client, admin, two_versions):
     program, initial = two_versions["program"], two_versions["initial"]
-    page = text(client.get(f"/admin/programs/{program.id}/definition?version={initial.id}"))
+    page = page_html(client.get(f"/admin/programs/{program.id}/definition?version={initial.id}"))
     assert 'title = "Core courses"' in html.unescape(page)
     assert f'<option selected value="{initial.id}">Initial</option>' in page
-    assert 'title = "Core seminar"' in html.unescape(text(client.get(f"/admin/programs/{program.id}/definition")))
+    assert 'title = "Core seminar"' in html.unescape(page_html(client.get(f"/admin/programs/{program.id}/definition")))
 
 
 def test_a_version_page_shows_its_own_requirements(client, admin, two_versions):
     program, initial = two_versions["program"], two_versions["initial"]
-    page = visible(client.get(f"/admin/programs/{program.id}/versions/{initial.id}"))
+    page = visible_text(client.get(f"/admin/programs/{program.id}/versions/{initial.id}"))
     assert "Catalog Initial not the newest" in page and "Core courses" in page and "Core seminar" not in page
     assert client.get(f"/admin/programs/{program.id}/versions/999999").status_code == 404
     download = client.get(f"/admin/programs/{program.id}/versions/{initial.id}/definition.toml")
-    assert download.status_code == 200 and text(download) == DEMO
+    assert download.status_code == 200 and page_html(download) == DEMO
     assert "mm-prod-initial.toml" in download.headers["Content-Disposition"]
 
 
@@ -270,11 +263,11 @@ def test_the_cli_creates_a_new_version(runner, demo_program, terms, tmp_path):
 def test_moving_a_student_end_to_end(client, admin, two_versions, count_queries):
     program, maya, theo = two_versions["program"], two_versions["maya"], two_versions["theo"]
     initial, new = two_versions["initial"], two_versions["new"]
-    listing = visible(client.get(f"/admin/programs/{program.id}"))
+    listing = visible_text(client.get(f"/admin/programs/{program.id}"))
     assert f"{NAME} newest in Current term or later 1" in listing and "Initial from the beginning 1" in listing
     choose = client.get(f"/admin/programs/{program.id}/versions/move?current={initial.id}")
     assert choose.status_code == 200
-    page = visible(choose)
+    page = visible_text(choose)
     assert "Maya Chen" in page and "Theo Park" not in page                # filtered by current version
     before = {name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
               for name, table in (("history", HistoryEvent), ("enrollment", Enrollment))}
@@ -284,7 +277,7 @@ def test_moving_a_student_end_to_end(client, admin, two_versions, count_queries)
                                    {"students": [maya.id], "target": new.id})
     assert preview.status_code == 200
     assert not [s for s in q.statements if s.lstrip().upper().startswith(("UPDATE", "DELETE"))]
-    page = visible(preview)
+    page = visible_text(preview)
     assert f"Preview: move 1 student to Catalog {NAME}" in page
     # Her audit now (4 core courses, 12 credits) and under 2026–27 (core of 3, MPT 601 worth 4 credits).
     now = audit_service.audit_student(maya.id)
@@ -295,11 +288,11 @@ def test_moving_a_student_end_to_end(client, admin, two_versions, count_queries)
     assert "Complete: Core courses" in page and "Complete: Core seminar" in page
     assert enrollment_of(maya).catalog_version_id == initial.id          # nothing moved yet
 
-    confirm = re.search(r'name="students" type="hidden" value="([^"]*)"', text(preview)).group(1)
+    confirm = re.search(r'name="students" type="hidden" value="([^"]*)"', page_html(preview)).group(1)
     response = client.post_form(f"/admin/programs/{program.id}/versions/move/apply",
                                 {"students": confirm, "target": new.id})
     assert response.status_code == 302
-    assert f"Moved 1 student to Catalog {NAME}" in visible(client.get(response.headers["Location"]))
+    assert f"Moved 1 student to Catalog {NAME}" in visible_text(client.get(response.headers["Location"]))
     assert enrollment_of(maya).catalog_version_id == new.id
     [event] = db.session.scalars(sa.select(HistoryEvent).where(HistoryEvent.action == "enrollment.catalog_moved"))
     assert (event.subject_id, event.actor_id) == (maya.id, admin.id)
@@ -310,8 +303,8 @@ def test_moving_a_student_end_to_end(client, admin, two_versions, count_queries)
     # The audit follows the new version: on her page, and in the student's own view.
     after = audit_service.audit_student(maya.id)
     assert after.result == then.result and after.version.name == NAME
-    assert f"Catalog {NAME}" in visible(client.get(f"/progress/students/{maya.id}"))
-    history = visible(client.get(f"/admin/history?subject={maya.id}"))
+    assert f"Catalog {NAME}" in visible_text(client.get(f"/progress/students/{maya.id}"))
+    history = visible_text(client.get(f"/admin/history?subject={maya.id}"))
     assert f"Moved {maya.email} from Catalog Initial to Catalog {NAME}" in history
     # Moving back is the same operation.
     client.post_form(f"/admin/programs/{program.id}/versions/move/apply",
@@ -330,9 +323,9 @@ def test_moving_many_students_at_once(client, admin, two_versions, make_student,
     db.session.commit()
     preview = client.post_form(f"/admin/programs/{program.id}/versions/move?current={initial.id}",
                                {"everyone": "y", "target": new.id})
-    page = visible(preview)
+    page = visible_text(preview)
     assert "Preview: move 4 students" in page and all(s.display_name in page for s in others)
-    ids = re.search(r'name="students" type="hidden" value="([^"]*)"', text(preview)).group(1)
+    ids = re.search(r'name="students" type="hidden" value="([^"]*)"', page_html(preview)).group(1)
     client.post_form(f"/admin/programs/{program.id}/versions/move/apply", {"students": ids, "target": new.id})
     assert catalog_versions.students_by_version(program.id) == {new.id: 5}
     assert db.session.scalar(sa.select(sa.func.count()).where(HistoryEvent.action == "enrollment.catalog_moved")) == 4
@@ -349,14 +342,14 @@ def test_a_student_who_cannot_move_stops_the_whole_move(client, admin, demo_prog
     initial, new = versions_of(demo_program.id)
     preview = client.post_form(f"/admin/programs/{demo_program.id}/versions/move",
                                {"students": [thesis.id, other.id], "target": new.id})
-    page = visible(preview)
+    page = visible_text(preview)
     assert f"Catalog {NAME} has no Non-thesis track, which Ben Capstone follows." in page
     assert "cannot be moved, so nobody will be" in page and "Move these students" not in page
     # Forcing the apply moves nobody, not even the student who could move.
     response = client.post_form(f"/admin/programs/{demo_program.id}/versions/move/apply",
                                 {"students": f"{thesis.id},{other.id}", "target": new.id})
     assert response.status_code == 302
-    assert "Nobody was moved" in visible(client.get(response.headers["Location"]))
+    assert "Nobody was moved" in visible_text(client.get(response.headers["Location"]))
     assert {enrollment_of(s).catalog_version_id for s in (thesis, other)} == {initial.id}
     assert db.session.scalar(sa.select(sa.func.count()).where(HistoryEvent.action == "enrollment.catalog_moved")) == 0
 
@@ -365,15 +358,15 @@ def test_move_refusals(client, admin, two_versions, make_program, make_student):
     program, maya, new = two_versions["program"], two_versions["maya"], two_versions["new"]
     url = f"/admin/programs/{program.id}/versions/move"
     nobody = client.post_form(url, {"target": new.id})
-    assert nobody.status_code == 200 and "Choose at least one student." in text(nobody)
+    assert nobody.status_code == 200 and "Choose at least one student." in page_html(nobody)
     no_target = client.post_form(url, {"students": [maya.id]})
-    assert "Choose the catalog version to move them to." in text(no_target)
-    assert re.search(r'value="%d"[^>]*checked|checked[^>]*value="%d"' % (maya.id, maya.id), text(no_target))
+    assert "Choose the catalog version to move them to." in page_html(no_target)
+    assert re.search(r'value="%d"[^>]*checked|checked[^>]*value="%d"' % (maya.id, maya.id), page_html(no_target))
     stranger = make_student(program=make_program(), name="Elsewhere")
     other_program = client.post_form(url, {"students": [stranger.id], "target": new.id})
-    assert other_program.status_code == 200 and "Choose students of this program only." in text(other_program)
+    assert other_program.status_code == 200 and "Choose students of this program only." in page_html(other_program)
     already = client.post_form(url, {"students": [two_versions["theo"].id], "target": new.id})
-    assert f"Theo Park already follows Catalog {NAME}." in visible(already)
+    assert f"Theo Park already follows Catalog {NAME}." in visible_text(already)
     assert client.post_form(url, {"students": ["x1"], "target": new.id}).status_code == 400
     assert client.post_form(url, {"students": [str(2**70)], "target": new.id}).status_code == 400
     apply_url = f"{url}/apply"
@@ -412,38 +405,38 @@ def test_the_progress_page_names_the_version_and_keeps_its_query_count(app, two_
     assert counts["maya"] == counts["theo"] <= 5
     browser = app.test_client()
     browser.login(two_versions["maya"].email)
-    assert "Catalog Initial" in visible(browser.get("/progress"))
+    assert "Catalog Initial" in visible_text(browser.get("/progress"))
     advisor = app.test_client()
     advisor.login(two_versions["advisor"].email)
-    assert f"Catalog {NAME}" in visible(advisor.get(f"/progress/students/{two_versions['theo'].id}"))
+    assert f"Catalog {NAME}" in visible_text(advisor.get(f"/progress/students/{two_versions['theo'].id}"))
 
 
 def test_what_if_under_the_newest_catalog(app, two_versions, count_queries):
     browser = app.test_client()
     browser.login(two_versions["maya"].email)
-    form = visible(browser.get("/progress/what-if"))
+    form = visible_text(browser.get("/progress/what-if"))
     assert f"Under the newest catalog ({NAME})" in form and "Current catalog (Initial)" in form
     with count_queries() as q:
         response = browser.get("/progress/what-if?concentration=production&track=thesis&catalog=newest")
     assert not [s for s in q.statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
-    page = visible(response)
+    page = visible_text(response)
     assert f"What if: Production, Thesis, Catalog {NAME}" in page and "Now: Production, Thesis, Catalog Initial" in page
     assert "4 of 4 courses" in page and "3 of 3 courses" in page    # her core now, and under 2026–27
     assert enrollment_of(two_versions["maya"]).catalog_version.name == "Initial"
     # A student already on the newest catalog is not offered it.
     theo = app.test_client()
     theo.login(two_versions["theo"].email)
-    assert "Under the newest catalog" not in visible(theo.get("/progress/what-if"))
+    assert "Under the newest catalog" not in visible_text(theo.get("/progress/what-if"))
     refused = theo.get("/progress/what-if?concentration=production&track=thesis&catalog=newest")
-    assert refused.status_code == 200 and "Not a valid choice" in text(refused)
+    assert refused.status_code == 200 and "Not a valid choice" in page_html(refused)
 
 
 def test_the_cohort_report_and_csv_name_each_students_version(client, admin, two_versions):
-    page = text(client.get(f"/reports/cohort?program={two_versions['program'].id}"))
+    page = page_html(client.get(f"/reports/cohort?program={two_versions['program'].id}"))
     assert "<th scope=\"col\">Catalog</th>" in page
     # One column per requirement key, titled as the newest version titles it; each cell is the student's own block.
     assert "Core seminar" in page and "Core courses" not in page
-    rows = list(csv.reader(io.StringIO(text(client.get(
+    rows = list(csv.reader(io.StringIO(page_html(client.get(
         f"/reports/cohort?format=csv&program={two_versions['program'].id}")).lstrip("\ufeff"))))
     header = rows[0]
     by_name = {r[0]: dict(zip(header, r)) for r in rows[1:]}
@@ -508,16 +501,16 @@ def test_the_move_preview_costs_the_same_for_one_student_or_many(client, admin, 
         enrollment_of(student).catalog_version_id = initial.id
         db.session.commit()
     with count_queries() as many:
-        page = visible(client.post_form(url, {"everyone": "y", "target": new_id}))
+        page = visible_text(client.post_form(url, {"everyone": "y", "target": new_id}))
     assert "Preview: move 7 students" in page
     assert many.count == one.count
 
 
 def test_directors_find_how_versions_work_from_the_program_page(client, admin, two_versions):
-    page = text(client.get(f"/admin/programs/{two_versions['program'].id}"))
+    page = page_html(client.get(f"/admin/programs/{two_versions['program'].id}"))
     assert 'href="/admin/programs/catalog-versions-help"' in page
     help_page = client.get("/admin/programs/catalog-versions-help")
     assert help_page.status_code == 200
-    body = text(help_page)
+    body = page_html(help_page)
     assert 'id="moving-students"' in body and "Preview the move" in body and "<script" not in body.split(
         'id="catalog-versions-help"')[1].split("</article>")[0]

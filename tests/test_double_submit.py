@@ -17,12 +17,11 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import CSRF_RE, PASSWORD
 from tracker import forms as form_layer
 from tracker.extensions import db
 from tracker.models import AuditException, HistoryEvent, StudioSession, SubmissionToken
 
-from .progress_support import demo_program  # noqa: F401  (fixture)
+from .fixtures.app import CSRF_RE, PASSWORD
 
 TOKEN_RE = re.compile(r'name="((?:[\w-]+-)?submission_token)" value="([^"]+)"')
 TRIALS = 20
@@ -228,12 +227,17 @@ def test_every_rendered_post_form_carries_one_token_and_login_none(client, login
     assert len(set(value for _, value in TOKEN_RE.findall(page))) == 3
 
 
-def test_a_sequential_resend_writes_nothing_and_says_so(client, advising_cast):
+def _transfer_as_advisor(client, advising_cast) -> tuple[str, dict]:
+    """Log the advisor in; their advisee's exceptions page and a transfer form with that page's token."""
     advisor, student = advising_cast
     client.login(advisor.email)
     page = f"/advising/students/{student.id}/exceptions"
     tokens = _tokens(client.get(page))
-    data = {**_transfer_form("Psychoacoustics"), "transfer-submission_token": tokens["transfer-submission_token"]}
+    return page, {**_transfer_form("Psychoacoustics"), "transfer-submission_token": tokens["transfer-submission_token"]}
+
+
+def test_a_sequential_resend_writes_nothing_and_says_so(client, advising_cast):
+    page, data = _transfer_as_advisor(client, advising_cast)
     first = client.post_form(page + "/transfer", data)
     assert first.status_code == 302
     events_after_first = _count(HistoryEvent)
@@ -247,11 +251,7 @@ def test_a_sequential_resend_writes_nothing_and_says_so(client, advising_cast):
 
 def test_a_resend_from_a_page_goes_back_to_that_page_with_the_message(client, advising_cast):
     """The transfer URL takes POST only, so the duplicate returns to the same-site page it was sent from."""
-    advisor, student = advising_cast
-    client.login(advisor.email)
-    page = f"/advising/students/{student.id}/exceptions"
-    tokens = _tokens(client.get(page))
-    data = {**_transfer_form("Psychoacoustics"), "transfer-submission_token": tokens["transfer-submission_token"]}
+    page, data = _transfer_as_advisor(client, advising_cast)
     assert client.post_form(page + "/transfer", data).status_code == 302
     again = client.post_form(page + "/transfer", data, headers={"Referer": "http://localhost" + page})
     assert again.status_code == 303 and again.headers["Location"].endswith(page)

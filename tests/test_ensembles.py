@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import html
-import re
 from datetime import date, timedelta
 
 import pytest
@@ -12,20 +11,8 @@ from tracker.extensions import db
 from tracker.models import EnsembleRecord, EnsembleRole, HistoryEvent
 from tracker.services import ServiceError, ensembles as ensemble_service
 
-
-def field_error(response, field: str) -> str:
-    match = re.search(rf'id="{field}-error"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S)
-    return html.unescape(match.group(1)).strip() if match else ""
-
-
-def visible_text(response) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
-
-
-def records_of(student) -> list[EnsembleRecord]:
-    db.session.expire_all()
-    return list(db.session.scalars(sa.select(EnsembleRecord).where(EnsembleRecord.student_id == student.id)
-                                   .order_by(EnsembleRecord.id)))
+from .db_support import lose_the_race, rows_of
+from .html_support import field_error, visible_text
 
 
 @pytest.fixture
@@ -53,7 +40,7 @@ def test_student_adds_participation(client, setup):
     student, jazz, fall, spring = setup
     response = client.post_form("/ensembles/new", data(jazz, fall, "directors_assistant", "Spring concert"))
     assert response.status_code == 302 and response.headers["Location"].endswith("/ensembles")
-    [record] = records_of(student)
+    [record] = rows_of(EnsembleRecord, student)
     assert record.role == EnsembleRole.DIRECTORS_ASSISTANT and record.notes == "Spring concert"
     event = db.session.scalar(sa.select(HistoryEvent).where(HistoryEvent.entity_type == "ensemble_record"))
     assert event.action == "ensemble_record.added" and event.entity_id == record.id
@@ -69,28 +56,19 @@ def test_one_record_per_ensemble_per_term(client, setup):
     assert again.status_code == 200
     assert "already have Contemporary Jazz Ensemble in Fall 2025" in field_error(again, "ensemble_id")
     assert "Kept note" in again.get_data(as_text=True)
-    assert len(records_of(student)) == 1
+    assert len(rows_of(EnsembleRecord, student)) == 1
     assert client.post_form("/ensembles/new", data(jazz, spring)).status_code == 302
 
 
 def test_a_double_submit_that_races_past_the_check_hits_the_unique_constraint(setup, monkeypatch):
     student, jazz, fall, spring = setup
-    original = ensemble_service._check
-
-    def check_then_lose_the_race(*args, **kwargs):
-        result = original(*args, **kwargs)
-        with db.engine.begin() as conn:
-            conn.execute(sa.insert(EnsembleRecord.__table__).values(
-                student_id=student.id, ensemble_id=jazz.id, term_id=fall.id, role="engineer", notes="",
-                created_at=sa.func.now(), updated_at=sa.func.now()))
-        return result
-
-    monkeypatch.setattr(ensemble_service, "_check", check_then_lose_the_race)
+    lose_the_race(monkeypatch, ensemble_service, EnsembleRecord, student_id=student.id, ensemble_id=jazz.id,
+                  term_id=fall.id, role="engineer", notes="")
     with pytest.raises(ServiceError) as err:
         ensemble_service.add_ensemble(student, ensemble_service.EnsembleInput(jazz.id, fall.id, "engineer"),
                                       actor=student)
     assert err.value.field == "ensemble_id" and "already have" in err.value.message
-    assert len(records_of(student)) == 1
+    assert len(rows_of(EnsembleRecord, student)) == 1
 
 
 def test_an_inactive_ensemble_is_refused(client, setup, make_ensemble):
@@ -101,24 +79,24 @@ def test_an_inactive_ensemble_is_refused(client, setup, make_ensemble):
     with pytest.raises(ServiceError):
         ensemble_service.add_ensemble(student, ensemble_service.EnsembleInput(gone.id, fall.id, "engineer"),
                                       actor=student)
-    assert records_of(student) == []
+    assert rows_of(EnsembleRecord, student) == []
 
 
 def test_an_unknown_role_is_refused(client, setup):
     student, jazz, fall, spring = setup
     response = client.post_form("/ensembles/new", data(jazz, fall, "conductor"))
     assert response.status_code == 200 and field_error(response, "role")
-    assert records_of(student) == []
+    assert rows_of(EnsembleRecord, student) == []
 
 
 def test_edit_and_its_history(client, setup):
     student, jazz, fall, spring = setup
     client.post_form("/ensembles/new", data(jazz, fall))
-    [record] = records_of(student)
+    [record] = rows_of(EnsembleRecord, student)
     assert "Contemporary Jazz Ensemble" in client.get(f"/ensembles/{record.id}/edit").get_data(as_text=True)
     assert client.post_form(f"/ensembles/{record.id}/edit", data(jazz, spring, "performer", "Tenor sax")).status_code \
         == 302
-    [record] = records_of(student)
+    [record] = rows_of(EnsembleRecord, student)
     assert record.term_id == spring.id and record.role == EnsembleRole.PERFORMER
     event = db.session.scalar(sa.select(HistoryEvent).where(HistoryEvent.action == "ensemble_record.edited"))
     assert event.changes == {"term": ["Fall 2025", "Spring 2026"], "role": ["engineer", "performer"],
@@ -129,7 +107,7 @@ def test_edit_into_a_duplicate_is_refused(client, setup):
     student, jazz, fall, spring = setup
     client.post_form("/ensembles/new", data(jazz, fall))
     client.post_form("/ensembles/new", data(jazz, spring))
-    second = records_of(student)[1]
+    second = rows_of(EnsembleRecord, student)[1]
     response = client.post_form(f"/ensembles/{second.id}/edit", data(jazz, fall))
     assert response.status_code == 200 and "already have" in field_error(response, "ensemble_id")
 
@@ -137,11 +115,11 @@ def test_edit_into_a_duplicate_is_refused(client, setup):
 def test_delete_is_post_only_and_recorded(client, setup):
     student, jazz, fall, spring = setup
     client.post_form("/ensembles/new", data(jazz, fall))
-    record_id = records_of(student)[0].id
+    record_id = rows_of(EnsembleRecord, student)[0].id
     assert client.get(f"/ensembles/{record_id}/delete").status_code == 405
     assert "data-confirm" in client.get("/ensembles").get_data(as_text=True)
     assert client.post_form(f"/ensembles/{record_id}/delete").status_code == 302
-    assert records_of(student) == []
+    assert rows_of(EnsembleRecord, student) == []
     event = db.session.scalar(sa.select(HistoryEvent).where(HistoryEvent.action == "ensemble_record.deleted"))
     assert event.entity_id == record_id
 
@@ -155,14 +133,7 @@ def test_another_students_records_are_404(client, setup, make_student):
     assert client.get(f"/ensembles/{theirs.id}/edit").status_code == 404
     assert client.post_form(f"/ensembles/{theirs.id}/edit", data(jazz, spring)).status_code == 404
     assert client.post_form(f"/ensembles/{theirs.id}/delete").status_code == 404
-    assert len(records_of(other)) == 1
-
-
-@pytest.mark.parametrize("role", ["faculty", "admin"])
-@pytest.mark.parametrize("url", ["/ensembles", "/ensembles/new"])
-def test_ensemble_pages_are_for_students_only(client, login_as, role, url):
-    login_as(role)
-    assert client.get(url).status_code == 403
+    assert len(rows_of(EnsembleRecord, other)) == 1
 
 
 def test_the_list_costs_the_same_queries_for_5_and_200_records(app, make_student, make_ensemble, make_term,

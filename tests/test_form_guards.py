@@ -2,8 +2,6 @@
 (status 200, the rest of the input kept, nothing stored) instead of a 500 or a bad row — on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import html
-import re
 from datetime import date, timedelta
 
 import pytest
@@ -13,20 +11,10 @@ from tracker import forms as form_layer
 from tracker.extensions import db
 from tracker.models import AuditException, Course, CourseRecord, HistoryEvent, StudioSession, User
 
-from .progress_support import demo_program  # noqa: F401  (fixture)
+from .html_support import field_error, page_text
 
 HUGE_INT = str(2**63)  # one past the largest 64-bit integer
 ABSURD_NUMBERS = ["1e400", "NaN", "Infinity", "-Infinity", "sNaN", HUGE_INT, "1" + "0" * 40]
-
-
-def field_error(response, field: str) -> str:
-    """The error text shown under a form field ('' if none)."""
-    match = re.search(rf'id="{field}-error"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S)
-    return html.unescape(match.group(1)).strip() if match else ""
-
-
-def page(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def count(model) -> int:
@@ -57,7 +45,7 @@ def test_course_add_refuses_a_nul_at_its_field(client, course_setup, field):
     response = client.post_form("/courses/new", data)
     assert response.status_code == 200
     assert "Remove the invisible NUL character" in field_error(response, field)
-    assert 'value="Listening"' in page(response)  # the rest of the input is kept
+    assert 'value="Listening"' in page_text(response)  # the rest of the input is kept
     assert "\x00" not in response.get_data(as_text=True)
     assert count(CourseRecord) == 0 and count(HistoryEvent) == 0
 
@@ -69,7 +57,7 @@ def test_course_add_refuses_an_impossible_id_at_its_field(client, course_setup, 
     response = client.post_form("/courses/new", _course_data(course, term, **{field: value}))
     assert response.status_code == 200
     assert field_error(response, field)
-    assert 'value="Listening"' in page(response)
+    assert 'value="Listening"' in page_text(response)
     assert count(CourseRecord) == 0
 
 
@@ -100,7 +88,7 @@ def test_studio_log_refuses_a_nul_at_its_field(client, studio_setup, field, valu
     assert response.status_code == 200
     assert "Remove the invisible NUL character" in field_error(response, field)
     kept = "Drum stems" if field != "notes" else "Lanterns EP"
-    assert kept in page(response)
+    assert kept in page_text(response)
     assert count(StudioSession) == 0 and count(HistoryEvent) == 0
 
 
@@ -111,7 +99,7 @@ def test_studio_log_refuses_an_impossible_id_at_its_field(client, studio_setup, 
     response = client.post_form("/studio/log", _session_data(supervisor, studio, **{field: value}))
     assert response.status_code == 200
     assert field_error(response, field)
-    assert "Lanterns EP" in page(response) and "Drum stems" in page(response)
+    assert "Lanterns EP" in page_text(response) and "Drum stems" in page_text(response)
     assert count(StudioSession) == 0
 
 
@@ -134,7 +122,7 @@ def test_admin_new_course_refuses_absurd_credits_at_the_field(client, admin, mak
     assert response.status_code == 200
     message = field_error(response, "credits")
     assert message in (form_layer.NOT_FINITE_MESSAGE, form_layer.TOO_LARGE_MESSAGE), message
-    text = page(response)
+    text = page_text(response)
     assert "Immersive Audio" in text and "Atmos and beyond" in text and f'value="{value}"' in text
     assert count(Course) == 0
 
@@ -148,7 +136,7 @@ def test_admin_new_course_refuses_a_nul_at_its_field(client, admin, make_program
     assert response.status_code == 200
     assert "Remove the invisible NUL character" in field_error(response, field)
     kept = "Atmos and beyond" if field != "description" else "Immersive Audio"
-    assert kept in page(response)
+    assert kept in page_text(response)
     assert count(Course) == 0
 
 
@@ -189,7 +177,7 @@ def test_transfer_credit_refuses_absurd_credits_at_the_field(client, advisee, va
     assert response.status_code == 200
     assert field_error(response, "transfer-transfer_credits") in (form_layer.NOT_FINITE_MESSAGE,
                                                                    form_layer.TOO_LARGE_MESSAGE)
-    assert "Psychoacoustics" in page(response) and "Elsewhere" in page(response)
+    assert "Psychoacoustics" in page_text(response) and "Elsewhere" in page_text(response)
     assert count(AuditException) == 0
 
 
@@ -200,7 +188,7 @@ def test_waiver_refuses_absurd_amounts_at_the_field(client, advisee, value):
         "waiver-requirement_key": "ensemble", "waiver-amount": value, "waiver-justification": "Keep this reason."})
     assert response.status_code == 200
     assert field_error(response, "waiver-amount")
-    assert "Keep this reason." in page(response)
+    assert "Keep this reason." in page_text(response)
     assert count(AuditException) == 0
 
 
@@ -210,7 +198,7 @@ def test_transfer_credit_refuses_a_nul_in_the_justification(client, advisee):
         "transfer-transfer_credits": "3", "transfer-course_id": "", "transfer-justification": "Re\x00viewed."})
     assert response.status_code == 200
     assert "Remove the invisible NUL character" in field_error(response, "transfer-justification")
-    assert "Psychoacoustics" in page(response)
+    assert "Psychoacoustics" in page_text(response)
     assert count(AuditException) == 0
 
 

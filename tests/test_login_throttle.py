@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import PASSWORD
+from .fixtures.app import PASSWORD
 
 # The session app uses LOGIN_RATE_LIMIT "5 per minute" (account + address) and the default per-account and
 # per-address limits.

@@ -71,23 +71,38 @@ def _execute(app, *statements):
             return [r.fetchall() if r.returns_rows else None for r in results]
 
 
+NOW = "'2026-01-01 00:00:00'"
+# Rows whose columns have not changed since the first revision the data-migration tests start from.
+PROGRAM_ROW = ("INSERT INTO program (id, code, name, degree, total_credits, min_gpa, max_transfer_credits, updated_at) "
+               f"VALUES (1, 'MM', 'Music', 'MM', 36, 3, 6, {NOW})")
+STUDENT_ROW = ("INSERT INTO \"user\" (id, email, display_name, role, active, session_token, created_at) VALUES "
+               f"(1, 's@x.edu', 'S', 'student', true, 't1', {NOW})")
+TRANSFER_ROW = ("INSERT INTO audit_exception (id, student_id, kind, transfer_title, institution, transfer_credits, "
+                f"justification, created_by_id, created_at) VALUES (1, 1, 'transfer', 'Acoustics', 'Berklee', 3, 'ok', "
+                f"1, {NOW})")
+
+
+def _app_at(database_url: str, revision: str):
+    """An app on the empty database, migrated up to `revision` (to seed rows as they were then)."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        upgrade(revision=revision)
+    return app
+
+
 def test_vocabulary_migration_keeps_tracks_and_milestones_and_frees_the_columns(empty_database_url):
     """Existing enrollments and sign-offs keep their values; afterwards any declared code fits; down restores."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
-    with app.app_context():
-        upgrade(revision="7c1e4b2a9d30")
-    now = "'2026-01-01 00:00:00'"
+    app = _app_at(empty_database_url, "7c1e4b2a9d30")
     _execute(
         app,
-        "INSERT INTO program (id, code, name, degree, total_credits, min_gpa, max_transfer_credits, updated_at) "
-        f"VALUES (1, 'MM', 'Music', 'MM', 36, 3, 6, {now})",
+        PROGRAM_ROW,
         "INSERT INTO concentration (id, program_id, code, name, active) VALUES (1, 1, 'prod', 'Production', true)",
         "INSERT INTO \"user\" (id, email, display_name, role, active, session_token, created_at) VALUES "
-        f"(1, 's@x.edu', 'S', 'student', true, 't1', {now}), (2, 'f@x.edu', 'F', 'faculty', true, 't2', {now})",
+        f"(1, 's@x.edu', 'S', 'student', true, 't1', {NOW}), (2, 'f@x.edu', 'F', 'faculty', true, 't2', {NOW})",
         "INSERT INTO enrollment (id, student_id, program_id, concentration_id, track, status, created_at) "
-        f"VALUES (1, 1, 1, 1, 'non_thesis', 'active', {now})",
+        f"VALUES (1, 1, 1, 1, 'non_thesis', 'active', {NOW})",
         "INSERT INTO milestone_record (id, student_id, kind, completed_on, note, signed_by_id, signed_at) "
-        f"VALUES (1, 1, 'capstone', '2026-01-01', '', 2, {now})",
+        f"VALUES (1, 1, 'capstone', '2026-01-01', '', 2, {NOW})",
     )
     with app.app_context():
         upgrade()
@@ -120,16 +135,13 @@ def test_catalog_version_migration_turns_each_program_into_one_version_and_down_
     import hashlib
     import json
 
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
-    with app.app_context():
-        upgrade(revision="b4e8d2f61a93")
-    now = "'2026-01-01 00:00:00'"
+    app = _app_at(empty_database_url, "b4e8d2f61a93")
     core_params = '{"courses": ["MPT 601", "MPT 602"], "min_grade": "B-"}'
     _execute(
         app,
         "INSERT INTO program (id, code, name, degree, total_credits, min_gpa, max_transfer_credits, "
         "definition_source, updated_at) "
-        f"VALUES (1, 'MM', 'Music', 'MM', 36, 3, 6, '[program]', {now})",
+        f"VALUES (1, 'MM', 'Music', 'MM', 36, 3, 6, '[program]', {NOW})",
         "INSERT INTO concentration (id, program_id, code, name, active) VALUES (1, 1, 'production', 'Production', "
         "true)",
         "INSERT INTO course (id, program_id, code, title, credits, category, concentration_id, pass_fail, "
@@ -138,14 +150,13 @@ def test_catalog_version_migration_turns_each_program_into_one_version_and_down_
         "INSERT INTO requirement (id, program_id, key, position, kind, title, description, concentrations, track, "
         f"params) VALUES (1, 1, 'core', 0, 'all_courses', 'Core courses', '', '[]', NULL, '{core_params}'), "
         "(2, 1, 'total', 1, 'total_credits', 'Total credits', '', '[]', NULL, '{\"credits\": \"36\"}')",
-        "INSERT INTO \"user\" (id, email, display_name, role, active, session_token, created_at) VALUES "
-        f"(1, 's@x.edu', 'S', 'student', true, 't1', {now})",
+        STUDENT_ROW,
         "INSERT INTO term (id, name, start_date, end_date, closed) VALUES (1, 'Fall 2025', '2025-08-25', "
         "'2025-12-15', false), (2, 'Fall 2026', '2026-08-24', '2026-12-14', false)",
         "INSERT INTO enrollment (id, student_id, program_id, concentration_id, track, start_term_id, status, "
-        f"created_at) VALUES (1, 1, 1, 1, 'thesis', 1, 'active', {now})",
+        f"created_at) VALUES (1, 1, 1, 1, 'thesis', 1, 'active', {NOW})",
         "INSERT INTO course_record (id, student_id, course_id, term_id, status, grade, created_at, updated_at) "
-        f"VALUES (1, 1, 1, 1, 'completed', 'A', {now}, {now})",
+        f"VALUES (1, 1, 1, 1, 'completed', 'A', {NOW}, {NOW})",
     )
     with app.app_context():
         upgrade()
@@ -194,25 +205,18 @@ def test_catalog_version_migration_turns_each_program_into_one_version_and_down_
 def test_variable_credits_migration_keeps_records_and_drops_the_new_columns_on_the_way_down(empty_database_url):
     """Up: existing courses stay fixed-credit, records take the course's credits, transfers have no date; the new
     columns then hold a variable course, a record's own credits and a transfer's date. Down: the rows stay."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
-    with app.app_context():
-        upgrade(revision="b4e8d2f61a93")
-    now = "'2026-01-01 00:00:00'"
+    app = _app_at(empty_database_url, "b4e8d2f61a93")
     _execute(
         app,
-        "INSERT INTO program (id, code, name, degree, total_credits, min_gpa, max_transfer_credits, updated_at) "
-        f"VALUES (1, 'MM', 'Music', 'MM', 36, 3, 6, {now})",
+        PROGRAM_ROW,
         "INSERT INTO course (id, program_id, code, title, credits, category, pass_fail, description, active) "
         "VALUES (1, 1, 'MUS 6950', 'Topics in Audio', 1, 'elective', false, '', true)",
-        "INSERT INTO \"user\" (id, email, display_name, role, active, session_token, created_at) VALUES "
-        f"(1, 's@x.edu', 'S', 'student', true, 't1', {now})",
+        STUDENT_ROW,
         "INSERT INTO term (id, name, start_date, end_date, closed) VALUES (1, 'Fall', '2026-09-01', '2026-12-15', "
         "false)",
         "INSERT INTO course_record (id, student_id, course_id, term_id, status, created_at, updated_at) "
-        f"VALUES (1, 1, 1, 1, 'planned', {now}, {now})",
-        "INSERT INTO audit_exception (id, student_id, kind, transfer_title, institution, transfer_credits, "
-        f"justification, created_by_id, created_at) VALUES (1, 1, 'transfer', 'Acoustics', 'Berklee', 3, 'ok', 1, "
-        f"{now})",
+        f"VALUES (1, 1, 1, 1, 'planned', {NOW}, {NOW})",
+        TRANSFER_ROW,
     )
     with app.app_context():
         upgrade()
@@ -245,17 +249,11 @@ def test_variable_credits_migration_keeps_records_and_drops_the_new_columns_on_t
 def test_transfer_grade_migration_adds_an_empty_grade_and_keeps_the_credit_on_the_way_down(empty_database_url):
     """Up: transfer credit recorded before has no grade (it keeps counting); the column then holds one. Down: the
     credit stays, without its grade."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
-    with app.app_context():
-        upgrade(revision="d7a3c9e15b02")
-    now = "'2026-01-01 00:00:00'"
+    app = _app_at(empty_database_url, "d7a3c9e15b02")
     _execute(
         app,
-        "INSERT INTO \"user\" (id, email, display_name, role, active, session_token, created_at) VALUES "
-        f"(1, 's@x.edu', 'S', 'student', true, 't1', {now})",
-        "INSERT INTO audit_exception (id, student_id, kind, transfer_title, institution, transfer_credits, "
-        f"justification, created_by_id, created_at) VALUES (1, 1, 'transfer', 'Acoustics', 'Berklee', 3, 'ok', 1, "
-        f"{now})",
+        STUDENT_ROW,
+        TRANSFER_ROW,
     )
     with app.app_context():
         upgrade(revision="e2c6f4a8b1d3")

@@ -12,7 +12,7 @@ from tracker.services import ServiceError
 from tracker.services import milestones as service
 from tracker.services.audit import audit_student
 
-from .progress_support import demo_program, sign  # noqa: F401  (fixtures)
+from .progress_support import sign
 
 
 def _events(student_id: int) -> list[HistoryEvent]:

@@ -11,9 +11,7 @@ from tracker.extensions import db
 from tracker.models import Notification
 from tracker.services import notifications, review
 
-
-def _text(response) -> str:
-    return response.get_data(as_text=True)
+from .html_support import page_html
 
 
 @pytest.fixture
@@ -51,7 +49,7 @@ def test_the_list_is_newest_first_with_unread_highlighted(client, login_as, make
     user = login_as("student")
     old = make_notification(user, "Old and read", read=True, age_minutes=60)
     new = make_notification(user, "Brand new", age_minutes=1)
-    page = _text(client.get("/notifications"))
+    page = page_html(client.get("/notifications"))
     assert page.index("Brand new") < page.index("Old and read")
     new_item = page[page.index(f'id="notification-{new.id}"') - 200:page.index("Brand new")]
     old_item = page[page.index(f'id="notification-{old.id}"') - 200:page.index("Old and read")]
@@ -70,7 +68,7 @@ def test_opening_the_list_marks_nothing_read(client, login_as, make_notification
 def test_a_user_sees_only_their_own_notifications(client, login_as, make_user, make_notification):
     login_as("student")
     make_notification(make_user("student"), "Someone else's news")
-    assert "Someone else" not in _text(client.get("/notifications"))
+    assert "Someone else" not in page_html(client.get("/notifications"))
 
 
 def test_mark_all_read(client, login_as, make_user, make_notification):
@@ -84,9 +82,9 @@ def test_mark_all_read(client, login_as, make_user, make_notification):
     assert _unread(user.id) == 3
     response = client.post_form("/notifications/read")
     assert response.status_code == 302
-    assert "Marked 3 notifications read." in _text(client.get(response.headers["Location"]))
+    assert "Marked 3 notifications read." in page_html(client.get(response.headers["Location"]))
     assert _unread(user.id) == 0 and _unread(other.id) == 1
-    page = _text(client.get("/notifications"))
+    page = page_html(client.get("/notifications"))
     assert "Mark all read" not in page and "notification-unread" not in page
 
 
@@ -122,10 +120,10 @@ def test_the_list_is_paginated(client, app, monkeypatch, login_as, make_notifica
     user = login_as("student")
     for i in range(6):
         make_notification(user, f"Message number {i}", age_minutes=i)
-    first = _text(client.get("/notifications"))
+    first = page_html(client.get("/notifications"))
     assert "Message number 0" in first and "Message number 4" not in first
     assert "/notifications?page=2" in first
-    second = _text(client.get("/notifications?page=2"))
+    second = page_html(client.get("/notifications?page=2"))
     assert "Message number 4" in second and "Message number 5" in second
 
 
@@ -140,7 +138,7 @@ def test_the_list_costs_the_same_queries_for_5_and_200(client, app, monkeypatch,
     db.session.add_all(Notification(user_id=user.id, message=f"n{i}", link="/x") for i in range(195))
     db.session.commit()
     with count_queries() as large:
-        page = _text(client.get("/notifications"))
+        page = page_html(client.get("/notifications"))
     assert page.count('id="notification-') == 200
     assert large.count == small.count, large.statements
 
@@ -149,11 +147,11 @@ def test_the_list_costs_the_same_queries_for_5_and_200(client, app, monkeypatch,
 
 def test_a_student_sees_the_unread_count_in_the_navigation(client, login_as, make_notification):
     user = login_as("student")
-    assert _nav_badge(_text(client.get("/notifications")), "Notifications") is None
+    assert _nav_badge(page_html(client.get("/notifications")), "Notifications") is None
     make_notification(user)
     make_notification(user)
     make_notification(user, read=True)
-    assert _nav_badge(_text(client.get("/notifications")), "Notifications") == "2"
+    assert _nav_badge(page_html(client.get("/notifications")), "Notifications") == "2"
 
 
 def test_faculty_see_their_pending_review_count(client, login_as, make_user, make_student, make_session):
@@ -163,26 +161,26 @@ def test_faculty_see_their_pending_review_count(client, login_as, make_user, mak
         make_session(make_student(), faculty)
     make_session(make_student(), faculty, status="approved")
     make_session(make_student(), other)
-    assert _nav_badge(_text(client.get("/notifications")), "Review queue") == "2"
+    assert _nav_badge(page_html(client.get("/notifications")), "Review queue") == "2"
 
 
 def test_admins_see_every_pending_session_in_the_count(client, login_as, make_user, make_student, make_session):
     login_as("admin")
     make_session(make_student(), make_user("faculty"))
     make_session(make_student(), make_user("faculty"))
-    assert _nav_badge(_text(client.get("/notifications")), "Review queue") == "2"
+    assert _nav_badge(page_html(client.get("/notifications")), "Review queue") == "2"
 
 
 def test_a_decision_notifies_the_student_and_moves_both_counts(app, client, login_as, make_student, make_session):
     faculty = login_as("faculty")
     student = make_student()
     session = make_session(student, faculty)
-    assert _nav_badge(_text(client.get("/review")), "Review queue") == "1"
+    assert _nav_badge(page_html(client.get("/review")), "Review queue") == "1"
     client.post_form(f"/review/sessions/{session.id}", {"approve": "x", "version": session.version})
-    assert _nav_badge(_text(client.get("/review")), "Review queue") is None
+    assert _nav_badge(page_html(client.get("/review")), "Review queue") is None
     student_client = app.test_client()
     student_client.login(student.email)
-    page = _text(student_client.get("/notifications"))
+    page = page_html(student_client.get("/notifications"))
     assert _nav_badge(page, "Notifications") == "1"
     assert "approved your 4-hour session" in page
 

@@ -12,7 +12,7 @@ from tracker import create_app
 from tracker.errors import RETRY_AFTER_SECONDS, outage
 from tracker.extensions import limiter
 
-from .conftest import TrackerClient
+from .fixtures.app import TrackerClient
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
 UNREACHABLE_POSTGRES = "postgresql://postgres@127.0.0.1:1/tracker?connect_timeout=2"

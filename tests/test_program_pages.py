@@ -3,40 +3,30 @@ options that count marked and the others shown, "choose N" with what is chosen a
 record's own credits, courses that do not count toward the total, and the time limit's deadline.
 
 Two kinds of tests:
-* drawing tests hand the pages a made-up audit result (the audit engine is replaced for the request), so the pages
-  are checked against the result's shape (tracker.domain.audit.BlockResult) whatever the engine decides;
+* drawing tests hand the pages a made-up audit result (the `handmade` fixture of tests/fixtures/audits.py replaces
+  the audit engine for the request), so the pages are checked against the result's shape
+  (tracker.domain.audit.BlockResult) whatever the engine decides;
 * end-to-end tests load a small program definition in the requirements language and let the real engine decide.
 """
 from __future__ import annotations
 
 import csv
-import html as html_lib
 import io
 import re
-from dataclasses import replace
-from datetime import date
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
-from tracker.domain import BlockResult, UsedRecord
 from tracker.extensions import db
 from tracker.models import Course, CourseRecord, CourseStatus
-from tracker.services import audit as audit_service
 from tracker.services.programs import load_program_text
 
-from .progress_support import add_course, demo_program, terms  # noqa: F401  (fixtures)
+from .definition_support import concentration, course, requirement, table, tables
+from .html_support import page_html, visible_text
+from .progress_support import add_course
 
 D = Decimal
-
-
-def _text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def _visible(markup: str) -> str:
-    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
 
 
 def _card(page: str, key: str) -> str:
@@ -60,61 +50,6 @@ def _aria(page: str, label: str) -> int:
     return int(match.group(1))
 
 
-def block(key: str, title: str, kind: str = "all_courses", *, status: str = "not_started", unit: str = "courses",
-          need=1, done=0, in_progress=0, **rest) -> BlockResult:
-    """A hand-made block result; percent and remaining follow from need and done."""
-    need, done, in_progress = D(need), D(done), D(in_progress)
-    percent = 100 if need <= 0 else int(min(D(1), done / need) * 100)
-    return BlockResult(key=key, title=title, kind=kind, description=rest.pop("description", ""), status=status,
-                       unit=unit, need=need, done=done, in_progress=in_progress,
-                       remaining=max(D(0), need - done - in_progress), percent=percent, **rest)
-
-
-def nested_blocks() -> tuple[BlockResult, ...]:
-    """A culminating any_of (thesis counts, portfolio not), a seminars n_of choosing 2 of 3 (one of which is itself
-    a group), and a credits block with a variable-credit record that does not count toward the total."""
-    thesis = block("thesis-option", "Thesis option", status="in_progress", need=2, done=1, in_progress=1,
-                   still_needed=("Thesis II (in progress)",),
-                   used=(UsedRecord("course", 1, "MPT 698 Thesis I (Past term A)", D(1), False,
-                                    "listed course; grade A", credits=D(3)),))
-    portfolio = block("portfolio-option", "Portfolio option", status="in_progress", need=3, done=1,
-                      counted=False, still_needed=("Portfolio review", "Recital"))
-    culminating = block("culminating", "Thesis or portfolio", "any_of", status="in_progress", unit="requirements",
-                        need=1, children=(thesis, portfolio), choose=1,
-                        explanation="The thesis option counts: it is further along (1 of 2 courses done, "
-                                    "1 in progress) than the portfolio option (1 of 3).",
-                        still_needed=("Finish the thesis option",))
-    listening = block("seminar-listening", "Listening seminar", status="complete", done=1)
-    history = block("seminar-history", "History seminar", status="complete", done=1)
-    deep = block("seminar-deep-dive", "Deep-dive project", status="not_started")
-    lab = block("seminar-lab", "Lab sequence", "all_of", status="in_progress", unit="requirements", need=2,
-                done=1, counted=False, children=(
-                    block("seminar-lab-one", "Lab one", status="complete", done=1),
-                    block("seminar-lab-two", "Lab two", "any_of", unit="requirements", choose=1,
-                          children=(deep,), explanation="Nothing started yet."),
-                ))
-    seminars = block("seminars", "Seminars", "n_of", status="complete", unit="requirements", need=2, done=2,
-                     children=(listening, history, lab), choose=2,
-                     explanation="Listening and History count: both are complete.")
-    topics = block("topics", "Topics in audio", "credits", status="in_progress", unit="credits", need=6, done=2,
-                   used=(UsedRecord("course", 7, "MUS 6950 Topics in Audio (Past term B)", D(2), False,
-                                    "listed course; grade A; does not count toward the total", credits=D(2)),),
-                   still_needed=("4 more credits of topics in audio",))
-    return culminating, seminars, topics
-
-
-@pytest.fixture
-def handmade(monkeypatch):
-    """Replace the engine's blocks by `nested_blocks()` (totals and the rest stay the engine's) and set a deadline."""
-    real = audit_service.domain.audit
-
-    def fake(inp):
-        result = real(inp)
-        return replace(result, blocks=nested_blocks() + result.blocks, deadline=date(2031, 6, 30))
-
-    monkeypatch.setattr(audit_service.domain, "audit", fake)
-
-
 @pytest.fixture
 def people(demo_program, make_user, make_student):
     advisor = make_user("faculty", name="Prof. Ada Byron")
@@ -131,7 +66,7 @@ def _pages(client, people) -> dict[str, str]:
     other.login(advisor.email)
     advisors = other.get(f"/progress/students/{student.id}")
     assert own.status_code == advisors.status_code == 200
-    return {"student": _text(own), "advisor": _text(advisors)}
+    return {"student": page_html(own), "advisor": page_html(advisors)}
 
 
 # ---------------------------------------------------------------- drawing (hand-made results)
@@ -142,29 +77,29 @@ def test_a_nested_any_of_marks_the_counted_option_and_shows_the_other(client, pe
     card = _card(page, "culminating")
     assert 'data-group="any_of"' in card
     # The group's own bar and status, then "choose 1" and why.
-    assert _aria(card, "Thesis or portfolio: done") == 0 and "In progress" in _visible(card)
-    assert "Choose 1 of these 2 options." in _visible(card)
-    assert "The thesis option counts: it is further along" in _visible(card)
+    assert _aria(card, "Thesis or portfolio: done") == 0 and "In progress" in visible_text(card)
+    assert "Choose 1 of these 2 options." in visible_text(card)
+    assert "The thesis option counts: it is further along" in visible_text(card)
     # The options, as a list inside the card, each with its own bar and figures.
     assert '<ol class="group-options' in card and 'aria-label="Options of Thesis or portfolio"' in card
     thesis, portfolio = _option(page, "thesis-option"), _option(page, "portfolio-option")
     assert "option-counted" in thesis and 'data-counted="yes"' in thesis and ">Counts<" in thesis
-    assert "Not counted" not in _visible(thesis)
+    assert "Not counted" not in visible_text(thesis)
     assert "option-not-counted" in portfolio and 'data-counted="no"' in portfolio and ">Not counted<" in portfolio
     assert _aria(thesis, "Thesis option: done") == 50 and _aria(portfolio, "Portfolio option: done") == 33
-    assert "1 of 3 courses done" in _visible(portfolio) and "1 of 2 courses done" in _visible(thesis)
+    assert "1 of 3 courses done" in visible_text(portfolio) and "1 of 2 courses done" in visible_text(thesis)
     # Headings nest: the card's h3, its options' h4.
     assert '<h3 id="req-culminating-title"' in card and '<h4 id="req-thesis-option-title"' in card
     # What the counted option still needs is listed; the other's is tucked away but there.
     assert "Thesis II (in progress)" in thesis
-    assert "To count instead, it would still need (2)" in _visible(portfolio) and "Recital" in portfolio
+    assert "To count instead, it would still need (2)" in visible_text(portfolio) and "Recital" in portfolio
 
 
 @pytest.mark.parametrize("viewer", ["student", "advisor"])
 def test_an_n_of_says_choose_n_with_what_is_chosen_and_what_remains(client, people, handmade, viewer):
     page = _pages(client, people)[viewer]
     card = _card(page, "seminars")
-    text = _visible(card)
+    text = visible_text(card)
     assert "Choose 2 of these 3 options. Chosen: Listening seminar, History seminar." in text
     assert "Listening and History count: both are complete." in text
     assert "2 of 2 requirements done" in text
@@ -173,31 +108,31 @@ def test_an_n_of_says_choose_n_with_what_is_chosen_and_what_remains(client, peop
     deep = _option(page, "seminar-deep-dive")
     assert _aria(deep, "Deep-dive project: done") == 0
     assert '<h6 id="req-seminar-deep-dive-title"' in page
-    assert "All of these 2 parts are needed." in _visible(_option(page, "seminar-lab"))
+    assert "All of these 2 parts are needed." in visible_text(_option(page, "seminar-lab"))
     assert "Nothing started yet." in page
-    culminating = _visible(_card(page, "culminating"))
+    culminating = visible_text(_card(page, "culminating"))
     assert "Still needed Finish the thesis option" in culminating
 
 
 @pytest.mark.parametrize("viewer", ["student", "advisor"])
 def test_records_show_their_own_credits_and_the_not_in_total_badge(client, people, handmade, viewer):
     page = _pages(client, people)[viewer]
-    topics = _visible(_card(page, "topics"))
+    topics = visible_text(_card(page, "topics"))
     assert "MUS 6950 Topics in Audio (Past term B) — 2 cr" in topics
     assert "Not in the degree total" in topics and "does not count toward the total" in topics
     # A course counted in a courses-unit block still shows the credits the record carries.
-    assert "MPT 698 Thesis I (Past term A) — 3 cr" in _visible(_option(page, "thesis-option"))
-    assert "Not in the degree total" not in _visible(_card(page, "culminating"))
+    assert "MPT 698 Thesis I (Past term A) — 3 cr" in visible_text(_option(page, "thesis-option"))
+    assert "Not in the degree total" not in visible_text(_card(page, "culminating"))
 
 
 @pytest.mark.parametrize("viewer", ["student", "advisor"])
 def test_the_deadline_is_shown(client, people, handmade, viewer):
     page = _pages(client, people)[viewer]
-    assert "Finish by 30 June 2031" in _visible(page) and 'data-deadline="2031-06-30"' in page
+    assert "Finish by 30 June 2031" in visible_text(page) and 'data-deadline="2031-06-30"' in page
 
 
 def test_no_deadline_without_a_time_limit(client, people):
-    assert "Finish by" not in _visible(_pages(client, people)["student"])
+    assert "Finish by" not in visible_text(_pages(client, people)["student"])
 
 
 def test_group_cards_take_the_full_width_and_need_no_script(client, people, handmade):
@@ -211,7 +146,7 @@ def test_group_cards_take_the_full_width_and_need_no_script(client, people, hand
 def test_what_if_draws_the_options_under_their_group(client, people, handmade):
     advisor, student = people
     client.login(student.email)
-    page = _text(client.get("/progress/what-if?concentration=technical&track=thesis"))
+    page = page_html(client.get("/progress/what-if?concentration=technical&track=thesis"))
     rows = re.findall(r'<tr data-requirement="([^"]+)"', page)
     # Groups are followed by their options, in order, nested ones too (blocks the program does not list, as these
     # hand-made ones, come after the program's own).
@@ -221,15 +156,15 @@ def test_what_if_draws_the_options_under_their_group(client, people, handmade):
     portfolio = page[page.index('<tr data-requirement="portfolio-option"'):]
     portfolio = portfolio[:portfolio.index("</tr>")]
     assert portfolio.count(">Not counted<") == 2 and "Option: " in portfolio and "depth-1" in portfolio
-    assert "Choose 2 of 3; chosen: Listening seminar, History seminar." in _visible(page)
+    assert "Choose 2 of 3; chosen: Listening seminar, History seminar." in visible_text(page)
     assert _aria(page, "What if: Thesis option: done") == 50
-    assert "Finish by 30 June 2031" in _visible(page)
+    assert "Finish by 30 June 2031" in visible_text(page)
 
 
 def test_the_csv_lists_options_with_their_group_and_whether_they_count(client, people, handmade):
     advisor, student = people
     client.login(advisor.email)
-    rows = list(csv.reader(io.StringIO(_text(client.get(f"/progress/students/{student.id}/export.csv"))
+    rows = list(csv.reader(io.StringIO(page_html(client.get(f"/progress/students/{student.id}/export.csv"))
                                        .lstrip("\ufeff"))))
     by_key = {row[0]: row for row in rows[1:]}
     assert by_key["culminating"][10:] == ["", "yes"]
@@ -256,135 +191,27 @@ def test_nested_pages_keep_their_query_count(app, client, people, terms, handmad
 
 # ---------------------------------------------------------------- the real engine (a small definition)
 
-NESTED_TOML = """
-[program]
-code = "MM-NEST"
-name = "Master of Music (nested test)"
-degree = "Master of Music"
-total_credits = 12
-min_gpa = "3.0"
-
-[[concentrations]]
-code = "production"
-name = "Production"
-
-[[courses]]
-code = "MPT 601"
-title = "Record Analysis"
-credits = 3
-category = "core"
-
-[[courses]]
-code = "MPT 602"
-title = "Music Style"
-credits = 3
-category = "core"
-
-[[courses]]
-code = "MPT 652"
-title = "Style Studies"
-credits = 3
-category = "core"
-
-[[courses]]
-code = "MPT 698"
-title = "Thesis I"
-credits = 3
-category = "thesis"
-
-[[courses]]
-code = "MPT 690"
-title = "Portfolio"
-credits = 3
-category = "elective"
-
-[[courses]]
-code = "MUS 6950"
-title = "Topics in Audio"
-credits = 1
-max_credits = 3
-category = "elective"
-
-[[courses]]
-code = "MPT 661"
-title = "Seminar A"
-credits = 1
-category = "elective"
-
-[[courses]]
-code = "MPT 662"
-title = "Seminar B"
-credits = 1
-category = "elective"
-
-[[courses]]
-code = "MPT 663"
-title = "Seminar C"
-credits = 1
-category = "elective"
-
-[[requirements]]
-key = "core"
-kind = "all_courses"
-title = "Core"
-courses = ["MPT 601", ["MPT 602", "MPT 652"]]
-
-[[requirements]]
-key = "culminating"
-kind = "any_of"
-title = "Thesis or portfolio"
-of = ["thesis-option", "portfolio-option"]
-
-[[requirements]]
-key = "thesis-option"
-kind = "all_courses"
-title = "Thesis option"
-courses = ["MPT 698"]
-
-[[requirements]]
-key = "portfolio-option"
-kind = "all_courses"
-title = "Portfolio option"
-courses = ["MPT 690"]
-
-[[requirements]]
-key = "seminars"
-kind = "n_of"
-choose = 2
-title = "Seminars"
-of = ["seminar-a", "seminar-b", "seminar-c"]
-
-[[requirements]]
-key = "seminar-a"
-kind = "all_courses"
-title = "Seminar A"
-courses = ["MPT 661"]
-
-[[requirements]]
-key = "seminar-b"
-kind = "all_courses"
-title = "Seminar B"
-courses = ["MPT 662"]
-
-[[requirements]]
-key = "seminar-c"
-kind = "all_courses"
-title = "Seminar C"
-courses = ["MPT 663"]
-
-[[requirements]]
-key = "topics"
-kind = "credits"
-title = "Topics in audio"
-credits = 3
-courses = ["MUS 6950"]
-
-[[requirements]]
-key = "total-credits"
-kind = "total_credits"
-title = "Total credits"
-credits = 12
-"""
+NESTED_TOML = tables(
+    table("program", code="MM-NEST", name="Master of Music (nested test)", degree="Master of Music", total_credits=12,
+          min_gpa="3.0"),
+    concentration("production", "Production"),
+    course("MPT 601", "Record Analysis", 3, "core"),
+    course("MPT 602", "Music Style", 3, "core"),
+    course("MPT 652", "Style Studies", 3, "core"),
+    course("MPT 698", "Thesis I", 3, "thesis"),
+    course("MPT 690", "Portfolio", 3, "elective"),
+    course("MUS 6950", "Topics in Audio", 1, "elective", max_credits=3),
+    *(course(f"MPT 66{n}", f"Seminar {x}", 1, "elective") for n, x in ((1, "A"), (2, "B"), (3, "C"))),
+    requirement("core", "all_courses", "Core", courses=["MPT 601", ["MPT 602", "MPT 652"]]),
+    requirement("culminating", "any_of", "Thesis or portfolio", of=["thesis-option", "portfolio-option"]),
+    requirement("thesis-option", "all_courses", "Thesis option", courses=["MPT 698"]),
+    requirement("portfolio-option", "all_courses", "Portfolio option", courses=["MPT 690"]),
+    requirement("seminars", "n_of", "Seminars", choose=2, of=["seminar-a", "seminar-b", "seminar-c"]),
+    *(requirement(f"seminar-{x.lower()}", "all_courses", f"Seminar {x}", courses=[f"MPT 66{n}"])
+      for n, x in ((1, "A"), (2, "B"), (3, "C"))),
+    requirement("topics", "credits", "Topics in audio", credits=3, courses=["MUS 6950"]),
+    requirement("total-credits", "total_credits", "Total credits", credits=12),
+)
 
 
 @pytest.fixture
@@ -422,7 +249,7 @@ def test_real_engine_any_of_marks_the_thesis_and_shows_the_portfolio(client, nes
     _, advisor, student = nested_program
     page = _pages(client, (advisor, student))[viewer]
     card = _card(page, "culminating")
-    assert 'data-group="any_of"' in card and "Choose 1 of these 2 options." in _visible(card)
+    assert 'data-group="any_of"' in card and "Choose 1 of these 2 options." in visible_text(card)
     assert ">Counts<" in _option(page, "thesis-option")
     assert ">Not counted<" in _option(page, "portfolio-option")
     assert _aria(card, "Portfolio option: done") == 0
@@ -433,7 +260,7 @@ def test_real_engine_any_of_marks_the_thesis_and_shows_the_portfolio(client, nes
 def test_real_engine_n_of_shows_what_is_chosen_and_what_remains(client, nested_program, viewer):
     _, advisor, student = nested_program
     page = _pages(client, (advisor, student))[viewer]
-    text = _visible(_card(page, "seminars"))
+    text = visible_text(_card(page, "seminars"))
     assert "Choose 2 of these 3 options." in text and "Chosen: Seminar A, Seminar B." in text
     assert ">Not counted<" in _option(page, "seminar-c")
     assert "Still needed" in text
@@ -443,7 +270,7 @@ def test_real_engine_n_of_shows_what_is_chosen_and_what_remains(client, nested_p
 def test_real_engine_shows_a_variable_credit_records_credits(client, nested_program, viewer):
     _, advisor, student = nested_program
     page = _pages(client, (advisor, student))[viewer]
-    topics = _visible(_card(page, "topics"))
+    topics = visible_text(_card(page, "topics"))
     assert "MUS 6950 Topics in Audio (Past term B) — 2 cr" in topics
     assert "2 of 3 credits done" in topics
 
@@ -459,10 +286,10 @@ def test_a_variable_credit_record_counts_and_shows_its_own_credits(client, peopl
                                 status=CourseStatus.COMPLETED, grade="A", credits=D("2.5")))
     db.session.commit()
     page = _pages(client, people)[viewer]
-    electives = _visible(_card(page, "electives"))
+    electives = visible_text(_card(page, "electives"))
     assert "2.5 of 6 credits done" in electives
     assert re.search(r"MPT 663 \S.* \(Past term B\) — 2\.5 cr", electives), electives
-    assert "2.5 of 36" in _visible(page)                     # the total counts the record's own credits
+    assert "2.5 of 36" in visible_text(page)                     # the total counts the record's own credits
 
 
 def test_a_group_can_be_waived_whole_only_and_a_waived_group_is_complete(client, nested_program):

@@ -11,71 +11,21 @@ from tracker.extensions import db
 from tracker.models import Enrollment, HistoryEvent, MilestoneRecord, Program, User
 from tracker.services.programs import load_program_text
 
-DEFINITION = """\
-[program]
-code = "MM-PERF"
-name = "Master of Music in Performance"
-degree = "Master of Music"
-total_credits = 3
-min_gpa = "3.0"
-max_transfer_credits = 0
+from .definition_support import VOCABULARY, concentration, course, requirement, table, tables
 
-[[concentrations]]
-code = "piano"
-name = "Piano"
-
-[[tracks]]
-code = "portfolio"
-label = "Portfolio"
-
-[[tracks]]
-code = "recital"
-label = "Recital"
-
-[[milestones]]
-code = "portfolio_review"
-label = "Portfolio review passed"
-signed_by = "advisor"
-track = "portfolio"
-
-[[milestones]]
-code = "jury"
-label = "Jury passed"
-signed_by = ["admin"]
-tracks = ["portfolio", "recital"]
-
-[[courses]]
-code = "PERF 601"
-title = "Performance Seminar"
-credits = 3
-category = "core"
-
-[[requirements]]
-key = "total"
-kind = "total_credits"
-title = "Total credits"
-credits = 3
-
-[[requirements]]
-key = "gpa"
-kind = "gpa"
-title = "GPA"
-min_gpa = "3.0"
-
-[[requirements]]
-key = "portfolio-milestones"
-kind = "milestones"
-title = "Portfolio milestones"
-track = "portfolio"
-milestones = ["portfolio_review", "jury"]
-
-[[requirements]]
-key = "recital-milestones"
-kind = "milestones"
-title = "Recital milestones"
-track = "recital"
-milestones = ["jury"]
-"""
+DEFINITION = tables(
+    table("program", code="MM-PERF", name="Master of Music in Performance", degree="Master of Music", total_credits=3,
+          min_gpa="3.0", max_transfer_credits=0),
+    concentration("piano", "Piano"),
+    lead="",
+) + VOCABULARY + tables(
+    course("PERF 601", "Performance Seminar", 3, "core"),
+    requirement("total", "total_credits", "Total credits", credits=3),
+    requirement("gpa", "gpa", "GPA", min_gpa="3.0"),
+    requirement("portfolio-milestones", "milestones", "Portfolio milestones", track="portfolio",
+                milestones=["portfolio_review", "jury"]),
+    requirement("recital-milestones", "milestones", "Recital milestones", track="recital", milestones=["jury"]),
+)
 
 
 @pytest.fixture

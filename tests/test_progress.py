@@ -16,7 +16,8 @@ from tracker.models import HistoryEvent
 from tracker.services import catalog_versions
 
 from .catalog_support import newest
-from .progress_support import (  # noqa: F401  (fixtures)
+from .html_support import page_html
+from .progress_support import (
     CONCENTRATION_COURSES,
     CONCENTRATIONS,
     add_course,
@@ -24,14 +25,8 @@ from .progress_support import (  # noqa: F401  (fixtures)
     add_exception,
     add_sessions,
     complete_records,
-    demo_program,
     sign,
-    terms,
 )
-
-
-def _text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def _csv(response) -> list[list[str]]:
@@ -76,7 +71,7 @@ def test_every_requirement_kind_is_shown_with_its_figures(client, demo_program, 
     client.login(student.email)
     response = client.get("/progress")
     assert response.status_code == 200
-    html = _text(response)
+    html = page_html(response)
 
     core = _card(html, "core")
     assert "In progress" in core and "Music History (at least B-)" in core
@@ -118,7 +113,7 @@ def test_bars_have_done_and_in_progress_segments(client, demo_program, terms, ma
     add_course(student, "MPT 601", terms.first)
     add_course(student, "MPT 602", terms.current, status="in_progress")
     client.login(student.email)
-    html = _text(client.get("/progress"))
+    html = page_html(client.get("/progress"))
     assert _aria(html, "Core courses: done") == 25
     assert _aria(html, "Core courses: in progress") == 25
     assert re.search(r'aria-label="Core courses: done" aria-valuenow="25"[^>]*class="progress pct-25"', html)
@@ -132,7 +127,7 @@ def test_a_complete_record_is_100_percent_in_every_concentration_and_track(
     student = make_student(concentration=concentration, track=track, advisor=advisor, start_term=terms.first)
     complete_records(student, advisor, terms, concentration, track)
     client.login(student.email)
-    html = _text(client.get("/progress"))
+    html = page_html(client.get("/progress"))
     assert "data-overall-percent>100%<" in html
     expected = {"core", "concentration", "electives", "ensembles", "studio", "total-credits", "gpa"}
     expected |= {"thesis", "thesis-milestones"} if track == "thesis" else {
@@ -159,7 +154,7 @@ def test_milestones_of_the_track_are_listed(client, demo_program, make_student, 
     student = make_student(track=track)
     client.login(student.email)
     for url in ("/progress", "/progress/milestones"):
-        html = _text(client.get(url))
+        html = page_html(client.get(url))
         for text in shown:
             assert text in html, (url, text)
         for text in hidden:
@@ -171,7 +166,7 @@ def test_milestones_page_flags_an_out_of_order_sign_off(client, demo_program, ma
     student = make_student(advisor=advisor)
     sign(student, "defense", date.today() - timedelta(days=3), advisor, note="Passed with minor revisions")
     client.login(student.email)
-    html = _text(client.get("/progress/milestones"))
+    html = page_html(client.get("/progress/milestones"))
     assert "Defense passed" in html and "Dr. Ben Okafor" in html and "Passed with minor revisions" in html
     assert "was signed off" in html and "before Thesis proposal approved" in html
     assert "1 of 4 milestones signed off" in html
@@ -194,7 +189,7 @@ def test_exceptions_are_marked_as_exceptions_with_who_when_and_why(client, demo_
     db.session.commit()
 
     client.login(student.email)
-    html = _text(client.get("/progress"))
+    html = page_html(client.get("/progress"))
     concentration = _card(html, "concentration")
     assert "Exception · Substitution" in concentration
     assert "recorded by Prof. Alicia Moreno" in concentration and "covers the production seminar" in concentration
@@ -209,7 +204,7 @@ def test_a_student_without_an_enrollment_is_told_so(client, make_user):
     student = make_user("student")
     client.login(student.email)
     response = client.get("/progress")
-    assert response.status_code == 200 and "not enrolled" in _text(response)
+    assert response.status_code == 200 and "not enrolled" in page_html(response)
     assert client.get("/progress/export.csv").status_code == 404
 
 
@@ -237,7 +232,7 @@ def test_who_may_see_a_students_progress(client, cast, who, expected, suffix):
     response = client.get(f"/progress/students/{cast['student'].id}{suffix}")
     assert response.status_code == expected
     if expected == 404:
-        assert "Maya Chen" not in _text(response)
+        assert "Maya Chen" not in page_html(response)
 
 
 def test_a_student_on_their_own_id_goes_to_their_page(client, cast):
@@ -267,7 +262,7 @@ def test_unknown_or_non_student_ids_are_404(client, cast):
 
 def test_an_advisor_sees_the_advisees_page_with_their_name(client, cast):
     client.login(cast["advisor"].email)
-    html = _text(client.get(f"/progress/students/{cast['student'].id}"))
+    html = page_html(client.get(f"/progress/students/{cast['student'].id}"))
     assert "Degree progress: Maya Chen" in html
     assert f"/advising/students/{cast['student'].id}/milestones" in html
     assert f"/progress/students/{cast['student'].id}/export.csv" in html
@@ -304,7 +299,7 @@ def test_csv_has_one_row_per_requirement_and_summary_rows(client, demo_program, 
     assert by_key["summary:gpa"][4:6] == ["3.00", "3.50"]
     assert by_key["summary:total_credits"][4:8] == ["36", "6", "3", "27"]
     # The page shows the same overall figure as the CSV.
-    html = _text(client.get("/progress"))
+    html = page_html(client.get("/progress"))
     assert f"data-overall-percent>{by_key['summary:overall'][5]}%<" in html
 
 
@@ -355,7 +350,7 @@ def test_what_if_shows_both_audits_and_writes_nothing(client, demo_program, term
     with count_queries() as q:
         response = client.get("/progress/what-if?concentration=technical&track=non_thesis")
     assert response.status_code == 200
-    html = _text(response)
+    html = page_html(response)
     assert "Now: Production, Thesis" in html and "What if: Technical, Non-thesis" in html
     assert _aria(html, "Now: Concentration courses: done") == 25
     assert _aria(html, "What if: Concentration courses: done") == 25
@@ -368,7 +363,7 @@ def test_what_if_shows_both_audits_and_writes_nothing(client, demo_program, term
     assert _table_counts() == before
     assert db.session.scalars(sa.select(HistoryEvent.id).order_by(HistoryEvent.id)).all() == history_before
     # The real audit is unchanged.
-    assert "Production concentration" in _text(client.get("/progress"))
+    assert "Production concentration" in page_html(client.get("/progress"))
 
 
 def test_what_if_form_lists_active_concentrations_and_both_tracks(client, demo_program, make_student):
@@ -379,21 +374,21 @@ def test_what_if_form_lists_active_concentrations_and_both_tracks(client, demo_p
     db.session.commit()
     student = make_student()
     client.login(student.email)
-    html = _text(client.get("/progress/what-if"))
+    html = page_html(client.get("/progress/what-if"))
     assert 'method="get"' in html
     for label in ("Production", "Technical", "Acoustical Studies", "Composition", "Thesis", "Non-thesis"):
         assert f">{label}</option>" in html
     assert ">Education</option>" not in html
     assert "Choose a concentration and/or a track" in html
     refused = client.get("/progress/what-if?concentration=education&track=thesis")
-    assert refused.status_code == 200 and "Not a valid choice" in _text(refused)
-    assert "What if: " not in _text(refused)
+    assert refused.status_code == 200 and "Not a valid choice" in page_html(refused)
+    assert "What if: " not in page_html(refused)
 
 
 def test_an_advisor_runs_what_if_for_an_advisee(client, cast):
     client.login(cast["advisor"].email)
     response = client.get(f"/progress/students/{cast['student'].id}/what-if?concentration=composition&track=thesis")
-    assert response.status_code == 200 and "What if: Composition, Thesis" in _text(response)
+    assert response.status_code == 200 and "What if: Composition, Thesis" in page_html(response)
 
 
 # ---------------------------------------------------------------- query counts
@@ -452,6 +447,6 @@ def test_the_audit_is_live(client, demo_program, terms, make_user, make_student)
     advisor = make_user("faculty")
     student = make_student(advisor=advisor)
     client.login(student.email)
-    assert _aria(_text(client.get("/progress")), "Studio hours: done") == 0
+    assert _aria(page_html(client.get("/progress")), "Studio hours: done") == 0
     add_sessions(student, advisor, terms.second, count=10, hours=4)
-    assert _aria(_text(client.get("/progress")), "Studio hours: done") == 33
+    assert _aria(page_html(client.get("/progress")), "Studio hours: done") == 33

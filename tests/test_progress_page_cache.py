@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tracker.services import audit_cache
 
-from .progress_support import add_course, demo_program, terms  # noqa: F401
+from .progress_support import add_course
 
 
 def test_second_view_reuses_the_rendered_audit_and_views_stay_apart(client, app, demo_program, terms, make_user,

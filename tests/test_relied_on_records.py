@@ -7,8 +7,6 @@ are not the student's to change at all.
 """
 from __future__ import annotations
 
-import html
-import re
 from datetime import date, timedelta
 
 import pytest
@@ -21,13 +19,10 @@ from tracker.services import courses as course_service
 from tracker.services import audit_exceptions as exception_service
 from tracker.services.audit import audit_student
 
-from .progress_support import course, demo_program  # noqa: F401  (fixture)
+from .html_support import visible_text
+from .progress_support import course
 
 WHY = "Equivalent content, approved by the program director."
-
-
-def visible_text(response) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
 
 
 def record_now(record_id: int) -> CourseRecord:

@@ -12,7 +12,7 @@ import pytest
 from tracker.csv_export import csv_text, safe_cell
 from tracker.extensions import db
 
-from .progress_support import course, demo_program  # noqa: F401  (fixture)
+from .progress_support import course
 
 
 @pytest.fixture

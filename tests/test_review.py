@@ -11,6 +11,8 @@ from tracker.extensions import db
 from tracker.models import HistoryEvent, Notification, SessionStatus, StudioSession
 from tracker.services import ServiceError, review
 
+from .html_support import page_html
+
 
 def _reload(session_id: int) -> StudioSession:
     db.session.expire_all()
@@ -25,10 +27,6 @@ def _events(session_id: int) -> list[HistoryEvent]:
 
 def _notifications(user_id: int) -> list[Notification]:
     return list(db.session.scalars(sa.select(Notification).where(Notification.user_id == user_id)))
-
-
-def _text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def _decide(client, session: StudioSession, button: str = "approve", note: str = "", version=None, **extra):
@@ -66,7 +64,7 @@ def test_a_faculty_member_sees_only_the_pending_sessions_they_supervise(client, 
     mine = make_session(make_student(name="Mine Pending"), faculty)
     make_session(make_student(name="Mine Approved"), faculty, status="approved")
     make_session(make_student(name="Theirs Pending"), other)
-    page = _text(client.get("/review"))
+    page = page_html(client.get("/review"))
     assert "Mine Pending" in page and f'id="session-{mine.id}"' in page
     assert "Mine Approved" not in page and "Theirs Pending" not in page
     assert "1 session waiting" in page
@@ -78,7 +76,7 @@ def test_an_admin_sees_every_pending_session_with_its_supervisor(client, login_a
     a, b = make_user("faculty", name="Prof. Ames"), make_user("faculty", name="Prof. Boyd")
     make_session(make_student(name="Student One"), a)
     make_session(make_student(name="Student Two"), b)
-    page = _text(client.get("/review"))
+    page = page_html(client.get("/review"))
     assert "Student One" in page and "Student Two" in page
     assert "Prof. Ames" in page and "Prof. Boyd" in page and "2 sessions waiting" in page
 
@@ -127,7 +125,7 @@ def test_each_row_shows_what_the_reviewer_needs(client, supervisor_and_student, 
     session = make_session(student, faculty, day=day, start="09:30", hours=3.5, studio=make_studio("Studio A"),
                            project="Night Songs EP", activity="overdubs", role="assistant_engineer",
                            notes="Vocal overdubs with the choir")
-    page = _text(client.get("/review"))
+    page = page_html(client.get("/review"))
     for expected in ("Robin Vega", day.strftime("%a %-d %b %Y"), "09:30–13:00", "3.5", "Studio A", "Overdubs",
                      "Night Songs EP", "Assistant engineer", "Vocal overdubs with the choir",
                      f'href="/studio/sessions/{session.id}"', f'href="/review/sessions/{session.id}?next=/review"'):
@@ -139,7 +137,7 @@ def test_the_queue_is_oldest_submission_first(client, supervisor_and_student, ma
     now = datetime.now(timezone.utc)
     newer = make_session(student, faculty, day=date.today() - timedelta(days=5), created_at=now - timedelta(days=1))
     older = make_session(student, faculty, day=date.today() - timedelta(days=2), created_at=now - timedelta(days=3))
-    page = _text(client.get("/review"))
+    page = page_html(client.get("/review"))
     assert page.index(f'id="session-{older.id}"') < page.index(f'id="session-{newer.id}"')
 
 
@@ -164,7 +162,7 @@ def test_flags_mark_what_deserves_a_second_look(client, supervisor_and_student, 
     late = make_session(make_student(), faculty, day=today - timedelta(days=16), created_at=now)
     on_time = make_session(make_student(), faculty, day=today - timedelta(days=14), created_at=now)
 
-    page = _text(client.get("/review"))
+    page = page_html(client.get("/review"))
     assert "Long session (8.25 h)" in _row(page, long_one.id)
     assert "Long session" not in _row(page, eight.id)
     assert "2 sessions that day" in _row(page, busy_a.id)
@@ -187,7 +185,7 @@ def test_filters_narrow_by_student_studio_and_term(client, supervisor_and_studen
     s3 = make_session(student, faculty, studio=b, term=past, day=today - timedelta(days=40))
 
     def shown(query: str) -> set[int]:
-        page = _text(client.get("/review" + query))
+        page = page_html(client.get("/review" + query))
         return {int(n) for n in re.findall(r'<tr id="session-(\d+)"', page)}
 
     assert shown("") == {s1.id, s2.id, s3.id}
@@ -197,9 +195,9 @@ def test_filters_narrow_by_student_studio_and_term(client, supervisor_and_studen
     assert shown(f"?student_id={student.id}&studio_id={b.id}&term_id={past.id}") == {s3.id}
     assert shown("?student_id=garbage") == {s1.id, s2.id, s3.id}
     # the selects offer only students who have something waiting, and keep the choice
-    page = _text(client.get(f"/review?student_id={other.id}"))
+    page = page_html(client.get(f"/review?student_id={other.id}"))
     assert re.search(rf'<option selected value="{other.id}">Kai Other</option>', page)
-    assert "No sessions waiting for review match these filters." in _text(
+    assert "No sessions waiting for review match these filters." in page_html(
         client.get(f"/review?student_id={other.id}&term_id={past.id}"))
 
 
@@ -209,11 +207,11 @@ def test_pages_keep_the_filters(client, app, monkeypatch, supervisor_and_student
     for n in range(5):
         make_session(student, faculty, day=date.today() - timedelta(days=n + 1))
     make_session(make_student(), faculty)
-    first = _text(client.get(f"/review?student_id={student.id}"))
+    first = page_html(client.get(f"/review?student_id={student.id}"))
     assert "5 sessions waiting (filtered)" in first
     assert len(re.findall(r'<tr id="session-', first)) == 3
     assert f"/review?student_id={student.id}&amp;page=2" in first
-    second = _text(client.get(f"/review?student_id={student.id}&page=2"))
+    second = page_html(client.get(f"/review?student_id={student.id}&page=2"))
     assert len(re.findall(r'<tr id="session-', second)) == 2
     # the quick "Approve" comes back to the same page and filters
     assert f'name="next" value="/review?student_id={student.id}&amp;page=2"' in second
@@ -246,7 +244,7 @@ def test_the_queue_costs_the_same_queries_for_5_and_200_rows(client, app, monkey
         assert client.get("/review").status_code == 200
     add(195, 5)
     with count_queries() as large:
-        page = _text(client.get("/review"))
+        page = page_html(client.get("/review"))
     assert "200 sessions waiting" in page
     assert large.count == small.count, large.statements
 
@@ -261,7 +259,7 @@ def test_approving_records_who_when_history_and_notifies_the_student(client, sup
     version = session.version
     response = _decide(client, session, next="/review")
     assert response.status_code == 302 and response.headers["Location"] == "/review"
-    assert "Approved Robin Vega&#39;s 4-hour session" in _text(client.get("/review"))
+    assert "Approved Robin Vega&#39;s 4-hour session" in page_html(client.get("/review"))
 
     decided = _reload(session.id)
     assert decided.status == SessionStatus.APPROVED
@@ -280,7 +278,7 @@ def test_rejecting_without_a_reason_is_refused_at_the_field(client, supervisor_a
     session = make_session(student, faculty)
     response = _decide(client, session, "reject", note="   ")
     assert response.status_code == 200
-    page = _text(response)
+    page = page_html(response)
     assert re.search(r'id="note-error"[^>]*>Give the reason for rejecting: the student sees it.', page)
     assert 'aria-invalid="true"' in page
     assert _reload(session.id).status == SessionStatus.PENDING
@@ -306,7 +304,7 @@ def test_sending_back_needs_a_note(client, supervisor_and_student, make_session)
     session = make_session(student, faculty)
     refused = _decide(client, session, "send_back", note="")
     assert refused.status_code == 200
-    assert "Say what the student should change before resubmitting." in _text(refused)
+    assert "Say what the student should change before resubmitting." in page_html(refused)
     assert _reload(session.id).status == SessionStatus.PENDING
     assert _decide(client, session, "send_back", note="Split this into two sessions.").status_code == 302
     decided = _reload(session.id)
@@ -320,7 +318,7 @@ def test_a_note_that_is_too_long_is_refused(client, supervisor_and_student, make
     faculty, student = supervisor_and_student
     session = make_session(student, faculty)
     response = _decide(client, session, "reject", note="x" * 2001)
-    assert response.status_code == 200 and "Use at most 2000 characters." in _text(response)
+    assert response.status_code == 200 and "Use at most 2000 characters." in page_html(response)
     assert _reload(session.id).status == SessionStatus.PENDING
 
 
@@ -330,19 +328,19 @@ def test_only_pending_sessions_can_be_decided(client, supervisor_and_student, ma
     session = make_session(student, faculty, status=status)
     response = _decide(client, session, "reject", note="Second thoughts")
     assert response.status_code == 302
-    flashed = _text(client.get(response.headers["Location"]))
+    flashed = page_html(client.get(response.headers["Location"]))
     assert "Your decision was not recorded." in flashed
     assert _reload(session.id).status == SessionStatus(status)
     assert _events(session.id) == [] and _notifications(student.id) == []
     # and the page offers no decision
-    assert "Your decision" not in _text(client.get(f"/review/sessions/{session.id}"))
+    assert "Your decision" not in page_html(client.get(f"/review/sessions/{session.id}"))
 
 
 def test_the_second_reviewer_is_told_it_was_already_reviewed(client, app, supervisor_and_student, make_user,
                                                              make_session):
     faculty, student = supervisor_and_student
     session = make_session(student, faculty)
-    page = _text(client.get(f"/review/sessions/{session.id}"))  # the supervisor opens the form...
+    page = page_html(client.get(f"/review/sessions/{session.id}"))  # the supervisor opens the form...
     assert "Your decision" in page
     admin = make_user("admin", name="Dean Park")
     other = app.test_client()
@@ -350,7 +348,7 @@ def test_the_second_reviewer_is_told_it_was_already_reviewed(client, app, superv
     assert _decide(other, session).status_code == 302  # ...an admin approves meanwhile...
     response = _decide(client, session, "reject", note="Not a studio session")  # ...then the supervisor rejects
     assert response.status_code == 302
-    flashed = _text(client.get(response.headers["Location"]))
+    flashed = page_html(client.get(response.headers["Location"]))
     assert "This session was already reviewed (approved by Dean Park). Your decision was not recorded." in flashed
     decided = _reload(session.id)
     assert decided.status == SessionStatus.APPROVED and decided.reviewer_id == admin.id
@@ -366,7 +364,7 @@ def test_a_session_edited_after_the_page_was_loaded_is_not_decided_blindly(clien
                        .values(minutes=600, version=StudioSession.version + 1))
     db.session.commit()
     response = _decide(client, session, version=seen)
-    flashed = _text(client.get(response.headers["Location"]))
+    flashed = page_html(client.get(response.headers["Location"]))
     assert "The student changed this session after you opened it" in flashed
     assert _reload(session.id).status == SessionStatus.PENDING
 
@@ -395,8 +393,8 @@ def test_a_closed_term_is_decided_by_admins_only(client, app, supervisor_and_stu
     faculty, student = supervisor_and_student
     term = make_term(closed=True)
     session = make_session(student, faculty, term=term)
-    assert "is closed: only the program office" in _text(client.get(f"/review/sessions/{session.id}"))
-    flashed = _text(client.get(_decide(client, session).headers["Location"]))
+    assert "is closed: only the program office" in page_html(client.get(f"/review/sessions/{session.id}"))
+    flashed = page_html(client.get(_decide(client, session).headers["Location"]))
     assert "is closed: only the program office can decide its sessions now." in flashed
     assert _reload(session.id).status == SessionStatus.PENDING
     admin_client = app.test_client()
@@ -416,7 +414,7 @@ def test_the_decision_page_shows_the_session_and_its_history(client, supervisor_
     faculty, student = supervisor_and_student
     session = make_session(student, faculty, project="Harbour Lights")
     _decide(client, session, "send_back", note="Add the assistant's name.")
-    page = _text(client.get(f"/review/sessions/{session.id}"))
+    page = page_html(client.get(f"/review/sessions/{session.id}"))
     assert "Harbour Lights" in page and "History" in page and "Sent back" in page
     assert "Add the assistant&#39;s name." in page
 
@@ -434,7 +432,7 @@ def test_approving_several_at_once(client, supervisor_and_student, make_student,
     left = make_session(other, faculty)
     response = client.post_form("/review?studio_id=", {"selected": _tick(*picked), "approve": "x"})
     assert response.status_code == 302
-    assert "Approved 3 sessions." in _text(client.get(response.headers["Location"]))
+    assert "Approved 3 sessions." in page_html(client.get(response.headers["Location"]))
     for s in picked:
         assert _reload(s.id).status == SessionStatus.APPROVED
         assert [e.action for e in _events(s.id)] == ["studio_session.approved"]
@@ -447,7 +445,7 @@ def test_bulk_reject_needs_a_reason_and_keeps_the_selection(client, supervisor_a
     picked = [make_session(student, faculty, day=date.today() - timedelta(days=n + 1)) for n in range(2)]
     response = client.post_form("/review", {"selected": _tick(*picked), "reject": "x", "note": ""})
     assert response.status_code == 200
-    page = _text(response)
+    page = page_html(response)
     assert re.search(r'id="note-error"[^>]*>Give the reason for rejecting', page)
     for value in _tick(*picked):
         assert re.search(rf'<input checked[^>]*value="{value}"', page) or re.search(
@@ -460,7 +458,7 @@ def test_bulk_reject_with_a_reason(client, supervisor_and_student, make_session)
     faculty, student = supervisor_and_student
     picked = [make_session(student, faculty, day=date.today() - timedelta(days=n + 1)) for n in range(2)]
     response = client.post_form("/review", {"selected": _tick(*picked), "reject": "x", "note": "Logged twice"})
-    assert "Rejected 2 sessions." in _text(client.get(response.headers["Location"]))
+    assert "Rejected 2 sessions." in page_html(client.get(response.headers["Location"]))
     for s in picked:
         decided = _reload(s.id)
         assert decided.status == SessionStatus.REJECTED and decided.review_note == "Logged twice"
@@ -476,7 +474,7 @@ def test_bulk_reports_what_was_already_reviewed_and_counts_nothing_twice(client,
     review.decide(_reload(done.id), "approve", "", actor=make_user("admin"), session_link=str)  # someone else got there first
     theirs = make_session(make_student(), make_user("faculty"))
     response = client.post_form("/review", {"selected": selection + _tick(theirs), "approve": "x"})
-    message = _text(client.get(response.headers["Location"]))
+    message = page_html(client.get(response.headers["Location"]))
     assert "Approved 1 session." in message
     assert "1 had already been reviewed or withdrawn" in message
     assert "1 could not be decided by you" in message
@@ -489,13 +487,13 @@ def test_bulk_with_nothing_selected(client, supervisor_and_student, make_session
     faculty, student = supervisor_and_student
     make_session(student, faculty)
     response = client.post_form("/review", {"approve": "x"})
-    assert response.status_code == 200 and "Select at least one session." in _text(response)
+    assert response.status_code == 200 and "Select at least one session." in page_html(response)
 
 
 def test_the_queue_offers_select_all_and_bulk_buttons(client, supervisor_and_student, make_session):
     faculty, student = supervisor_and_student
     session = make_session(student, faculty)
-    page = _text(client.get("/review"))
+    page = page_html(client.get("/review"))
     assert 'data-select-all="selected"' in page
     assert 'form="bulk-form"' in page and f'value="{session.id}:{session.version}"' in page
     assert "Approve selected" in page and "Reject selected" in page

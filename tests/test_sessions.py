@@ -11,7 +11,7 @@ from tracker.auth import session as auth_session
 from tracker.extensions import db
 from tracker.models import User
 
-from .conftest import CSRF_RE, PASSWORD
+from .fixtures.app import CSRF_RE, PASSWORD
 
 REMEMBER_COOKIE = "remember_token"
 

@@ -9,7 +9,7 @@ import pytest
 from tracker import create_app
 from tracker.extensions import limiter
 
-from .conftest import TrackerClient
+from .fixtures.app import TrackerClient
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

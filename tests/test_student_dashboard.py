@@ -2,8 +2,6 @@
 records, and a constant number of queries."""
 from __future__ import annotations
 
-import html
-import re
 from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
@@ -12,10 +10,7 @@ from tracker.extensions import db
 from tracker.models import EnsembleRecord, EnsembleRole, StudioSession
 
 from .catalog_support import add_requirement
-
-
-def visible_text(response) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
+from .html_support import visible_text
 
 
 def test_dashboard_shows_enrollment_and_quick_actions(client, login_as, make_user):

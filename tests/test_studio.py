@@ -2,7 +2,6 @@
 locking after review, the session page with its history, hours per term, access rules and query counts."""
 from __future__ import annotations
 
-import html
 import re
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -14,23 +13,9 @@ from tracker.models import HistoryEvent, SessionStatus, StudioSession
 from tracker.services import ServiceError, studio as studio_service
 
 from .catalog_support import add_requirement
+from .html_support import field_error, page_text, visible_text
 
 YESTERDAY = date.today() - timedelta(days=1)
-
-
-def field_error(response, field: str) -> str:
-    """The error text shown under a form field ('' if none)."""
-    match = re.search(rf'id="{field}-error"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S)
-    return html.unescape(match.group(1)).strip() if match else ""
-
-
-def page_text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def visible_text(response) -> str:
-    """The page's text as a reader sees it: no tags, single spaces."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
 
 
 @pytest.fixture

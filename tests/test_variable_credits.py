@@ -19,14 +19,10 @@ from tracker.demo import DEMO_PROGRAM_FILE
 from tracker.services.audit import audit_student
 from tracker.services.programs import load_program_text
 
-from .progress_support import demo_program  # noqa: F401  (fixture)
+from .db_support import rows_of
+from .html_support import field_error, visible_text
 
 D = Decimal
-
-
-def field_error(response, field: str) -> str:
-    match = re.search(rf'id="{field}-error"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S)
-    return html.unescape(match.group(1)).strip() if match else ""
 
 
 def field_value(response, field: str) -> str | None:
@@ -34,16 +30,6 @@ def field_value(response, field: str) -> str | None:
     assert match, f"no input {field}"
     value = re.search(r'value="([^"]*)"', match.group(0))
     return html.unescape(value.group(1)) if value else None
-
-
-def visible(response) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
-
-
-def records_of(student) -> list[CourseRecord]:
-    db.session.expire_all()
-    return list(db.session.scalars(sa.select(CourseRecord).where(CourseRecord.student_id == student.id)
-                                   .order_by(CourseRecord.id)))
 
 
 @pytest.fixture
@@ -82,11 +68,11 @@ def test_a_variable_credit_course_is_added_with_its_credits(client, setup):
     student, variable, fixed, term = setup
     response = client.post_form("/courses/new", data(variable, term, "2.5"))
     assert response.status_code == 302
-    [record] = records_of(student)
+    [record] = rows_of(CourseRecord, student)
     assert record.credits == D("2.5")
     event = db.session.scalar(sa.select(HistoryEvent).where(HistoryEvent.action == "course_record.added"))
     assert event.changes["credits"] == "2.5" and "2.5 credits" in event.summary
-    listing = visible(client.get("/courses"))
+    listing = visible_text(client.get("/courses"))
     assert "MUS 6950 Topics in Audio 2.5" in listing and "variable 1–3" in listing
     assert "Completed 2.5 cr" in listing
 
@@ -109,7 +95,7 @@ def test_variable_credits_out_of_range_are_refused_at_the_field_with_the_input_k
     assert message in field_error(response, "credits")
     assert (field_value(response, "credits") or "") == credits
     assert 'aria-invalid="true"' in response.get_data(as_text=True)
-    assert records_of(student) == []
+    assert rows_of(CourseRecord, student) == []
     assert db.session.scalar(sa.select(sa.func.count(HistoryEvent.id))) == 0
 
 
@@ -117,28 +103,28 @@ def test_variable_credits_out_of_range_are_refused_at_the_field_with_the_input_k
 def test_the_ends_of_the_range_are_allowed(client, setup, credits):
     student, variable, fixed, term = setup
     assert client.post_form("/courses/new", data(variable, term, credits)).status_code == 302
-    assert records_of(student)[0].credits == D(credits)
+    assert rows_of(CourseRecord, student)[0].credits == D(credits)
 
 
 @pytest.mark.parametrize("credits, told", [("", False), ("3", False), ("2", True), ("lots", True)])
 def test_credits_are_ignored_for_a_fixed_credit_course_and_the_student_is_told(client, setup, credits, told):
     student, variable, fixed, term = setup
     response = client.post_form("/courses/new", data(fixed, term, credits), follow_redirects=True)
-    [record] = records_of(student)
+    [record] = rows_of(CourseRecord, student)
     assert record.credits is None                          # the course's 3 credits are what it carries
     note = "MPT 601 always carries 3 credits, so the credits you entered"
-    assert (note in visible(response)) is told
-    assert "MPT 601 Critical Listening 3" in visible(response)
+    assert (note in visible_text(response)) is told
+    assert "MPT 601 Critical Listening 3" in visible_text(response)
 
 
 def test_editing_changes_the_credits_and_records_the_difference(client, setup, make_course_record):
     student, variable, fixed, term = setup
     client.post_form("/courses/new", data(variable, term, "2"))
-    [record] = records_of(student)
+    [record] = rows_of(CourseRecord, student)
     form = client.get(f"/courses/{record.id}/edit")
     assert field_value(form, "credits") == "2"                  # shown as the student typed it, not "2.0"
     assert client.post_form(f"/courses/{record.id}/edit", data(variable, term, "3")).status_code == 302
-    assert records_of(student)[0].credits == 3
+    assert rows_of(CourseRecord, student)[0].credits == 3
     event = db.session.scalar(sa.select(HistoryEvent).where(HistoryEvent.action == "course_record.edited"))
     assert event.changes == {"credits": ["2", "3"]}
     # Saving the same credits again is no change at all.
@@ -149,22 +135,22 @@ def test_editing_changes_the_credits_and_records_the_difference(client, setup, m
 def test_switching_a_record_to_a_fixed_credit_course_drops_its_own_credits(client, setup):
     student, variable, fixed, term = setup
     client.post_form("/courses/new", data(variable, term, "2"))
-    [record] = records_of(student)
+    [record] = rows_of(CourseRecord, student)
     client.post_form(f"/courses/{record.id}/edit", data(fixed, term, ""))
-    assert (records_of(student)[0].course_id, records_of(student)[0].credits) == (fixed.id, None)
+    assert (rows_of(CourseRecord, student)[0].course_id, rows_of(CourseRecord, student)[0].credits) == (fixed.id, None)
 
 
 def test_a_record_an_advisor_relied_on_keeps_its_credits(client, setup, make_user):
     student, variable, fixed, term = setup
     client.post_form("/courses/new", data(variable, term, "2"))
-    [record] = records_of(student)
+    [record] = rows_of(CourseRecord, student)
     advisor = make_user("faculty")
     db.session.add(AuditException(student_id=student.id, kind=ExceptionKind.SUBSTITUTION, requirement_key="core",
                                   course_record_id=record.id, justification="ok", created_by_id=advisor.id))
     db.session.commit()
     response = client.post_form(f"/courses/{record.id}/edit", data(variable, term, "3"))
-    assert response.status_code == 200 and "changed in its credits" in visible(response)
-    assert records_of(student)[0].credits == 2
+    assert response.status_code == 200 and "changed in its credits" in visible_text(response)
+    assert rows_of(CourseRecord, student)[0].credits == 2
 
 
 def test_the_audit_counts_a_records_own_credits(client, setup):
@@ -280,8 +266,8 @@ def test_transfer_credit_records_when_it_was_earned(client, advisee):
     assert transfer.earned_on == date(2024, 5, 12)
     assert audit.records.exception_rows[0].description == (
         "Transfer credit: Acoustics I (3 credits from Berklee, earned on 12 May 2024)")
-    assert "Earned on Sun 12 May 2024" in visible(client.get(f"/advising/students/{student.id}/exceptions"))
-    assert "earned on 12 May 2024" in visible(client.get(f"/progress/students/{student.id}"))
+    assert "Earned on Sun 12 May 2024" in visible_text(client.get(f"/advising/students/{student.id}/exceptions"))
+    assert "earned on 12 May 2024" in visible_text(client.get(f"/progress/students/{student.id}"))
 
 
 def test_the_earned_on_date_is_optional(client, advisee):
@@ -327,7 +313,7 @@ def test_transfer_credit_records_its_grade_and_the_program_policy_refuses_a_low_
     assert db.session.scalar(sa.select(AuditException.transfer_grade)) == "C"
     event = db.session.scalar(sa.select(HistoryEvent).where(HistoryEvent.action == "exception.created"))
     assert event.changes["grade"] == "C"
-    assert "Grade there: C" in visible(client.get(f"/advising/students/{student.id}/exceptions"))
+    assert "Grade there: C" in visible_text(client.get(f"/advising/students/{student.id}/exceptions"))
     audit = audit_student(student.id)
     assert audit.records.transfers[0].grade == "C"
     assert not any(u.reason.startswith("transfer grade") for u in audit.result.unused)  # no policy: it counts
@@ -336,7 +322,7 @@ def test_transfer_credit_records_its_grade_and_the_program_policy_refuses_a_low_
     load_program_text(text, actor=None)
     audit = audit_student(student.id)
     assert [u.reason for u in audit.result.unused] == ["transfer grade C below the minimum B"]
-    assert "transfer credit needs a grade of at least B" in visible(client.get(f"/progress/students/{student.id}"))
+    assert "transfer credit needs a grade of at least B" in visible_text(client.get(f"/progress/students/{student.id}"))
 
 
 def test_an_unknown_transfer_grade_is_refused_at_the_field(client, advisee):

@@ -20,6 +20,8 @@ from tracker.extensions import db
 from tracker.models import Program, SessionStatus, StudioSession, Term, User
 from tracker.services import notifications
 
+from .journey_support import OPEN_DETAILS, log_in, serious_violations
+
 ROLES = {
     "anonymous": None,
     "student": "maya@demo.mmtracker.test",
@@ -30,10 +32,7 @@ ROLES = {
 # dead password-reset link are added because a visitor meets them from outside the app (a typo, an old e-mail).
 STARTS = {"anonymous": ["/", "/auth/login", "/auth/reset/not-a-valid-token", "/no-such-page"]}
 MAX_PATTERNS = 150  # a safety net: the admin, who sees most, reaches about 40 page patterns
-SERIOUS = ("serious", "critical")
 
-# The content of a closed <details> is not rendered, so axe would skip it: open them all first.
-OPEN_DETAILS = "document.querySelectorAll('details:not([open])').forEach(d => { d.open = true; })"
 LINKS = "anchors => anchors.map(a => a.href)"
 # Empty every visible field of a form with a required field and submit it with the browser's own checks off, so the
 # server's validation messages are shown. A form with a required field left empty cannot change anything.
@@ -57,19 +56,6 @@ def demo():
     seed()
 
 
-def _serious(results) -> list[str]:
-    """One line per serious/critical violation: rule, how many elements, and the first few with axe's reason."""
-    lines = []
-    for v in results.response["violations"]:
-        if v.get("impact") not in SERIOUS:
-            continue
-        nodes = "; ".join(
-            f"{' '.join(n['target'])} {n['html'][:120]!r}: {(n.get('failureSummary') or '').splitlines()[-1].strip()}"
-            for n in v["nodes"][:3])
-        lines.append(f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements): {v['help']} -- {nodes}")
-    return lines
-
-
 class Auditor:
     """Runs axe on the browser's current page and keeps every serious finding, keyed by what was looked at."""
 
@@ -81,7 +67,7 @@ class Auditor:
 
     def check(self, label: str) -> None:
         self.page.evaluate(OPEN_DETAILS)
-        found = _serious(self.axe.run(self.page))
+        found = serious_violations(self.axe.run(self.page))
         self.checked.append(label)
         if found:
             self.problems[label] = found
@@ -168,10 +154,7 @@ def _check_form_errors(page, auditor: Auditor, urls: list[str]) -> None:
 
 
 def _login(page, email: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/auth/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, email, password)
     page.wait_for_load_state("load")
 
 
@@ -274,10 +257,7 @@ def test_pages_fit_a_phone_screen(browser, live_server, demo, email, url):
     context = browser.new_context(base_url=live_server, viewport={"width": 375, "height": 740})
     page = context.new_page()
     try:
-        page.goto("/auth/login")
-        page.get_by_label("Email").fill(email)
-        page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, email, DEMO_PASSWORD)
         page.goto(url)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, f"{url} scrolls sideways by {overflow}px at phone width"

@@ -7,8 +7,9 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from ..conftest import PASSWORD
-from ..progress_support import course, demo_program  # noqa: F401  (fixture)
+from ..fixtures.app import PASSWORD
+from ..progress_support import course
+from .journey_support import log_in
 
 HEADER = "email,name,concentration,track,start term,advisor\n"
 
@@ -82,10 +83,7 @@ def test_a_substitution_shows_on_the_students_progress_page(page, browser, live_
     context = browser.new_context(base_url=live_server)
     student_page = context.new_page()
     try:
-        student_page.goto("/auth/login")
-        student_page.get_by_label("Email").fill(student.email)
-        student_page.get_by_label("Password", exact=True).fill(PASSWORD)
-        student_page.get_by_role("button", name="Log in").click()
+        log_in(student_page, student.email)
         student_page.goto("/progress")
         block = student_page.locator("#req-concentration")  # the concentration requirement's block
         expect(block.get_by_text("Exception · Substitution")).to_be_visible()

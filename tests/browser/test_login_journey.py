@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from ..conftest import PASSWORD
+from ..fixtures.app import PASSWORD
 
 
 def test_student_logs_in_and_sees_their_dashboard(page, browser_login, make_student, make_user):

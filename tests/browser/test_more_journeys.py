@@ -7,18 +7,16 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from ..conftest import PASSWORD
-from ..progress_support import add_course, demo_program, terms  # noqa: F401  (fixtures)
+from ..fixtures.app import PASSWORD
+from ..progress_support import add_course
+from .journey_support import fill_session_form, log_in
 
 TAB_LIMIT = 30
 
 
 def _log_in(page, email: str, password: str = PASSWORD) -> None:
     """Log in through the form (for a page in a second browser context)."""
-    page.goto("/auth/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, email, password)
     expect(page.get_by_role("heading", name=re.compile(r"^Welcome, "))).to_be_visible()
 
 
@@ -238,16 +236,7 @@ def test_after_the_admin_closes_the_term_a_student_cannot_log_a_session_in_it(
     try:
         robin = context.new_page()
         _log_in(robin, student.email)
-        robin.get_by_role("link", name="Studio", exact=True).click()
-        robin.get_by_role("link", name="Log a session").first.click()
-        robin.get_by_label("Date").fill(yesterday)
-        robin.get_by_label("Studio", exact=True).select_option(label="Studio A")
-        robin.get_by_label("Start", exact=True).fill("10:00")
-        robin.get_by_label("End", exact=True).fill("12:30")
-        robin.get_by_label("Activity").select_option(label="Mixing")
-        robin.get_by_label("Your role").select_option(label="Engineer")
-        robin.get_by_label("Project title").fill("Harbour Lights EP")
-        robin.get_by_label("Supervising faculty member").select_option(label="Prof. Lena Adler")
+        fill_session_form(robin, yesterday, "12:30")
         robin.get_by_role("button", name="Log session").click()
 
         day = robin.get_by_label("Date")

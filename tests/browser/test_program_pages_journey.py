@@ -12,10 +12,8 @@ from playwright.sync_api import expect
 from tracker.extensions import db
 from tracker.models import Course
 
-from ..conftest import PASSWORD
-from ..progress_support import demo_program, terms  # noqa: F401  (fixtures)
-from ..test_program_pages import handmade  # noqa: F401  (fixture: a made-up audit with nested groups)
-from .test_accessibility import OPEN_DETAILS, _serious
+from ..fixtures.app import PASSWORD
+from .journey_support import OPEN_DETAILS, log_in, serious_violations
 
 
 def test_a_student_adds_a_variable_credit_course_and_sees_its_credits(page, browser_login, demo_program, terms,
@@ -65,10 +63,7 @@ def test_nested_groups_are_accessible_fit_a_phone_and_work_by_keyboard(browser, 
     context = browser.new_context(base_url=live_server, viewport={"width": 375, "height": 740})
     try:
         page = context.new_page()
-        page.goto("/auth/login")
-        page.get_by_label("Email").fill(student.email)
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, student.email)
         page.goto("/progress")
         culminating = page.locator("#req-culminating")
         expect(culminating.get_by_role("heading", name="Thesis or portfolio")).to_be_visible()
@@ -86,11 +81,11 @@ def test_nested_groups_are_accessible_fit_a_phone_and_work_by_keyboard(browser, 
         expect(page.locator("#req-portfolio-option").get_by_text("Recital")).to_be_visible()
 
         page.evaluate(OPEN_DETAILS)
-        problems = _serious(Axe().run(page))
+        problems = serious_violations(Axe().run(page))
         assert not problems, "\n".join(problems)
         page.goto("/progress/what-if?concentration=technical&track=thesis")
         page.evaluate(OPEN_DETAILS)
-        problems = _serious(Axe().run(page))
+        problems = serious_violations(Axe().run(page))
         assert not problems, "\n".join(problems)
     finally:
         context.close()

@@ -5,8 +5,9 @@ import re
 
 from playwright.sync_api import expect
 
-from ..conftest import PASSWORD
-from ..progress_support import add_course, add_sessions, demo_program, terms  # noqa: F401  (fixtures)
+from ..fixtures.app import PASSWORD
+from ..progress_support import add_course, add_sessions
+from .journey_support import log_in
 
 
 def _studio_bars(page) -> tuple[int, int]:
@@ -39,10 +40,7 @@ def test_the_studio_bar_grows_after_a_faculty_approval(page, browser, live_serve
     faculty = browser.new_context(base_url=live_server)
     try:
         fpage = faculty.new_page()
-        fpage.goto("/auth/login")
-        fpage.get_by_label("Email").fill(advisor.email)
-        fpage.get_by_label("Password", exact=True).fill(PASSWORD)
-        fpage.get_by_role("button", name="Log in").click()
+        log_in(fpage, advisor.email)
         fpage.get_by_role("link", name=re.compile("Review queue")).click()
         fpage.get_by_role("button", name=re.compile("Approve the session of Maya Chen")).click()
         expect(fpage.get_by_text(re.compile(r"Approved Maya Chen's 4-hour session"))).to_be_visible()

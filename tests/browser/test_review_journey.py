@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from ..conftest import PASSWORD
+from ..fixtures.app import PASSWORD
+from .journey_support import fill_session_form
 
 
 def _hours_row(page, term_name: str):
@@ -26,17 +27,7 @@ def test_a_logged_session_is_approved_from_the_queue_and_counted(page, browser_l
 
     # The student logs the session through the form.
     browser_login(student.email, PASSWORD)
-    page.get_by_role("link", name="Studio", exact=True).click()
-    page.get_by_role("link", name="Log a session").first.click()
-    page.get_by_label("Date").fill(day.isoformat())
-    page.get_by_label("Studio", exact=True).select_option(label="Studio A")
-    page.get_by_label("Start", exact=True).fill("10:00")
-    page.get_by_label("End", exact=True).fill("13:30")
-    page.get_by_label("Activity").select_option(label="Mixing")
-    page.get_by_label("Your role").select_option(label="Engineer")
-    page.get_by_label("Project title").fill("Harbour Lights EP")
-    page.get_by_label("Supervising faculty member").select_option(label="Prof. Lena Adler")
-    page.get_by_label("Notes").fill("Mix of track 3 with the band present")
+    fill_session_form(page, day.isoformat(), "13:30", notes="Mix of track 3 with the band present")
     page.get_by_role("button", name="Log session").click()
     expect(page.get_by_text("Session logged: 3.5 hours, waiting for review.")).to_be_visible()
 

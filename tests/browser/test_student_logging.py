@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from ..conftest import PASSWORD
+from ..fixtures.app import PASSWORD
 
 
 def test_student_adds_a_course_and_logs_a_studio_session(page, browser_login, make_student, make_user, make_course,

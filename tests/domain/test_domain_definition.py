@@ -8,50 +8,19 @@ import pytest
 from tracker.domain import (
     AllCoursesRequirement,
     CreditsRequirement,
-    DefinitionError,
     parse_program_definition,
 )
 
+from ..definition_support import concentration, course, errors_of, requirement, table, tables
 from .domain_factories import DEMO, DEMO_PATH
 
-GOOD = """
-[program]
-code = "MM-X"
-name = "Test"
-degree = "Master of Music"
-total_credits = 36
-min_gpa = "3.0"
-
-[[concentrations]]
-code = "production"
-name = "Production"
-
-[[courses]]
-code = "MPT 601"
-title = "Record Analysis"
-credits = 3
-category = "core"
-
-[[courses]]
-code = "MPT 611"
-title = "Advanced Mixing"
-credits = 3
-category = "concentration"
-concentration = "production"
-
-[[requirements]]
-key = "core"
-kind = "all_courses"
-title = "Core"
-courses = ["MPT 601"]
-min_grade = "B-"
-"""
-
-
-def errors_of(text: str) -> list[str]:
-    with pytest.raises(DefinitionError) as info:
-        parse_program_definition(text)
-    return info.value.errors
+GOOD = tables(
+    table("program", code="MM-X", name="Test", degree="Master of Music", total_credits=36, min_gpa="3.0"),
+    concentration("production", "Production"),
+    course("MPT 601", "Record Analysis", 3, "core"),
+    course("MPT 611", "Advanced Mixing", 3, "concentration", concentration="production"),
+    requirement("core", "all_courses", "Core", courses=["MPT 601"], min_grade="B-"),
+)
 
 
 # --- the demo program --------------------------------------------------------------------------------------------
@@ -190,32 +159,12 @@ def test_missing_program_table():
 
 
 def test_every_error_is_collected():
-    text = GOOD + """
-[[courses]]
-code = "MPT 601"
-title = "Duplicate"
-credits = 3
-category = "core"
-
-[[requirements]]
-key = "bad"
-kind = "credits"
-title = "Bad"
-credits = 0
-courses = ["NOPE 1"]
-
-[[requirements]]
-key = "worse"
-kind = "foo"
-title = "Worse"
-
-[[requirements]]
-key = "ens"
-kind = "ensemble_terms"
-title = "Ensembles"
-terms = 2
-concentrations = ["jazz"]
-"""
+    text = GOOD + tables(
+        course("MPT 601", "Duplicate", 3, "core"),
+        requirement("bad", "credits", "Bad", credits=0, courses=["NOPE 1"]),
+        requirement("worse", "foo", "Worse"),
+        requirement("ens", "ensemble_terms", "Ensembles", terms=2, concentrations=["jazz"]),
+    )
     errors = errors_of(text)
     assert 'courses[3].code: duplicate course code "MPT 601"' in errors
     assert "requirements[2].credits: must be a positive number" in errors
@@ -226,30 +175,11 @@ concentrations = ["jazz"]
 
 
 def test_sharing_needs_both_sides():
-    text = GOOD + """
-[[requirements]]
-key = "a"
-kind = "credits"
-title = "A"
-credits = 3
-categories = ["core"]
-share_with = { b = 3 }
-
-[[requirements]]
-key = "b"
-kind = "credits"
-title = "B"
-credits = 3
-categories = ["concentration"]
-
-[[requirements]]
-key = "c"
-kind = "credits"
-title = "C"
-credits = 3
-categories = ["core"]
-share_with = { nowhere = 3 }
-"""
+    text = GOOD + tables(
+        requirement("a", "credits", "A", credits=3, categories=["core"], share_with={"b": 3}),
+        requirement("b", "credits", "B", credits=3, categories=["concentration"]),
+        requirement("c", "credits", "C", credits=3, categories=["core"], share_with={"nowhere": 3}),
+    )
     errors = errors_of(text)
     assert errors == [
         'requirements[2].share_with.b: "b" does not list "a" in its share_with (sharing needs both blocks to allow it)',

@@ -20,6 +20,8 @@ from tracker.domain import (
     parse_program_definition,
 )
 
+from ..definition_support import requirement, table, tables
+
 D = Decimal
 T1 = Term(1, "Fall 2025", 1, date(2025, 8, 25), date(2025, 12, 12))
 T2 = Term(2, "Spring 2026", 2, date(2026, 1, 12), date(2026, 5, 8))
@@ -96,20 +98,10 @@ def used_ids(block) -> list[int]:
 
 
 def test_alternatives_count_one_of_the_two_and_free_the_other_for_electives():
-    defn = program(catalog(("MUS 5010", 3), ("MUS 5020", 3), ("MUS 6020", 3)), """
-[[requirements]]
-key = "core"
-kind = "all_courses"
-title = "Core"
-courses = ["MUS 5010", ["MUS 5020", "MUS 6020"]]
-
-[[requirements]]
-key = "electives"
-kind = "credits"
-title = "Electives"
-credits = 3
-accepts_leftovers = true
-""")
+    defn = program(catalog(("MUS 5010", 3), ("MUS 5020", 3), ("MUS 6020", 3)), tables(
+        requirement("core", "all_courses", "Core", courses=["MUS 5010", ["MUS 5020", "MUS 6020"]]),
+        requirement("electives", "credits", "Electives", credits=3, accepts_leftovers=True),
+    ))
     result = run(defn, rec(1, "MUS 5010"), rec(2, "MUS 5020"), rec(3, "MUS 6020"))
     core = result.block("core")
     assert core.complete and core.done == 2 and len(core.used) == 2
@@ -118,34 +110,20 @@ accepts_leftovers = true
 
 
 def test_alternatives_still_needed_names_both():
-    defn = program(catalog(("MUS 5010", 3), ("MUS 5020", 3), ("MUS 6020", 3)), """
-[[requirements]]
-key = "core"
-kind = "all_courses"
-title = "Core"
-courses = ["MUS 5010", ["MUS 5020", "MUS 6020"]]
-""")
+    defn = program(catalog(("MUS 5010", 3), ("MUS 5020", 3), ("MUS 6020", 3)), tables(
+        requirement("core", "all_courses", "Core", courses=["MUS 5010", ["MUS 5020", "MUS 6020"]]),
+    ))
     core = run(defn, rec(1, "MUS 5010")).block("core")
     assert core.still_needed == ("Course MUS 5020 or Course MUS 6020",)
 
 
 def test_equivalent_codes_are_one_course_a_retake_across_codes_counts_once():
-    defn = program(catalog(("MUS 5010", 3), ("MUS 6010", 3)) + """
-[[equivalences]]
-courses = ["MUS 5010", "MUS 6010"]
-""", """
-[[requirements]]
-key = "core"
-kind = "all_courses"
-title = "Core"
-courses = ["MUS 5010"]
-
-[[requirements]]
-key = "total"
-kind = "total_credits"
-title = "Total"
-credits = 3
-""")
+    defn = program(catalog(("MUS 5010", 3), ("MUS 6010", 3)) + tables(
+        table("[equivalences]", courses=["MUS 5010", "MUS 6010"]),
+    ), tables(
+        requirement("core", "all_courses", "Core", courses=["MUS 5010"]),
+        requirement("total", "total_credits", "Total", credits=3),
+    ))
     result = run(defn, rec(1, "MUS 5010", grade="C"), rec(2, "MUS 6010", grade="A", term=T2))
     assert used_ids(result.block("core")) == [2]  # the later attempt, under the other code, fills MUS 5010
     assert result.total_credits_done == 3  # counted once, not 6
@@ -159,15 +137,10 @@ POOL_CATALOG = catalog(("MUS 5100", 3), ("MUS 5200", 2), ("MUS 6300", 4), ("MUS 
 
 
 def test_a_subject_and_level_pool_counts_courses_of_different_credits():
-    defn = program(POOL_CATALOG, """
-[[requirements]]
-key = "pool"
-kind = "courses"
-title = "MUS courses at the 5000 level or above"
-count = 3
-subjects = ["MUS"]
-number_range = [5000, 8999]
-""")
+    defn = program(POOL_CATALOG, tables(
+        requirement("pool", "courses", "MUS courses at the 5000 level or above", count=3, subjects=["MUS"],
+                    number_range=[5000, 8999]),
+    ))
     result = run(defn, rec(1, "MUS 5100"), rec(2, "MUS 4100"), rec(3, "CS 5500"), rec(4, "MUS 5200", 2))
     pool = result.block("pool")
     assert sorted(used_ids(pool)) == [1, 4]  # MUS 4100 is below the level, CS 5500 another subject
@@ -176,28 +149,15 @@ number_range = [5000, 8999]
 
 
 def test_a_cognate_from_outside_the_department():
-    defn = program(POOL_CATALOG, """
-[[requirements]]
-key = "cognate"
-kind = "courses"
-title = "Cognate"
-count = 1
-not_subjects = ["MUS"]
-""")
+    defn = program(POOL_CATALOG, tables(requirement("cognate", "courses", "Cognate", count=1, not_subjects=["MUS"])))
     result = run(defn, rec(1, "MUS 5100"), rec(2, "CS 5500"))
     assert used_ids(result.block("cognate")) == [2] and result.block("cognate").complete
 
 
 def test_credits_and_count_both_needed():
-    defn = program(POOL_CATALOG, """
-[[requirements]]
-key = "pool"
-kind = "credits"
-title = "Seminars"
-credits = 6
-count = 3
-subjects = ["MUS"]
-""")
+    defn = program(POOL_CATALOG, tables(
+        requirement("pool", "credits", "Seminars", credits=6, count=3, subjects=["MUS"]),
+    ))
     two_big = run(defn, rec(1, "MUS 6300", 4), rec(2, "MUS 5100", 3)).block("pool")
     assert two_big.done == 7 and not two_big.complete  # credits met, but only two courses
     assert "1 more course of seminars (3 courses in all)" in two_big.still_needed
@@ -205,26 +165,16 @@ subjects = ["MUS"]
     assert three.complete
 
 
+# Music electives of which independent study may fill no more than 3 credits.
+CAPPED_ELECTIVES = tables(
+    requirement("electives", "credits", "Music electives", credits=6, subjects=["MUS"]),
+    table("[requirements.caps]", tags=["independent-study"], max_credits=3),
+)
+
+
 def test_a_cap_limits_independent_study_and_the_rest_goes_elsewhere():
-    defn = program(POOL_CATALOG, """
-[[requirements]]
-key = "electives"
-kind = "credits"
-title = "Music electives"
-credits = 6
-subjects = ["MUS"]
-
-[[requirements.caps]]
-tags = ["independent-study"]
-max_credits = 3
-
-[[requirements]]
-key = "free"
-kind = "credits"
-title = "Free electives"
-credits = 3
-accepts_leftovers = true
-""")
+    defn = program(POOL_CATALOG, CAPPED_ELECTIVES + tables(
+        requirement("free", "credits", "Free electives", credits=3, accepts_leftovers=True)))
     result = run(defn, rec(1, "MUS 5900", 3), rec(2, "MUS 5900", 3, term=T2), rec(3, "MUS 5100"))
     electives = result.block("electives")
     assert electives.complete and sorted(used_ids(electives)) in ([1, 3], [2, 3])
@@ -232,32 +182,15 @@ accepts_leftovers = true
 
 
 def test_a_cap_never_passed_even_when_the_block_stays_short():
-    defn = program(POOL_CATALOG, """
-[[requirements]]
-key = "electives"
-kind = "credits"
-title = "Music electives"
-credits = 6
-subjects = ["MUS"]
-
-[[requirements.caps]]
-tags = ["independent-study"]
-max_credits = 3
-""")
+    defn = program(POOL_CATALOG, CAPPED_ELECTIVES)
     block = run(defn, rec(1, "MUS 5900", 3), rec(2, "MUS 5900", 3, term=T2)).block("electives")
     assert block.done == 3 and block.remaining == 3
 
 
 def test_max_pass_fail_credits():
-    defn = program(POOL_CATALOG, """
-[[requirements]]
-key = "electives"
-kind = "credits"
-title = "Electives"
-credits = 6
-subjects = ["MUS"]
-max_pass_fail_credits = 3
-""")
+    defn = program(POOL_CATALOG, tables(
+        requirement("electives", "credits", "Electives", credits=6, subjects=["MUS"], max_pass_fail_credits=3),
+    ))
     block = run(defn, rec(1, "MUS 5100", grade="P", pass_fail=True), rec(2, "MUS 5200", 3, grade="P", pass_fail=True)
                 ).block("electives")
     assert block.done == 3 and not block.complete
@@ -271,14 +204,9 @@ ENSEMBLE_CATALOG = catalog(("MUS 5000", 0, "repeatable = 4"), ("MUS 4999", 2, "c
 
 
 def test_zero_credit_repeatable_ensembles_count_per_term_up_to_the_limit():
-    defn = program(ENSEMBLE_CATALOG, """
-[[requirements]]
-key = "ensembles"
-kind = "courses"
-title = "Ensembles"
-count = 4
-courses = ["MUS 5000"]
-""")
+    defn = program(ENSEMBLE_CATALOG, tables(
+        requirement("ensembles", "courses", "Ensembles", count=4, courses=["MUS 5000"]),
+    ))
     terms = [T1, T2, T3, Term(4, "Spring 2027", 4, date(2027, 1, 11), date(2027, 5, 7)),
              Term(5, "Fall 2027", 5, date(2027, 8, 23), date(2027, 12, 10))]
     records = [rec(i, "MUS 5000", 0, term=t) for i, t in enumerate(terms, start=1)]
@@ -289,14 +217,9 @@ courses = ["MUS 5000"]
 
 
 def test_repeatable_credit_limit_and_variable_credits():
-    defn = program(ENSEMBLE_CATALOG, """
-[[requirements]]
-key = "research"
-kind = "credits"
-title = "Research"
-credits = 4
-courses = ["MUS 5900"]
-""")
+    defn = program(ENSEMBLE_CATALOG, tables(
+        requirement("research", "credits", "Research", credits=4, courses=["MUS 5900"]),
+    ))
     result = run(defn, rec(1, "MUS 5900", 3), rec(2, "MUS 5900", 2, term=T2), rec(3, "MUS 5900", 1, term=T3))
     block = result.block("research")
     assert [(u.record_id, u.credits) for u in block.used] == [(1, 3), (3, 1)]  # 3 + 2 would pass 4 credits
@@ -305,33 +228,18 @@ courses = ["MUS 5900"]
 
 
 def test_variable_credits_outside_the_range_are_flagged():
-    defn = program(ENSEMBLE_CATALOG, """
-[[requirements]]
-key = "research"
-kind = "credits"
-title = "Research"
-credits = 3
-courses = ["MUS 5900"]
-""")
+    defn = program(ENSEMBLE_CATALOG, tables(
+        requirement("research", "credits", "Research", credits=3, courses=["MUS 5900"]),
+    ))
     result = run(defn, rec(1, "MUS 5900", 5))
     assert [w.code for w in result.warnings] == ["variable_credits"]
 
 
 def test_a_course_outside_the_degree_total_is_marked_and_never_a_leftover():
-    defn = program(ENSEMBLE_CATALOG, """
-[[requirements]]
-key = "electives"
-kind = "credits"
-title = "Electives"
-credits = 3
-accepts_leftovers = true
-
-[[requirements]]
-key = "total"
-kind = "total_credits"
-title = "Total"
-credits = 3
-""")
+    defn = program(ENSEMBLE_CATALOG, tables(
+        requirement("electives", "credits", "Electives", credits=3, accepts_leftovers=True),
+        requirement("total", "total_credits", "Total", credits=3),
+    ))
     result = run(defn, rec(1, "MUS 4999", 2), rec(2, "MUS 5100"))
     assert result.total_credits_done == 3
     assert used_ids(result.block("electives")) == [2]
@@ -340,13 +248,9 @@ credits = 3
 
 
 def test_a_course_outside_the_total_may_fill_a_block_that_names_it():
-    defn = program(ENSEMBLE_CATALOG, """
-[[requirements]]
-key = "review"
-kind = "all_courses"
-title = "Theory review"
-courses = ["MUS 4999"]
-""")
+    defn = program(ENSEMBLE_CATALOG, tables(
+        requirement("review", "all_courses", "Theory review", courses=["MUS 4999"]),
+    ))
     block = run(defn, rec(1, "MUS 4999", 2)).block("review")
     assert block.complete and "does not count toward the total" in block.used[0].reason
 
@@ -355,50 +259,15 @@ courses = ["MUS 4999"]
 
 GROUP_CATALOG = catalog(("MUS 6980", 3, 'category = "thesis"', "repeatable = 2"),
                         ("MUS 6970", 3, 'category = "capstone"'), ("MUS 5100", 3), ("MUS 5200", 3), ("MUS 5300", 3))
-CULMINATING = """
-[[requirements]]
-key = "culminating"
-kind = "any_of"
-title = "Thesis or portfolio"
-of = ["thesis-option", "portfolio-option"]
-
-[[requirements]]
-key = "thesis-option"
-kind = "all_of"
-title = "Thesis"
-of = ["thesis-credits", "thesis-defense"]
-
-[[requirements]]
-key = "thesis-credits"
-kind = "credits"
-title = "Thesis credits"
-credits = 6
-courses = ["MUS 6980"]
-
-[[requirements]]
-key = "thesis-defense"
-kind = "milestones"
-title = "Defense"
-milestones = ["defense"]
-
-[[requirements]]
-key = "portfolio-option"
-kind = "all_of"
-title = "Portfolio"
-of = ["portfolio-course", "portfolio-review"]
-
-[[requirements]]
-key = "portfolio-course"
-kind = "all_courses"
-title = "Portfolio project"
-courses = ["MUS 6970"]
-
-[[requirements]]
-key = "portfolio-review"
-kind = "milestones"
-title = "Portfolio review"
-milestones = ["review"]
-"""
+CULMINATING = tables(
+    requirement("culminating", "any_of", "Thesis or portfolio", of=["thesis-option", "portfolio-option"]),
+    requirement("thesis-option", "all_of", "Thesis", of=["thesis-credits", "thesis-defense"]),
+    requirement("thesis-credits", "credits", "Thesis credits", credits=6, courses=["MUS 6980"]),
+    requirement("thesis-defense", "milestones", "Defense", milestones=["defense"]),
+    requirement("portfolio-option", "all_of", "Portfolio", of=["portfolio-course", "portfolio-review"]),
+    requirement("portfolio-course", "all_courses", "Portfolio project", courses=["MUS 6970"]),
+    requirement("portfolio-review", "milestones", "Portfolio review", milestones=["review"]),
+)
 
 
 def test_any_of_counts_the_option_with_most_progress_and_shows_the_other():
@@ -434,32 +303,12 @@ def test_an_option_limited_to_a_track_is_not_offered_to_other_tracks():
     assert [c.key for c in group.children] == ["portfolio-option"]
 
 
-NOF = """
-[[requirements]]
-key = "sequences"
-kind = "n_of"
-title = "Two of three sequences"
-choose = 2
-of = ["seq-a", "seq-b", "seq-c"]
-
-[[requirements]]
-key = "seq-a"
-kind = "all_courses"
-title = "Sequence A"
-courses = ["MUS 5100"]
-
-[[requirements]]
-key = "seq-b"
-kind = "all_courses"
-title = "Sequence B"
-courses = ["MUS 5200"]
-
-[[requirements]]
-key = "seq-c"
-kind = "all_courses"
-title = "Sequence C"
-courses = ["MUS 5300"]
-"""
+NOF = tables(
+    requirement("sequences", "n_of", "Two of three sequences", choose=2, of=["seq-a", "seq-b", "seq-c"]),
+    requirement("seq-a", "all_courses", "Sequence A", courses=["MUS 5100"]),
+    requirement("seq-b", "all_courses", "Sequence B", courses=["MUS 5200"]),
+    requirement("seq-c", "all_courses", "Sequence C", courses=["MUS 5300"]),
+)
 
 
 def test_n_of_counts_no_more_than_n_and_says_what_remains():
@@ -473,14 +322,8 @@ def test_n_of_counts_no_more_than_n_and_says_what_remains():
 
 
 def test_nested_groups_weigh_in_the_overall_percentage():
-    defn = program(GROUP_CATALOG, CULMINATING + """
-[[requirements]]
-key = "electives"
-kind = "credits"
-title = "Electives"
-credits = 6
-courses = ["MUS 5100", "MUS 5200"]
-""")
+    defn = program(GROUP_CATALOG, CULMINATING + tables(
+        requirement("electives", "credits", "Electives", credits=6, courses=["MUS 5100", "MUS 5200"])))
     result = run(defn, rec(1, "MUS 6980"), rec(2, "MUS 5100"))
     # culminating: thesis 3/6 credits (50%) and no defense (0%) -> 25%; electives 50% -> overall 37%.
     assert result.block("culminating").percent == 25
@@ -497,21 +340,10 @@ def test_a_waived_group_is_complete():
 
 # --- policies -------------------------------------------------------------------------------------------------------
 
-SIMPLE = """
-[[requirements]]
-key = "core"
-kind = "all_courses"
-title = "Core"
-courses = ["MUS 5100"]
-min_grade = "B"
-
-[[requirements]]
-key = "electives"
-kind = "credits"
-title = "Electives"
-credits = 6
-accepts_leftovers = true
-"""
+SIMPLE = tables(
+    requirement("core", "all_courses", "Core", courses=["MUS 5100"], min_grade="B"),
+    requirement("electives", "credits", "Electives", credits=6, accepts_leftovers=True),
+)
 
 
 def test_retake_best_keeps_the_better_grade():
@@ -617,10 +449,9 @@ def test_refusals_name_the_problem(requirements, expected):
 
 def test_catalog_and_policy_refusals_are_all_reported():
     errors = errors_of(catalog(("MUS 5100", 3, "max_credits = 2", "repeat_max_credits = 6"),
-                               ("MUS 5200", 3, "repeatable = 1")) + """
-[[equivalences]]
-courses = ["MUS 5100", "MUS 7777"]
-""", '[[requirements]]\nkey = "g"\nkind = "gpa"\ntitle = "G"\nmin_gpa = 3\n',
+                               ("MUS 5200", 3, "repeatable = 1")) + tables(
+                                   table("[equivalences]", courses=["MUS 5100", "MUS 7777"]),
+                               ), '[[requirements]]\nkey = "g"\nkind = "gpa"\ntitle = "G"\nmin_gpa = 3\n',
         'retake = "worst"\ntime_limit_years = 0\ntransfer_min_grade = "Z"\nresidency = 2')
     expected = [
         "courses[1].max_credits: must be more than credits (3)",

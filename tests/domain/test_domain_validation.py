@@ -6,87 +6,10 @@ import pytest
 from tracker.domain import DefinitionError, load_program_definition, parse_program_definition
 from tracker.domain.positions import SourcePositions, with_lines
 
+from ..definition_support import BASE, block, errors_of
 from .domain_factories import DEMO_PATH
 
-BASE = """\
-[program]
-code = "MM-X"
-name = "Test"
-degree = "Master of Music"
-total_credits = 12
-min_gpa = "3.0"
-max_transfer_credits = 0
-
-[[concentrations]]
-code = "production"
-name = "Production"
-
-[[concentrations]]
-code = "technical"
-name = "Technical"
-
-[[courses]]
-code = "C1"
-title = "Core One"
-credits = 3
-category = "core"
-
-[[courses]]
-code = "P1"
-title = "Production One"
-credits = 3
-category = "concentration"
-concentration = "production"
-
-[[courses]]
-code = "P2"
-title = "Production Two"
-credits = 3
-category = "concentration"
-concentration = "production"
-
-[[courses]]
-code = "T1"
-title = "Technical One"
-credits = 3
-category = "concentration"
-concentration = "technical"
-
-[[courses]]
-code = "E1"
-title = "Practicum"
-credits = 1
-category = "elective"
-pass_fail = true
-
-[[requirements]]
-key = "total"
-kind = "total_credits"
-title = "Total"
-credits = 12
-
-[[requirements]]
-key = "gpa"
-kind = "gpa"
-title = "GPA"
-min_gpa = "3.0"
-"""
-
 TOTAL_12, TOTAL_9 = 'title = "Total"\ncredits = 12\n', 'title = "Total"\ncredits = 9\n'
-
-
-def block(**settings) -> str:
-    """One [[requirements]] table, values written as TOML."""
-    lines = ["", "[[requirements]]"]
-    for name, value in settings.items():
-        lines.append(f"{name} = {value}")
-    return "\n".join(lines) + "\n"
-
-
-def errors_of(text: str) -> list[str]:
-    with pytest.raises(DefinitionError) as info:
-        parse_program_definition(text)
-    return info.value.errors
 
 
 def test_the_base_file_is_valid_and_quiet():

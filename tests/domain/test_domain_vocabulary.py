@@ -3,13 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
 from tracker.domain import (
     DEFAULT_MILESTONES,
     DEFAULT_TRACKS,
     AuditInput,
-    DefinitionError,
     Milestone,
     StudentContext,
     audit,
@@ -17,37 +14,10 @@ from tracker.domain import (
 )
 from tracker.domain.positions import with_lines
 
-from .test_domain_validation import BASE, block
+from ..definition_support import BASE, VOCABULARY, block, errors_of
 
-VOCABULARY = """
-[[tracks]]
-code = "portfolio"
-label = "Portfolio"
-
-[[tracks]]
-code = "recital"
-label = "Recital"
-
-[[milestones]]
-code = "portfolio_review"
-label = "Portfolio review passed"
-signed_by = "advisor"
-track = "portfolio"
-
-[[milestones]]
-code = "jury"
-label = "Jury passed"
-signed_by = ["admin"]
-tracks = ["portfolio", "recital"]
-"""
 PORTFOLIO_BLOCK = block(key='"portfolio-milestones"', kind='"milestones"', title='"Portfolio milestones"',
                         track='"portfolio"', milestones='["portfolio_review", "jury"]')
-
-
-def errors_of(text: str) -> list[str]:
-    with pytest.raises(DefinitionError) as info:
-        parse_program_definition(text)
-    return info.value.errors
 
 
 def test_a_program_declares_its_own_tracks_and_milestones():
