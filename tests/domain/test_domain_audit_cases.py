@@ -1,4 +1,4 @@
-"""The fifteen cases of AUDIT-NOTES.md, one test each (plus close variants), named after the case."""
+"""The fifteen cases of docs/audit-engine.md, one test each (plus close variants), named after the case."""
 from __future__ import annotations
 
 import itertools

@@ -31,11 +31,12 @@ The objective, compared in this order (bigger is better):
 With weights, a heavier block is worth more: of two arrangements that each finish one block, the one finishing the
 heavier block wins.
 
-Why progress comes first (AUDIT-NOTES lists completed blocks first): the overall percentage shown to students is
-the same sum, and with progress first, finishing a course cannot lower it: the old best arrangement stays possible
-and only gains, so the new best is at least as good (the property tests check this on whole audits). With completed
-blocks first, finishing a course can make the search trade two 75 % blocks for one complete block and move the
-overall bar down. Completed blocks still decide between arrangements of equal progress, which is the usual case.
+Why progress comes first, not completed blocks (docs/audit-engine.md, "How courses are allocated"): the overall
+percentage shown to students is the same sum, and with progress first, finishing a course cannot lower it: the old
+best arrangement stays possible and only gains, so the new best is at least as good (the property tests check this
+on whole audits). With completed blocks first, finishing a course can make the search trade two 75 % blocks for one
+complete block and move the overall bar down. Completed blocks still decide between arrangements of equal progress,
+which is the usual case.
 
 Blocks that never compete for a record are solved separately (a cap covers one block and a link joins its two
 blocks, so records sharing a cap or a link always land in one group). A record eligible for a single block (or only
