@@ -2,83 +2,141 @@
 
 Used by `flask tracker seed-demo` (idempotent; refused under the production configuration) and by `make run`
 on an empty database. Every demo account uses DEMO_PASSWORD, printed in the README.
+
+What the demo holds is data, tracker/demo_data.toml; this module feeds it through the services, each step done by
+the person who would do it in a real school: the director creates the accounts, terms, studios and ensembles; each
+person sets their password with their one-time link; students add their courses, ensembles and studio sessions; the
+supervising advisor reviews the sessions and signs milestones off. The services stamp everything "now", so each
+record's history is then dated to when it would have happened (the one thing no service does).
+
+To add a demo student, add a [[students]] table to tracker/demo_data.toml (its header lists the fields); no code
+changes. A student whose login already exists is left alone, so seeding again changes nothing.
 """
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 import sqlalchemy as sa
+from flask import current_app
 
 from .extensions import db
 from .models import (
-    Concentration,
-    Course,
-    CourseCategory,
-    CourseRecord,
-    CourseStatus,
-    Enrollment,
-    EnsembleRecord,
-    EnsembleRole,
-    Ensemble,
+    HistoryEvent,
     MilestoneRecord,
-    Program,
+    Notification,
     Role,
-    SessionStatus,
-    Studio,
     StudioActivity,
     StudioRole,
     StudioSession,
     Term,
     User,
 )
-from .security import hash_password
-from .services import history
+from .services import (
+    accounts,
+    admin_accounts,
+    admin_catalog,
+    admin_terms,
+    courses,
+    ensembles,
+    history,
+    milestones,
+    notifications,
+    review,
+    studio,
+)
+from .services.programs import load_program_text
 
-DEMO_PASSWORD = "studio-demo-2026"
-DEMO_PROGRAM_FILE = Path(__file__).parent / "programs" / "demo.toml"
-DOMAIN = "demo.mmtracker.test"
+DEMO_DATA_FILE = Path(__file__).parent / "demo_data.toml"
+TERMS = ("previous", "current", "next")  # how the data names the three demo terms, oldest first
+SESSION_DAYS_APART = 3
 
-STUDIOS = [
-    ("Studio A", "Music Technology Center, room 110 — large tracking room, analog console"),
-    ("Studio B", "Music Technology Center, room 120 — mid-size tracking and overdubs"),
-    ("Mix Suite C", "Music Technology Center, room 204 — immersive mixing"),
-    ("Mastering Room D", "Music Technology Center, room 206"),
-]
-ENSEMBLES = [
-    ("Electronic Music Ensemble", "Live electronics, laptops and modular synthesis."),
-    ("Contemporary Jazz Ensemble", "Small-group jazz; engineers record every concert."),
-    ("New Music Collective", "Premieres of student compositions with live sound."),
-]
-FACULTY = [
-    ("amoreno", "Prof. Alicia Moreno"),
-    ("bokafor", "Dr. Ben Okafor"),
-    ("clindqvist", "Dr. Clara Lindqvist"),
-]
+
+# ---------------------------------------------------------------- the data file
+
+REQUIRED = object()
+# The keys of each kind of entry in the data file, with the default of each one an entry may leave out.
+ENTRY_KEYS = {
+    # a course record the student adds; `course` is the course's code in the demo program
+    "courses": {"course": REQUIRED, "term": REQUIRED, "status": REQUIRED, "grade": None},
+    # an ensemble record the student adds
+    "ensembles": {"ensemble": REQUIRED, "term": REQUIRED, "role": REQUIRED},
+    # `count` studio sessions of `hours` each, on every third day of the term from `first_day` (weekdays only, never
+    # after yesterday); the advisor decides each one (`review`: approve, reject, send_back) or leaves it pending
+    "sessions": {"term": REQUIRED, "count": REQUIRED, "hours": REQUIRED, "project": REQUIRED, "first_day": 3,
+                 "review": None, "note": ""},
+    # a milestone the advisor signed off `days_ago` days before the day of seeding
+    "milestones": {"kind": REQUIRED, "days_ago": REQUIRED, "note": ""},
+}
+STUDENT_KEYS = {"login": REQUIRED, "name": REQUIRED, "concentration": REQUIRED, "track": REQUIRED,
+                "advisor": REQUIRED, "starts": REQUIRED, "session_start": "13:00", **{key: [] for key in ENTRY_KEYS}}
 
 
 @dataclass(frozen=True)
-class DemoStudent:
-    login: str
-    name: str
-    concentration: str
-    track: str
-    advisor: str
-    start: int  # index into the three demo terms: 0 previous, 1 current, 2 next
+class DemoSchool:
+    """Everything tracker/demo_data.toml describes; people and entries are namespaces of their keys."""
+
+    password: str
+    domain: str
+    program_file: Path
+    director: SimpleNamespace  # login, name
+    faculty: tuple[SimpleNamespace, ...]
+    studios: tuple[tuple[str, str], ...]  # (name, location)
+    ensembles: tuple[tuple[str, str], ...]  # (name, description)
+    students: tuple[SimpleNamespace, ...]
+
+    def email(self, login: str) -> str:
+        return f"{login}@{self.domain}"
 
 
-STUDENTS = [
-    DemoStudent("maya", "Maya Chen", "production", "thesis", "amoreno", 0),
-    DemoStudent("ethan", "Ethan Brooks", "production", "thesis", "amoreno", 0),
-    DemoStudent("jonah", "Jonah Park", "technical", "non_thesis", "bokafor", 1),
-    DemoStudent("priya", "Priya Raman", "acoustical", "thesis", "bokafor", 0),
-    DemoStudent("luis", "Luis Ortega", "education", "non_thesis", "clindqvist", 0),
-    DemoStudent("sofia", "Sofia Rossi", "composition", "thesis", "clindqvist", 1),
-    DemoStudent("amara", "Amara Nwosu", "technical", "thesis", "bokafor", 0),
-    DemoStudent("daniel", "Daniel Kim", "production", "non_thesis", "amoreno", 2),
-]
+def _entry(row: dict, keys: dict, where: str) -> SimpleNamespace:
+    """A data file table as a namespace with the defaults filled in, refusing unknown or missing keys."""
+    problems = [f"unknown key {key!r}" for key in row if key not in keys]
+    problems += [f"missing key {key!r}" for key, default in keys.items() if default is REQUIRED and key not in row]
+    if row.get("term", TERMS[0]) not in TERMS or row.get("starts", TERMS[0]) not in TERMS:
+        problems.append(f"a term is one of {', '.join(TERMS)}")
+    if problems:
+        raise ValueError(f"{DEMO_DATA_FILE.name}: {where}: {'; '.join(problems)}")
+    return SimpleNamespace(**{**keys, **row})
 
+
+def _student(row: dict, faculty: set[str]) -> SimpleNamespace:
+    where = f"students[{row.get('login', '?')}]"
+    student = _entry(row, STUDENT_KEYS, where)
+    for key, keys in ENTRY_KEYS.items():
+        setattr(student, key, tuple(_entry(item, keys, f"{where}.{key}[{i}]")
+                                    for i, item in enumerate(getattr(student, key))))
+    student.session_start = time.fromisoformat(student.session_start)
+    if student.advisor not in faculty:
+        raise ValueError(f"{DEMO_DATA_FILE.name}: {where}.advisor: {student.advisor!r} is not a demo faculty login")
+    return student
+
+
+def load_school(path: Path = DEMO_DATA_FILE) -> DemoSchool:
+    """Read and check the demo's data file."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    person = {"login": REQUIRED, "name": REQUIRED}
+    faculty = tuple(_entry(row, person, f"faculty[{i}]") for i, row in enumerate(data["faculty"]))
+    return DemoSchool(
+        password=data["password"], domain=data["domain"], program_file=path.parent / data["program"],
+        director=_entry(data["director"], person, "director"), faculty=faculty,
+        studios=tuple((row["name"], row["location"]) for row in data["studios"]),
+        ensembles=tuple((row["name"], row["description"]) for row in data["ensembles"]),
+        students=tuple(_student(row, {f.login for f in faculty}) for row in data["students"]),
+    )
+
+
+SCHOOL = load_school()
+DEMO_PASSWORD = SCHOOL.password
+DEMO_PROGRAM_FILE = SCHOOL.program_file
+DOMAIN = SCHOOL.domain
+STUDENTS = SCHOOL.students
+
+
+# ---------------------------------------------------------------- seeding
 
 def semester_terms(today: date) -> list[tuple[str, date, date]]:
     """The term before the one in progress (or last ended), that term, and the next: spring and fall semesters."""
@@ -90,258 +148,190 @@ def semester_terms(today: date) -> list[tuple[str, date, date]]:
     return terms[current - 1: current + 2]
 
 
-def _get_or_create(model, where: dict, **values):
-    obj = db.session.scalar(sa.select(model).filter_by(**where))
-    if obj is None:
-        obj = model(**where, **values)
-        db.session.add(obj)
-        db.session.flush()
-        return obj, True
-    return obj, False
+def seed(today: date | None = None, school: DemoSchool = SCHOOL) -> str:
+    """Load everything; existing rows (matched by name or email) are kept, so running twice changes nothing.
 
-
-def seed(today: date | None = None) -> str:
-    """Load everything; existing rows (matched by name or email) are kept, so running twice changes nothing."""
-    from .services.programs import load_program_text
-
+    `today` places the terms and dates the records; the services refuse a session dated after the real today, so it
+    is never later than that.
+    """
     today = today or date.today()
-    program, _ = load_program_text(DEMO_PROGRAM_FILE.read_text(encoding="utf-8"), actor=None)
     created = {"terms": 0, "studios": 0, "ensembles": 0, "accounts": 0}
 
-    terms = []
-    for name, start, end in semester_terms(today):
-        term, new = _get_or_create(Term, {"name": name}, start_date=start, end_date=end)
-        terms.append(term)
-        created["terms"] += new
-    studios = []
-    for name, location in STUDIOS:
-        studio, new = _get_or_create(Studio, {"name": name}, location=location)
-        studios.append(studio)
-        created["studios"] += new
-    ensembles = []
-    for name, description in ENSEMBLES:
-        ensemble, new = _get_or_create(Ensemble, {"name": name}, description=description)
-        ensembles.append(ensemble)
-        created["ensembles"] += new
+    director = accounts.find_user_by_email(school.email(school.director.login))
+    if director is None:  # the first account, made the way `flask tracker create-user` makes it
+        director = accounts.create_user(school.email(school.director.login), school.director.name, Role.ADMIN,
+                                        school.password)
+        created["accounts"] += 1
+    program, _ = load_program_text(school.program_file.read_text(encoding="utf-8"), actor=director)
 
-    password_hash = hash_password(DEMO_PASSWORD)
-    admin, new = _get_or_create(User, {"email": f"director@{DOMAIN}"}, display_name="Dr. Helena Voss",
-                                role=Role.ADMIN, password_hash=password_hash)
-    created["accounts"] += new
+    terms = {}
+    for key, (name, start, end) in zip(TERMS, semester_terms(today)):
+        term = db.session.scalar(sa.select(Term).filter_by(name=name))
+        if term is None:
+            term = admin_terms.create_term(name, start, end, actor=director)
+            created["terms"] += 1
+        terms[key] = term
+    studios = [_item(admin_catalog.STUDIO, name, location, director, created, "studios")
+               for name, location in school.studios]
+    ensemble_ids = {name: _item(admin_catalog.ENSEMBLE, name, description, director, created, "ensembles").id
+                    for name, description in school.ensembles}
+
     faculty = {}
-    for login, name in FACULTY:
-        user, new = _get_or_create(User, {"email": f"{login}@{DOMAIN}"}, display_name=name, role=Role.FACULTY,
-                                   password_hash=password_hash)
-        faculty[login] = user
+    for person in school.faculty:
+        faculty[person.login], new = _account(school, person, Role.FACULTY, director)
         created["accounts"] += new
-
-    catalog = _Catalog(program)
-    for spec in STUDENTS:
-        student, new = _get_or_create(User, {"email": f"{spec.login}@{DOMAIN}"}, display_name=spec.name,
-                                      role=Role.STUDENT, password_hash=password_hash)
+    catalog = {course.code: course.id for course in courses.catalog_for(program.id)}
+    concentrations = {c.code: c.id for c in admin_catalog.concentrations_by_name(program.id)}
+    for spec in school.students:
+        advisor = faculty[spec.advisor]
+        enrollment = admin_accounts.EnrollmentInput(
+            program_id=program.id, concentration_id=concentrations.get(spec.concentration), track=spec.track,
+            start_term_id=terms[spec.starts].id, advisor_id=advisor.id)
+        student, new = _account(school, spec, Role.STUDENT, director, enrollment)
         if not new:
             continue
         created["accounts"] += 1
-        conc = db.session.scalar(sa.select(Concentration).where(
-            Concentration.program_id == program.id, Concentration.code == spec.concentration))
-        db.session.add(Enrollment(student_id=student.id, program_id=program.id, concentration_id=conc.id,
-                                  track=spec.track, advisor_id=faculty[spec.advisor].id,
-                                  start_term_id=terms[spec.start].id))
-        _Records(student, spec, catalog, terms, studios, ensembles, faculty, today).build()
-    history.record(admin, "demo.seeded", "program", program.id, summary="Loaded the demo program and accounts",
+        _Records(student, spec, advisor, terms, catalog, [s.id for s in studios], ensemble_ids, today).build()
+    history.record(director, "demo.seeded", "program", program.id, summary="Loaded the demo program and accounts",
                    changes=created)
     db.session.commit()
     return ("Demo data ready: " + ", ".join(f"{n} new {k}" for k, n in created.items())
-            + f". Log in as director@{DOMAIN} (password {DEMO_PASSWORD}).")
+            + f". Log in as {school.email(school.director.login)} (password {school.password}).")
 
 
-class _Catalog:
-    """The demo program's courses by role, looked up by category so the seed follows the TOML file."""
+def _item(kind: admin_catalog.SimpleItem, name: str, detail: str, director: User, created: dict, counter: str):
+    """The studio or ensemble of this name, added by the director when missing."""
+    item = db.session.scalar(sa.select(kind.model).filter_by(name=name))
+    if item is None:
+        item = admin_catalog.save_item(kind, None, name, detail, actor=director)
+        created[counter] += 1
+    return item
 
-    def __init__(self, program: Program):
-        self.program = program
-        courses = db.session.scalars(
-            sa.select(Course).where(Course.program_id == program.id).order_by(Course.code)).all()
-        self.core = [c for c in courses if c.category == CourseCategory.CORE]
-        self.electives = [c for c in courses if c.category == CourseCategory.ELECTIVE and not c.pass_fail]
-        self.thesis = [c for c in courses if c.category == CourseCategory.THESIS]
-        self.capstone = [c for c in courses if c.category == CourseCategory.CAPSTONE]
-        self.by_concentration: dict[str, list[Course]] = {}
-        for c in courses:
-            if c.category == CourseCategory.CONCENTRATION and c.concentration is not None:
-                self.by_concentration.setdefault(c.concentration.code, []).append(c)
+
+def _account(school: DemoSchool, person, role: Role, director: User,
+             enrollment: admin_accounts.EnrollmentInput | None = None) -> tuple[User, bool]:
+    """The account of this login; a new one is created by the director and its password set with the one-time link
+    it comes with, as the person would. Returns (user, whether it is new)."""
+    user = accounts.find_user_by_email(school.email(person.login))
+    if user is not None:
+        return user, False
+    user, token = admin_accounts.create_account(school.email(person.login), person.name, role, actor=director,
+                                                enrollment=enrollment)
+    return admin_accounts.reset_password(token, school.password), True
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=timezone.utc)
+
+
+def _session_page(session_id: int) -> str:
+    """The link a review notification carries (what review.routes builds with url_for, outside a request)."""
+    return current_app.url_map.bind("localhost").build("studio.detail", {"session_id": session_id})
 
 
 class _Records:
-    """One demo student's courses, ensembles, studio sessions and milestones."""
+    """One demo student's courses, ensembles, studio sessions and milestones, each added by whoever would add it."""
 
-    def __init__(self, student, spec, catalog, terms, studios, ensembles, faculty, today):
-        self.student, self.spec, self.catalog = student, spec, catalog
-        self.terms, self.studios, self.ensembles = terms, studios, ensembles
-        self.faculty, self.today = faculty, today
-        self.advisor = faculty[spec.advisor]
+    ACTIVITIES = list(StudioActivity)
 
-    def event(self, actor, action, entity_type, entity_id, summary, changes, at):
-        """A history event dated when the demo change would have happened, so record pages show a history."""
-        event = history.record(actor, action, entity_type, entity_id, subject_id=self.student.id, summary=summary,
-                               changes=changes)
-        event.created_at = at
+    def __init__(self, student: User, spec: SimpleNamespace, advisor: User, terms: dict[str, Term], catalog: dict,
+                 studio_ids: list[int], ensemble_ids: dict[str, int], today: date):
+        self.student, self.spec, self.advisor = student, spec, advisor
+        self.student_id = student.id
+        self.terms, self.catalog, self.today = terms, catalog, today
+        self.studio_ids, self.ensemble_ids = studio_ids, ensemble_ids
+        # When each step would have happened, applied once the services have done them all (see dated()).
+        self.events: list[dict] = []
+        self.sessions_logged: list[dict] = []
+        self.notices: list[dict] = []
+        self.signed: list[dict] = []
 
-    def course(self, course, term_index, status, grade=None):
-        term = self.terms[term_index]
-        record = CourseRecord(student_id=self.student.id, course_id=course.id, term_id=term.id,
-                              status=CourseStatus(status), grade=grade)
-        db.session.add(record)
-        db.session.flush()
-        self.event(self.student, "course_record.added", "course_record", record.id,
-                   f"Added {course.code} in {term.name} ({record.status.label.lower()})",
-                   {"course": course.code, "term": term.name, "status": status, "grade": grade},
-                   datetime.combine(min(term.start_date, self.today), time(10), tzinfo=timezone.utc))
+    def _happened(self, entity_type: str, entity_id: int, action: str, at: datetime) -> None:
+        self.events.append({"kind": entity_type, "entity": entity_id, "act": action, "at": at})
 
-    def ensemble(self, index, term_index, role):
-        term, ensemble = self.terms[term_index], self.ensembles[index]
-        record = EnsembleRecord(student_id=self.student.id, ensemble_id=ensemble.id, term_id=term.id,
-                                role=EnsembleRole(role))
-        db.session.add(record)
-        db.session.flush()
-        self.event(self.student, "ensemble_record.added", "ensemble_record", record.id,
-                   f"Added {ensemble.name} in {term.name} ({record.role.label.lower()})",
-                   {"ensemble": ensemble.name, "term": term.name, "role": role},
-                   datetime.combine(min(term.start_date, self.today), time(11), tzinfo=timezone.utc))
+    def _added_at(self, term: Term, hour: int) -> datetime:
+        """When a record of `term` was added: the term's first day (today, for a term still to come)."""
+        return _at(min(term.start_date, self.today), hour)
 
-    def sessions(self, term_index, count, hours, status, first_day=3, studio=0, project="Thesis EP"):
-        """`count` sessions of `hours` each, every third day of the term, never after today."""
-        term = self.terms[term_index]
-        day = term.start_date + timedelta(days=first_day)
+    def course(self, c: SimpleNamespace) -> None:
+        term = self.terms[c.term]
+        if c.course not in self.catalog:
+            raise ValueError(f"{DEMO_DATA_FILE.name}: students[{self.spec.login}]: the demo program has no course "
+                             f"{c.course}")
+        record = courses.add_course_record(
+            self.student, courses.CourseInput(self.catalog[c.course], term.id, c.status, c.grade), actor=self.student)
+        self._happened(courses.ENTITY, record.id, "course_record.added", self._added_at(term, 10))
+
+    def ensemble(self, e: SimpleNamespace) -> None:
+        term = self.terms[e.term]
+        if e.ensemble not in self.ensemble_ids:
+            raise ValueError(f"{DEMO_DATA_FILE.name}: students[{self.spec.login}]: no demo ensemble {e.ensemble}")
+        record = ensembles.add_ensemble(
+            self.student, ensembles.EnsembleInput(self.ensemble_ids[e.ensemble], term.id, e.role), actor=self.student)
+        self._happened(ensembles.ENTITY, record.id, "ensemble_record.added", self._added_at(term, 11))
+
+    def sessions(self, s: SimpleNamespace) -> None:
+        """Log each session as the student, three hours after it ended; the advisor decides it two days later."""
+        term = self.terms[s.term]
+        decision = review.Decision(s.review) if s.review else None
+        day = term.start_date + timedelta(days=s.first_day)
+        last = min(term.end_date, self.today - timedelta(days=1))
+        start = self.spec.session_start
         made = 0
-        activities = list(StudioActivity)
-        while made < count and day <= min(term.end_date, self.today - timedelta(days=1)):
+        while made < s.count and day <= last:
             if day.weekday() < 5:
-                start = time(13, 0) if self.spec.login < "m" else time(9, 0)
-                end = (datetime.combine(day, start) + timedelta(hours=hours)).time()
-                reviewed = status != SessionStatus.PENDING
-                logged_at = datetime.combine(day, end, tzinfo=timezone.utc) + timedelta(hours=3)
-                db.session.add(StudioSession(
-                    student_id=self.student.id, studio_id=self.studios[(studio + made) % len(self.studios)].id,
-                    term_id=term.id, date=day, start_time=start, end_time=end, minutes=int(hours * 60),
-                    activity=activities[made % len(activities)], project=project,
+                end = (datetime.combine(day, start) + timedelta(minutes=int(s.hours * 60))).time()
+                logged = studio.log_session(self.student, studio.SessionInput(
+                    date=day, studio_id=self.studio_ids[made % len(self.studio_ids)], start_time=start,
+                    end_time=end, activity=self.ACTIVITIES[made % len(self.ACTIVITIES)], project=s.project,
                     role=StudioRole.ENGINEER if made % 3 else StudioRole.ASSISTANT_ENGINEER,
-                    supervisor_id=self.advisor.id, notes="", status=status,
-                    review_note="Please add the session's track list." if status == SessionStatus.NEEDS_CHANGES
-                    else ("Overlaps a booking by another class; not supervised." if status == SessionStatus.REJECTED
-                          else ""),
-                    reviewer_id=self.advisor.id if reviewed else None,
-                    reviewed_at=logged_at + timedelta(days=2) if reviewed else None,
-                    submitted_at=logged_at, created_at=logged_at,
-                ))
-                db.session.flush()
-                session = db.session.scalar(sa.select(StudioSession).where(
-                    StudioSession.student_id == self.student.id, StudioSession.date == day,
-                    StudioSession.start_time == start))
-                self.event(self.student, "studio_session.logged", "studio_session", session.id,
-                           f"Logged {session.hours} h in {session.studio.name} on {day:%Y-%m-%d}",
-                           {"date": day, "hours": str(session.hours), "project": project}, logged_at)
-                if reviewed:
-                    action = {SessionStatus.APPROVED: "approved", SessionStatus.REJECTED: "rejected",
-                              SessionStatus.NEEDS_CHANGES: "sent_back"}[status]
-                    self.event(self.advisor, f"studio_session.{action}", "studio_session", session.id,
-                               f"{action.replace('_', ' ').capitalize()} the session of {day:%Y-%m-%d}",
-                               {"status": ["pending", status.value], "review_note": session.review_note},
-                               session.reviewed_at)
+                    supervisor_id=self.advisor.id), actor=self.student)
+                session_id = logged.id
+                logged_at = datetime.combine(day, end, tzinfo=timezone.utc) + timedelta(hours=3)
+                self._happened(studio.ENTITY, session_id, "studio_session.logged", logged_at)
+                reviewed_at = None
+                if decision is not None:
+                    review.decide(logged, decision, s.note, actor=self.advisor, session_link=_session_page)
+                    reviewed_at = logged_at + timedelta(days=2)
+                    self._happened(studio.ENTITY, session_id, decision.action, reviewed_at)
+                    self.notices.append({"page": _session_page(session_id), "at": reviewed_at})
+                self.sessions_logged.append({"session": session_id, "logged": logged_at, "reviewed": reviewed_at})
                 made += 1
-            day += timedelta(days=3)
+            day += timedelta(days=SESSION_DAYS_APART)
 
-    def milestone(self, kind, days_ago):
-        record = MilestoneRecord(student_id=self.student.id, kind=kind,
-                                 completed_on=self.today - timedelta(days=days_ago),
-                                 note="Signed off at the committee meeting.", signed_by_id=self.advisor.id,
-                                 signed_at=datetime.combine(self.today - timedelta(days=days_ago), time(15),
-                                                            tzinfo=timezone.utc))
-        db.session.add(record)
-        db.session.flush()
-        label = self.catalog.program.vocabulary.milestone_label(kind)
-        self.event(self.advisor, "milestone.signed_off", "milestone_record", record.id,
-                   f"Signed off “{label}” for {self.student.display_name}",
-                   {"kind": kind, "completed_on": record.completed_on, "note": record.note}, record.signed_at)
+    def milestone(self, m: SimpleNamespace) -> None:
+        completed_on = self.today - timedelta(days=m.days_ago)
+        record = milestones.sign_off(self.advisor, self.student_id, m.kind, completed_on, m.note, today=self.today)
+        signed_at = _at(completed_on, 15)
+        self.signed.append({"record": record.id, "at": signed_at})
+        self._happened(milestones.ENTITY, record.id, "milestone.signed_off", signed_at)
+
+    def dated(self) -> None:
+        """Date every step to when it would have happened: the services stamp them all "now"."""
+        param = sa.bindparam
+        for table, where, values, rows in [
+            (HistoryEvent.__table__, lambda c: [c.entity_type == param("kind"), c.entity_id == param("entity"),
+                                                c.action == param("act")], {"created_at": param("at")}, self.events),
+            (StudioSession.__table__, lambda c: [c.id == param("session")],
+             {"created_at": param("logged"), "submitted_at": param("logged"), "reviewed_at": param("reviewed")},
+             self.sessions_logged),
+            (MilestoneRecord.__table__, lambda c: [c.id == param("record")], {"signed_at": param("at")}, self.signed),
+            (Notification.__table__, lambda c: [c.user_id == self.student_id, c.link == param("page")],
+             {"created_at": param("at")}, self.notices),
+        ]:
+            if rows:
+                db.session.execute(table.update().where(*where(table.c)).values(**values), rows)
 
     def build(self) -> None:
-        c, login = self.catalog, self.spec.login
-        conc = c.by_concentration.get(self.spec.concentration, [])
-        A, P = SessionStatus.APPROVED, SessionStatus.PENDING
-        if login == "maya":
-            self.course(c.core[0], 0, "completed", "A")
-            self.course(c.core[1], 0, "completed", "B+")
-            self.course(conc[0], 0, "completed", "A-")
-            self.course(c.core[2], 1, "in_progress")
-            self.course(c.core[3], 1, "in_progress")
-            self.course(conc[1], 1, "in_progress")
-            self.course(c.thesis[0], 2, "planned")
-            self.ensemble(0, 0, "engineer")
-            self.ensemble(0, 1, "engineer")
-            self.sessions(0, 11, 4, A)
-            self.sessions(1, 7, 4, A)
-            self.sessions(1, 2, 3, P, first_day=40)
-            self.milestone("proposal", 20)
-        elif login == "ethan":
-            for i, grade in enumerate(["A", "A-", "B+", "A"]):
-                self.course(c.core[i], 0, "completed", grade)
-            self.course(conc[0], 0, "completed", "A")
-            self.course(conc[1], 0, "completed", "B+")
-            self.course(conc[2], 1, "in_progress")
-            if len(conc) > 3:
-                self.course(conc[3], 1, "in_progress")
-            self.course(c.thesis[0], 1, "in_progress")
-            self.course(c.electives[0], 1, "in_progress")
-            self.course(c.thesis[1], 2, "planned")
-            self.ensemble(1, 0, "engineer")
-            self.ensemble(1, 1, "engineer")
-            self.sessions(0, 11, 4, A, project="Band record: The Lanterns")
-            self.sessions(1, 10, 4, A, project="Band record: The Lanterns")
-            self.sessions(1, 1, 2.5, P, first_day=50, project="Mix revisions")
-            self.milestone("proposal", 120)
-            self.milestone("committee", 45)
-        elif login == "jonah":
-            self.course(c.core[0], 1, "in_progress")
-            self.course(conc[0], 1, "in_progress")
-            self.course(c.electives[1 % len(c.electives)], 1, "in_progress")
-            self.sessions(1, 2, 4, P, project="Console recap project")
-            self.sessions(1, 1, 2, SessionStatus.NEEDS_CHANGES, first_day=20, project="Console recap project")
-        elif login == "priya":
-            self.course(c.core[0], 0, "completed", "B")
-            self.course(c.core[1], 0, "completed", "C+")
-            self.course(conc[0], 0, "completed", "A")
-            self.course(c.core[1], 1, "in_progress")
-            self.course(c.core[2], 1, "in_progress")
-            self.course(conc[1], 1, "in_progress")
-            self.ensemble(2, 0, "performer")
-            self.sessions(0, 10, 4, A, project="Concert hall impulse responses")
-            self.sessions(1, 1, 5, SessionStatus.REJECTED, project="Concert hall impulse responses")
-            self.sessions(1, 3, 4, A, first_day=15, project="Diffuser measurements")
-        elif login == "luis":
-            self.course(c.core[0], 0, "completed", "A-")
-            self.course(c.core[3], 0, "completed", "B")
-            self.course(conc[0], 0, "completed", "A")
-            self.course(c.electives[0], 0, "withdrawn")
-            self.course(c.core[1], 1, "in_progress")
-            self.course(conc[1], 1, "in_progress")
-            self.course(c.capstone[0], 2, "planned")
-            self.ensemble(1, 0, "directors_assistant")
-            self.sessions(0, 6, 4, A, project="Teaching-studio recordings")
-            self.sessions(1, 2, 3, P, project="Teaching-studio recordings")
-        elif login == "sofia":
-            self.course(c.core[1], 1, "in_progress")
-            self.course(conc[0], 1, "in_progress")
-            self.ensemble(2, 1, "composer")
-            self.sessions(1, 3, 3, A, project="String quartet session")
-            self.sessions(1, 1, 3, P, first_day=30, project="String quartet session")
-        elif login == "amara":
-            self.course(c.core[0], 0, "completed", "A")
-            self.course(c.core[2], 0, "completed", "A-")
-            self.course(conc[1], 0, "completed", "B+")
-            self.course(c.core[1], 1, "in_progress")
-            self.course(conc[0], 1, "in_progress")
-            self.ensemble(0, 0, "engineer")
-            self.sessions(0, 10, 4.5, A, project="Modular synth library")
-            self.sessions(1, 4, 4, A, project="Modular synth library")
-        # daniel starts next term: nothing logged yet.
-        db.session.flush()
+        for c in self.spec.courses:
+            self.course(c)
+        for e in self.spec.ensembles:
+            self.ensemble(e)
+        for s in self.spec.sessions:
+            self.sessions(s)
+        for m in self.spec.milestones:
+            self.milestone(m)
+        self.dated()
+        # The student has long read what their reviewers told them, so the demo starts with nothing unread
+        # (this commits the dates too).
+        notifications.mark_all_read(self.student)
