@@ -6,7 +6,6 @@ import html
 import re
 from datetime import date, timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from tracker.extensions import db
@@ -27,6 +26,7 @@ from tracker.services import programs as program_service
 from .progress_support import demo_program  # noqa: F401  (fixture)
 from .progress_support import terms  # noqa: F401  (fixture)
 from .test_catalog_versions import DEMO, NEW_CATALOG, load_new_version
+from .test_form_guards import advisee  # noqa: F401  (fixture: a demo student whose advisor is logged in)
 
 WHY = "Equivalent content, approved by the program director."
 
@@ -165,10 +165,9 @@ def test_milestone_the_advisor_may_not_sign_on_a_future_date(client, make_user, 
 
 # ---------------------------------------------------------------- audit exceptions
 
-def test_transfer_credit_with_too_many_credits_and_a_future_date(client, demo_program, make_user, make_student):
-    advisor = make_user("faculty")
-    student = make_student(advisor=advisor, program=demo_program)
-    client.login(advisor.email)
+
+def test_transfer_credit_with_too_many_credits_and_a_future_date(client, advisee):
+    student = advisee
     before = events()
     response = client.post_form(f"/advising/students/{student.id}/exceptions/transfer", {
         "transfer-transfer_title": "Audio I", "transfer-institution": "Elsewhere", "transfer-transfer_credits": "150",
@@ -178,10 +177,8 @@ def test_transfer_credit_with_too_many_credits_and_a_future_date(client, demo_pr
     assert (count(AuditException, AuditException.student_id == student.id), events()) == (0, before)
 
 
-def test_waiver_of_a_waived_requirement_with_a_bad_amount(client, demo_program, make_user, make_student):
-    advisor = make_user("faculty")
-    student = make_student(advisor=advisor, program=demo_program)
-    client.login(advisor.email)
+def test_waiver_of_a_waived_requirement_with_a_bad_amount(client, advisee):
+    student = advisee
     data = {"waiver-requirement_key": "electives", "waiver-amount": "", "waiver-justification": WHY}
     assert client.post_form(f"/advising/students/{student.id}/exceptions/waiver", data).status_code == 302
     before = events()

@@ -57,6 +57,14 @@ class Problems:
             raise ServiceError.many(self.items)
 
 
+def where_given(query, *conditions):
+    """`query` narrowed to `column == value` for each (column, value) whose value a filter form gave (not blank)."""
+    for column, value in conditions:
+        if value:
+            query = query.where(column == value)
+    return query
+
+
 @contextmanager
 def unique_or_refuse(refusal: "ServiceError | str", field: str | None = None) -> Iterator[None]:
     """Run writes a unique constraint guards: a double submit that raced past the checks becomes `refusal`.
