@@ -179,19 +179,20 @@ def _check_text(form: VersionedDefinitionForm, text: str, prog: Program | None):
     the warnings, each message led by its line in the text."""
     form.definition.data = text
     if not text.strip():
-        form.definition.errors = ["Paste a program definition or choose a .toml file."]
+        attach_error(form, ServiceError("Paste a program definition or choose a .toml file.", "definition"))
         return None, [], []
     try:
         defn = parse_program_definition(text)
     except DefinitionError as err:
         count = len(err.errors)
-        form.definition.errors = [f"The definition has {count} problem{'s' if count != 1 else ''}; nothing was "
-                                  "changed. Each problem names its line and the key at fault:"]
+        attach_error(form, ServiceError(f"The definition has {count} problem{'s' if count != 1 else ''}; nothing "
+                                        "was changed. Each problem names its line and the key at fault:",
+                                        "definition"))
         return None, with_lines(text, err.errors), with_lines(text, err.warnings)
     warnings = with_lines(text, defn.warnings)
     if prog is not None and defn.code != prog.code:
-        form.definition.errors = [f"This definition is for the program “{defn.code}”, not {prog.code}. "
-                                  "Change [program] code, or load it as a new program."]
+        attach_error(form, ServiceError(f"This definition is for the program “{defn.code}”, not {prog.code}. "
+                                        "Change [program] code, or load it as a new program.", "definition"))
         return None, [], warnings
     return defn, [], warnings
 
@@ -294,7 +295,8 @@ def definition_apply():
         attach_error(edit_form, err)
         return _definition_page(edit_form, prog, [], warnings)
     except DefinitionError as err:
-        edit_form.definition.errors = ["The definition could not be applied; nothing was changed:"]
+        attach_error(edit_form, ServiceError("The definition could not be applied; nothing was changed:",
+                                             "definition"))
         return _definition_page(edit_form, prog, err.errors)
     flash(f"Applied the definition of {applied.code}: {summary}.", "success")
     return redirect(url_for("admin.program", program_id=applied.id))

@@ -61,7 +61,7 @@ def login():
         user, message = accounts.authenticate(form.email.data, form.password.data, request.remote_addr)
         if user is None:
             g.login_failed = True
-            form.password.errors.append(message)
+            attach_error(form, ServiceError(message, "password"))
             return render_template("auth/login.html", form=form), 200
         start_session(user, remember=bool(form.remember.data))
         target = request.args.get("next")

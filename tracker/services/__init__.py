@@ -44,9 +44,25 @@ class Problems:
     def __bool__(self) -> bool:
         return bool(self.items)
 
+    def check(self, parse, *args, **kwargs):
+        """`parse(*args, **kwargs)`, or None with its refusal's problems kept when it refuses."""
+        try:
+            return parse(*args, **kwargs)
+        except ServiceError as err:
+            self.items.extend(err.problems)
+            return None
+
     def raise_any(self) -> None:
         if self.items:
             raise ServiceError.many(self.items)
+
+
+def where_given(query, *conditions):
+    """`query` narrowed to `column == value` for each (column, value) whose value a filter form gave (not blank)."""
+    for column, value in conditions:
+        if value:
+            query = query.where(column == value)
+    return query
 
 
 @contextmanager

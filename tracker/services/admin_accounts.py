@@ -17,7 +17,7 @@ from ..domain import DEFAULT_VOCABULARY
 from ..extensions import db
 from ..models import Concentration, Enrollment, PasswordResetToken, Program, Role, Term, User, utcnow
 from ..security import hash_password, password_problem
-from . import ServiceError, history, unique_or_refuse
+from . import Problems, ServiceError, history, unique_or_refuse
 from .accounts import find_user_by_email, normalise_email
 
 RESET_LINK_LIFETIME = timedelta(hours=72)
@@ -151,21 +151,30 @@ def _advisor(advisor_id: int | None, field_name: str = "advisor_id") -> User:
     return advisor
 
 
-def _enrollment_values(data: EnrollmentInput) -> dict:
-    """Check a new student's program, concentration, track, start term and advisor."""
+def _enrollment_values(data: EnrollmentInput, problems: Problems | None = None) -> dict:
+    """Check a new student's program, concentration, track, start term and advisor, every field at once.
+
+    Given `problems`, the refusals are added there for the caller to raise with its own (and the values are
+    incomplete when there are any).
+    """
+    own = problems is None
+    problems = Problems() if own else problems
     program = db.session.get(Program, int(data.program_id)) if data.program_id else None
     if program is None:
-        raise ServiceError("Choose the program.", "program_id")
+        problems.add("program_id", "Choose the program.")
     conc = db.session.get(Concentration, int(data.concentration_id)) if data.concentration_id else None
-    if conc is None or conc.program_id != program.id:
-        raise ServiceError("Choose a concentration of this program.", "concentration_id")
-    if not conc.active:
-        raise ServiceError(f"The {conc.name} concentration is retired.", "concentration_id")
-    track = _track_of(program, data.track)
+    if program is not None:
+        if conc is None or conc.program_id != program.id:
+            problems.add("concentration_id", "Choose a concentration of this program.")
+        elif not conc.active:
+            problems.add("concentration_id", f"The {conc.name} concentration is retired.")
+    track = problems.check(_track_of, program, data.track) if program is not None else None
     term = db.session.get(Term, int(data.start_term_id)) if data.start_term_id else None
     if term is None:
-        raise ServiceError("Choose the term the student starts.", "start_term_id")
-    advisor = _advisor(data.advisor_id)
+        problems.add("start_term_id", "Choose the term the student starts.")
+    advisor = problems.check(_advisor, data.advisor_id)
+    if own:
+        problems.raise_any()
     return {"program": program, "concentration": conc, "track": track, "start_term": term, "advisor": advisor}
 
 
@@ -188,17 +197,18 @@ def program_tracks(program: Program | None) -> list[tuple[str, str]]:
     return [(t.code, t.label) for t in tracks]
 
 
-def _check_identity(email: str, display_name: str) -> tuple[str, str]:
+def _check_identity(email: str, display_name: str, problems: Problems) -> tuple[str, str]:
+    """The normalised email and the name; their refusals go to `problems`."""
     email = normalise_email(email or "")
     if not EMAIL_PATTERN.match(email) or len(email) > 254:
-        raise ServiceError("Enter a valid email address.", "email")
-    if find_user_by_email(email) is not None:
-        raise ServiceError("An account with this email already exists.", "email")
+        problems.add("email", "Enter a valid email address.")
+    elif find_user_by_email(email) is not None:
+        problems.add("email", "An account with this email already exists.")
     display_name = (display_name or "").strip()
     if not display_name:
-        raise ServiceError("Enter the person's name.", "display_name")
-    if len(display_name) > 120:
-        raise ServiceError("Use at most 120 characters.", "display_name")
+        problems.add("display_name", "Enter the person's name.")
+    elif len(display_name) > 120:
+        problems.add("display_name", "Use at most 120 characters.")
     return email, display_name
 
 
@@ -222,16 +232,20 @@ def _add_student(email: str, name: str, values: dict, actor: User, summary: str)
 def create_account(email: str, display_name: str, role: str, *, actor: User,
                    enrollment: EnrollmentInput | None = None) -> tuple[User, str]:
     """Create a user without a password (students with their enrollment); returns the user and a reset token."""
-    email, display_name = _check_identity(email, display_name)
+    problems = Problems()
+    email, display_name = _check_identity(email, display_name, problems)
     try:
         role = Role(role)
     except ValueError:
-        raise ServiceError("Choose a role.", "role") from None
+        problems.add("role", "Choose a role.")
+    if role == Role.STUDENT:
+        if enrollment is None:
+            problems.add("program_id", "Choose the program.")
+        else:
+            values = _enrollment_values(enrollment, problems)
+    problems.raise_any()
     with unique_or_refuse("An account with this email already exists.", "email"):
         if role == Role.STUDENT:
-            if enrollment is None:
-                raise ServiceError("Choose the program.", "program_id")
-            values = _enrollment_values(enrollment)
             user, raw = _add_student(email, display_name, values, actor, f"Created student {email}")
         else:
             user = User(email=email, display_name=display_name, role=role, password_hash=None, active=True)
@@ -271,12 +285,14 @@ def assign_advisor(student: User, advisor_id: int | None, *, actor: User) -> Non
 def change_enrollment(student: User, concentration_id: int | None, track: str | None, *, actor: User) -> None:
     """Move a student to another concentration and/or track of their program."""
     enrollment = _enrollment_of(student)
+    problems = Problems()
     conc = db.session.get(Concentration, int(concentration_id)) if concentration_id else None
     if conc is None or conc.program_id != enrollment.program_id:
-        raise ServiceError("Choose a concentration of the student's program.", "concentration_id")
-    if not conc.active and conc.id != enrollment.concentration_id:
-        raise ServiceError(f"The {conc.name} concentration is retired.", "concentration_id")
-    new_track = _track_of(enrollment.program, track)
+        problems.add("concentration_id", "Choose a concentration of the student's program.")
+    elif not conc.active and conc.id != enrollment.concentration_id:
+        problems.add("concentration_id", f"The {conc.name} concentration is retired.")
+    new_track = problems.check(_track_of, enrollment.program, track)
+    problems.raise_any()
     changes = {}
     if conc.id != enrollment.concentration_id:
         changes["concentration"] = [enrollment.concentration.code, conc.code]

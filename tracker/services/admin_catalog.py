@@ -23,7 +23,7 @@ from ..models import (
     StudioSession,
     User,
 )
-from . import ServiceError, history
+from . import Problems, ServiceError, history
 from .values import optional_decimal, optional_id, parse_decimal
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -154,17 +154,22 @@ def catalog_courses(*, program_id: int | None = None, active: bool | None = None
 
 def create_concentration(program: Program | None, code: str, name: str, *, actor: User) -> Concentration:
     """Add a concentration to a program; its code is what program definitions and requirements use."""
+    problems = Problems()
     if program is None:
-        raise ServiceError("Choose the program.", "program_id")
-    code = _required(code, "code", "Enter a short code, e.g. production.", 32).lower()
-    if not CODE_PATTERN.match(code):
-        raise ServiceError("Use lower-case letters, digits and underscores, starting with a letter.", "code")
-    name = _required(name, "name", "Enter the concentration's name.", 120)
-    existing = db.session.scalars(sa.select(Concentration).where(Concentration.program_id == program.id)).all()
-    if any(c.code == code for c in existing):
-        raise ServiceError(f"{program.code} already has a concentration with the code {code}.", "code")
-    if any(c.name.lower() == name.lower() for c in existing):
-        raise ServiceError(f"{program.code} already has a concentration called {name}.", "name")
+        problems.add("program_id", "Choose the program.")
+    code = problems.check(_required, code, "code", "Enter a short code, e.g. production.", 32)
+    if code is not None:
+        code = code.lower()
+        if not CODE_PATTERN.match(code):
+            problems.add("code", "Use lower-case letters, digits and underscores, starting with a letter.")
+    name = problems.check(_required, name, "name", "Enter the concentration's name.", 120)
+    if program is not None:
+        existing = db.session.scalars(sa.select(Concentration).where(Concentration.program_id == program.id)).all()
+        if not problems.has("code") and any(c.code == code for c in existing):
+            problems.add("code", f"{program.code} already has a concentration with the code {code}.")
+        if name is not None and any(c.name.lower() == name.lower() for c in existing):
+            problems.add("name", f"{program.code} already has a concentration called {name}.")
+    problems.raise_any()
     conc = Concentration(program_id=program.id, code=code, name=name, active=True)
     db.session.add(conc)
     db.session.flush()
@@ -204,33 +209,45 @@ def concentration_usage(conc_id: int) -> int:
 
 # ---------------------------------------------------------------- courses
 
-def _course_values(program: Program, title, credits, category, concentration_id, pass_fail, description,
-                   max_credits=None) -> dict:
-    """Validated column values of a course (all but program and code)."""
-    title = _required(title, "title", "Enter the course title.", 200)
+def _course_values(program: Program | None, title, credits, category, concentration_id, pass_fail, description,
+                   max_credits=None, problems: Problems | None = None) -> dict:
+    """Validated column values of a course (all but program and code); every refusal at its field at once.
+
+    Given `problems`, the refusals are added there for the caller to raise with its own (and the values are
+    incomplete when there are any).
+    """
+    own = problems is None
+    problems = Problems() if own else problems
+    title = problems.check(_required, title, "title", "Enter the course title.", 200)
     if credits is None or (isinstance(credits, str) and not credits.strip()):
-        raise ServiceError("Enter the number of credits.", "credits")
-    credits = parse_decimal(credits, "credits", places=1, maximum=99,
-                            message="Credits must be a positive number with at most one decimal, below 100.")
-    # A variable-credit course: each record carries from `credits` (the least) up to `max_credits`.
-    max_credits = optional_decimal(
-        max_credits, "max_credits", places=1, minimum=credits, allow_minimum=True, maximum=99,
-        message=f"For a variable-credit course, enter the most credits a record may carry: at least the "
-                f"credits ({credits.normalize():f}), at most 99, with at most one decimal. Leave it blank for a "
-                "fixed-credit course.")
+        problems.add("credits", "Enter the number of credits.")
+    else:
+        credits = problems.check(parse_decimal, credits, "credits", places=1, maximum=99,
+                                 message="Credits must be a positive number with at most one decimal, below 100.")
+    if not problems.has("credits"):
+        # A variable-credit course: each record carries from `credits` (the least) up to `max_credits`.
+        max_credits = problems.check(
+            optional_decimal, max_credits, "max_credits", places=1, minimum=credits, allow_minimum=True, maximum=99,
+            message=f"For a variable-credit course, enter the most credits a record may carry: at least the "
+                    f"credits ({credits.normalize():f}), at most 99, with at most one decimal. Leave it blank for a "
+                    "fixed-credit course.")
     try:
         category = CourseCategory(category)
     except ValueError:
-        raise ServiceError("Choose a category.", "category") from None
+        problems.add("category", "Choose a category.")
     conc = None
-    concentration_id = optional_id(concentration_id, "concentration_id",
-                                   "Choose a concentration of this course's program.")
-    if concentration_id:
+    concentration_id = problems.check(optional_id, concentration_id, "concentration_id",
+                                      "Choose a concentration of this course's program.")
+    if concentration_id and program is not None:
         conc = db.session.get(Concentration, concentration_id)
         if conc is None or conc.program_id != program.id:
-            raise ServiceError("Choose a concentration of this course's program.", "concentration_id")
-    if category == CourseCategory.CONCENTRATION and conc is None:
-        raise ServiceError("A concentration course needs its concentration.", "concentration_id")
+            conc = None
+            problems.add("concentration_id", "Choose a concentration of this course's program.")
+    if category == CourseCategory.CONCENTRATION and conc is None and not problems.has("concentration_id") \
+            and program is not None:
+        problems.add("concentration_id", "A concentration course needs its concentration.")
+    if own:
+        problems.raise_any()
     return {"title": title, "credits": credits, "max_credits": max_credits, "category": category,
             "concentration_id": conc.id if conc else None, "pass_fail": bool(pass_fail),
             "description": (description or "").strip()}
@@ -258,13 +275,18 @@ def create_course(program: Program | None, code: str, title: str, credits, categ
                   concentration_id: int | None, pass_fail: bool, description: str, *, actor: User,
                   max_credits=None) -> Course:
     """Add a course to a program's catalog (variable-credit when max_credits is given)."""
+    problems = Problems()
     if program is None:
-        raise ServiceError("Choose the program.", "program_id")
-    code = re.sub(r"\s+", " ", _required(code, "code", "Enter the course code, e.g. MPT 601.", 32)).upper()
-    if db.session.scalar(sa.select(sa.func.count()).where(Course.program_id == program.id, Course.code == code)):
-        raise ServiceError(f"{program.code} already has a course {code}.", "code")
+        problems.add("program_id", "Choose the program.")
+    code = problems.check(_required, code, "code", "Enter the course code, e.g. MPT 601.", 32)
+    if code is not None:
+        code = re.sub(r"\s+", " ", code).upper()
+        if program is not None and db.session.scalar(
+                sa.select(sa.func.count()).where(Course.program_id == program.id, Course.code == code)):
+            problems.add("code", f"{program.code} already has a course {code}.")
     values = _course_values(program, title, credits, category, concentration_id, pass_fail, description,
-                            max_credits)
+                            max_credits, problems)
+    problems.raise_any()
     course = Course(program_id=program.id, code=code, active=True, **values)
     db.session.add(course)
     db.session.flush()

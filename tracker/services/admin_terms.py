@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import CourseRecord, Enrollment, EnsembleRecord, StudioSession, Term, User, utcnow
-from . import ServiceError, history
+from . import Problems, ServiceError, history
 from .values import check_date
 
 
@@ -17,32 +17,38 @@ def newest_first() -> list[Term]:
 
 
 def _check(name: str, start: date | None, end: date | None, term_id: int | None) -> str:
-    """Validate a term's values; returns the cleaned name or raises ServiceError on the field at fault."""
+    """Validate a term's values; returns the cleaned name or raises ServiceError with every field at fault."""
+    problems = Problems()
     name = (name or "").strip()
     if not name:
-        raise ServiceError("Enter the term's name, e.g. Fall 2026.", "name")
-    if start is None:
-        raise ServiceError("Enter the first day of the term.", "start_date")
-    if end is None:
-        raise ServiceError("Enter the last day of the term.", "end_date")
-    check_date(start, "start_date")
-    check_date(end, "end_date")
-    if end <= start:
-        raise ServiceError("The term must end after it starts.", "end_date")
-    clash = db.session.scalar(
-        sa.select(Term.name).where(sa.func.lower(Term.name) == name.lower(), Term.id != (term_id or 0))
-    )
-    if clash:
-        raise ServiceError(f"There is already a term called {clash}.", "name")
-    # Studio sessions find their term by date, so two terms may not share a day.
-    overlap = db.session.scalar(
-        sa.select(Term).where(Term.start_date <= end, Term.end_date >= start, Term.id != (term_id or 0)).limit(1)
-    )
-    if overlap is not None:
-        raise ServiceError(
-            f"These dates overlap {overlap.name} ({overlap.start_date:%-d %b %Y} – {overlap.end_date:%-d %b %Y}).",
-            "start_date",
+        problems.add("name", "Enter the term's name, e.g. Fall 2026.")
+    else:
+        clash = db.session.scalar(
+            sa.select(Term.name).where(sa.func.lower(Term.name) == name.lower(), Term.id != (term_id or 0))
         )
+        if clash:
+            problems.add("name", f"There is already a term called {clash}.")
+    if start is None:
+        problems.add("start_date", "Enter the first day of the term.")
+    else:
+        problems.check(check_date, start, "start_date")
+    if end is None:
+        problems.add("end_date", "Enter the last day of the term.")
+    else:
+        problems.check(check_date, end, "end_date")
+    if not problems.has("start_date", "end_date"):
+        if end <= start:
+            problems.add("end_date", "The term must end after it starts.")
+        else:
+            # Studio sessions find their term by date, so two terms may not share a day.
+            overlap = db.session.scalar(
+                sa.select(Term).where(Term.start_date <= end, Term.end_date >= start, Term.id != (term_id or 0))
+                .limit(1)
+            )
+            if overlap is not None:
+                problems.add("start_date", f"These dates overlap {overlap.name} "
+                                           f"({overlap.start_date:%-d %b %Y} – {overlap.end_date:%-d %b %Y}).")
+    problems.raise_any()
     return name
 
 

@@ -24,7 +24,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import ServiceError, history
+from . import Problems, ServiceError, history
 from .catalog_versions import rules_for_enrollment
 from .values import check_date, optional_decimal, optional_id, parse_decimal
 
@@ -120,6 +120,16 @@ def _justification(text: str | None) -> str:
     return text
 
 
+def _text(value: str | None, field: str, message: str) -> str:
+    """A stripped, non-empty text of at most 200 characters (the columns' length)."""
+    value = (value or "").strip()
+    if not value:
+        raise ServiceError(message, field)
+    if len(value) > 200:
+        raise ServiceError("Use at most 200 characters.", field)
+    return value
+
+
 def _choice(enrollment: Enrollment, key: str | None) -> RequirementChoice:
     for choice in requirement_choices(enrollment):
         if choice.key == key:
@@ -136,23 +146,26 @@ def record_substitution(student: User, course_record_id: int | None, requirement
                         justification: str, *, actor: User) -> AuditException:
     """Let one of the student's course records count toward a requirement it would not otherwise fill."""
     enrollment = _enrollment(student)
-    course_record_id = optional_id(course_record_id, "course_record_id", "Choose one of the student's courses.")
+    problems = Problems()
+    course_record_id = problems.check(optional_id, course_record_id, "course_record_id",
+                                      "Choose one of the student's courses.")
     # Locked (PostgreSQL) so the student cannot change the record between this check and the commit
     # (tracker.services.courses takes the same lock before editing).
     record = (db.session.get(CourseRecord, course_record_id, with_for_update=True, populate_existing=True)
               if course_record_id else None)
     if record is None or record.student_id != student.id:
-        raise ServiceError("Choose one of the student's courses.", "course_record_id")
-    if record.status == CourseStatus.WITHDRAWN:
-        raise ServiceError("A withdrawn course cannot be substituted.", "course_record_id")
-    choice = _choice(enrollment, requirement_key)
-    if not choice.takes_substitution:
-        raise ServiceError(f"{choice.title} is not filled by courses; record a waiver instead.", "requirement_key")
-    justification = _justification(justification)
-    if _active(student.id, AuditException.kind == ExceptionKind.SUBSTITUTION,
-               AuditException.course_record_id == record.id) is not None:
-        raise ServiceError("This course already has a substitution; revoke it first to change it.",
-                           "course_record_id")
+        if not problems.has("course_record_id"):
+            problems.add("course_record_id", "Choose one of the student's courses.")
+    elif record.status == CourseStatus.WITHDRAWN:
+        problems.add("course_record_id", "A withdrawn course cannot be substituted.")
+    elif _active(student.id, AuditException.kind == ExceptionKind.SUBSTITUTION,
+                 AuditException.course_record_id == record.id) is not None:
+        problems.add("course_record_id", "This course already has a substitution; revoke it first to change it.")
+    choice = problems.check(_choice, enrollment, requirement_key)
+    if choice is not None and not choice.takes_substitution:
+        problems.add("requirement_key", f"{choice.title} is not filled by courses; record a waiver instead.")
+    justification = problems.check(_justification, justification)
+    problems.raise_any()
     exc = AuditException(student_id=student.id, kind=ExceptionKind.SUBSTITUTION, requirement_key=choice.key,
                          course_record_id=record.id, justification=justification, created_by_id=actor.id)
     db.session.add(exc)
@@ -170,19 +183,21 @@ def record_waiver(student: User, requirement_key: str | None, amount, justificat
                   actor: User) -> AuditException:
     """Waive a requirement, whole (amount blank) or in part (an amount in the requirement's unit)."""
     enrollment = _enrollment(student)
-    choice = _choice(enrollment, requirement_key)
-    amount = optional_decimal(amount, "amount", places=2, maximum=MAX_WAIVER,
-                              message="Enter a positive amount, or leave it blank to waive the whole requirement.")
-    if amount is not None:
+    problems = Problems()
+    choice = problems.check(_choice, enrollment, requirement_key)
+    if choice is not None and _active(student.id, AuditException.kind == ExceptionKind.WAIVER,
+                                      AuditException.requirement_key == choice.key) is not None:
+        problems.add("requirement_key", f"{choice.title} already has a waiver; revoke it first to change it.")
+    amount = problems.check(optional_decimal, amount, "amount", places=2, maximum=MAX_WAIVER,
+                            message="Enter a positive amount, or leave it blank to waive the whole requirement.")
+    if amount is not None and choice is not None:
         if not choice.partial_waiver:
-            raise ServiceError(f"{choice.title} can only be waived whole; leave the amount blank.", "amount")
-        if choice.full_amount is not None and amount > choice.full_amount:
-            raise ServiceError(f"{choice.title} asks for {choice.full_amount.normalize():f} {choice.unit}; "
-                               "waive at most that much (blank waives it whole).", "amount")
-    justification = _justification(justification)
-    if _active(student.id, AuditException.kind == ExceptionKind.WAIVER,
-               AuditException.requirement_key == choice.key) is not None:
-        raise ServiceError(f"{choice.title} already has a waiver; revoke it first to change it.", "requirement_key")
+            problems.add("amount", f"{choice.title} can only be waived whole; leave the amount blank.")
+        elif choice.full_amount is not None and amount > choice.full_amount:
+            problems.add("amount", f"{choice.title} asks for {choice.full_amount.normalize():f} {choice.unit}; "
+                                   "waive at most that much (blank waives it whole).")
+    justification = problems.check(_justification, justification)
+    problems.raise_any()
     exc = AuditException(student_id=student.id, kind=ExceptionKind.WAIVER, requirement_key=choice.key,
                          amount=amount, justification=justification, created_by_id=actor.id)
     db.session.add(exc)
@@ -202,32 +217,27 @@ def record_transfer(student: User, title: str, institution: str, credits, course
     """Accept credit from another institution, optionally as the equivalent of a catalog course and with the day
     it was earned there (the audit may refuse credit older than the program's limit)."""
     enrollment = _enrollment(student)
-    title = (title or "").strip()
-    if not title:
-        raise ServiceError("Enter the course title at the other institution.", "transfer_title")
-    if len(title) > 200:
-        raise ServiceError("Use at most 200 characters.", "transfer_title")
-    institution = (institution or "").strip()
-    if not institution:
-        raise ServiceError("Enter the institution.", "institution")
-    if len(institution) > 200:
-        raise ServiceError("Use at most 200 characters.", "institution")
-    credits = parse_decimal(credits, "transfer_credits", places=1, maximum=99,
-                            message="Enter the credits accepted (a positive number, at most 99).")
-    earned_on = check_date(earned_on, "earned_on")
+    problems = Problems()
+    title = problems.check(_text, title, "transfer_title", "Enter the course title at the other institution.")
+    institution = problems.check(_text, institution, "institution", "Enter the institution.")
+    credits = problems.check(parse_decimal, credits, "transfer_credits", places=1, maximum=99,
+                             message="Enter the credits accepted (a positive number, at most 99).")
+    earned_on = problems.check(check_date, earned_on, "earned_on")
     if earned_on is not None and earned_on > (today or date.today()):
-        raise ServiceError("Credit cannot be earned in the future: enter the day the course was completed there, "
-                           "or leave the date blank.", "earned_on")
+        problems.add("earned_on", "Credit cannot be earned in the future: enter the day the course was completed "
+                                  "there, or leave the date blank.")
     grade = grade or None
     if grade is not None and grade not in TRANSFER_GRADES:
-        raise ServiceError(f"Choose a letter grade ({', '.join(TRANSFER_GRADES)}) or no grade.", "transfer_grade")
+        problems.add("transfer_grade", f"Choose a letter grade ({', '.join(TRANSFER_GRADES)}) or no grade.")
     course = None
-    course_id = optional_id(course_id, "course_id", "Choose a course of the student's program, or none.")
+    course_id = problems.check(optional_id, course_id, "course_id",
+                               "Choose a course of the student's program, or none.")
     if course_id:
         course = db.session.get(Course, course_id)
         if course is None or course.program_id != enrollment.program_id:
-            raise ServiceError("Choose a course of the student's program, or none.", "course_id")
-    justification = _justification(justification)
+            problems.add("course_id", "Choose a course of the student's program, or none.")
+    justification = problems.check(_justification, justification)
+    problems.raise_any()
     exc = AuditException(student_id=student.id, kind=ExceptionKind.TRANSFER, transfer_title=title,
                          institution=institution, transfer_credits=credits, course_id=course.id if course else None,
                          earned_on=earned_on, transfer_grade=grade, justification=justification,

@@ -22,8 +22,9 @@ from ..models import (
     User,
 )
 from ..permissions import may_advise
-from . import ServiceError, history, unique_or_refuse
+from . import Problems, ServiceError, history, unique_or_refuse
 from .catalog_versions import rules_for_enrollment
+from .student_records import active_or_kept, refuse_duplicate
 from .values import parse_decimal
 
 ENTITY = "course_record"
@@ -59,11 +60,9 @@ def program_id_of(student: User) -> int | None:
 
 def catalog_for(program_id: int, include_id: int | None = None) -> list[Course]:
     """The program's active courses by code (plus `include_id`, a retired course an existing record still uses)."""
-    condition = Course.active.is_(True)
-    if include_id is not None:
-        condition = sa.or_(condition, Course.id == include_id)
     return list(db.session.scalars(
-        sa.select(Course).where(Course.program_id == program_id, condition).order_by(Course.code)
+        sa.select(Course).where(Course.program_id == program_id, active_or_kept(Course, include_id))
+        .order_by(Course.code)
     ))
 
 
@@ -128,37 +127,34 @@ def _check(
     program_id = program_id_of(student)
     if program_id is None:
         raise ServiceError("You are not enrolled in a program yet, so there is no catalog to choose from.")
+    problems = Problems()
     course = db.session.get(Course, data.course_id) if data.course_id else None
     keeping_retired = record is not None and course is not None and course.id == record.course_id
     if course is None or course.program_id != program_id or not (course.active or keeping_retired):
-        raise ServiceError("Choose a course from your program's catalog.", "course_id")
-    credits = _check_credits(course, data.credits)
+        course = None
+        problems.add("course_id", "Choose a course from your program's catalog.")
+    credits = problems.check(_check_credits, course, data.credits) if course is not None else None
     term = db.session.get(Term, data.term_id) if data.term_id else None
     if term is None:
-        raise ServiceError("Choose a term.", "term_id")
+        problems.add("term_id", "Choose a term.")
     try:
         status = CourseStatus(data.status)
     except ValueError:
-        raise ServiceError("Choose a status.", "status") from None
+        status = None
+        problems.add("status", "Choose a status.")
     grade = (data.grade or "").strip().upper() or None
     if status == CourseStatus.COMPLETED:
         if grade is None:
-            raise ServiceError("Enter the grade you received for a completed course.", "grade")
-        if course.pass_fail and grade not in PASS_FAIL_GRADES:
-            raise ServiceError(f"{course.code} is graded pass/fail: choose P or NP.", "grade")
-        if not course.pass_fail and grade not in LETTER_GRADES:
-            raise ServiceError(f"{course.code} takes a letter grade (A to F); P/NP is for pass/fail courses.",
-                               "grade")
-    elif grade is not None:
-        raise ServiceError(f"A grade is recorded only for a completed course, not a {status.label.lower()} one. "
-                           "Leave the grade empty.", "grade")
-    duplicate = sa.select(CourseRecord.id).where(
-        CourseRecord.student_id == student.id, CourseRecord.course_id == course.id, CourseRecord.term_id == term.id
-    )
-    if record is not None:
-        duplicate = duplicate.where(CourseRecord.id != record.id)
-    if db.session.scalar(duplicate) is not None:
-        raise _duplicate(course, term)
+            problems.add("grade", "Enter the grade you received for a completed course.")
+        elif course is not None and course.pass_fail and grade not in PASS_FAIL_GRADES:
+            problems.add("grade", f"{course.code} is graded pass/fail: choose P or NP.")
+        elif course is not None and not course.pass_fail and grade not in LETTER_GRADES:
+            problems.add("grade", f"{course.code} takes a letter grade (A to F); P/NP is for pass/fail courses.")
+    elif status is not None and grade is not None:
+        problems.add("grade", f"A grade is recorded only for a completed course, not a {status.label.lower()} one. "
+                              "Leave the grade empty.")
+    problems.raise_any()
+    refuse_duplicate(CourseRecord, CourseRecord.course_id, student, course, term, record, _duplicate)
     return course, term, status, grade, credits
 
 

@@ -9,7 +9,8 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Ensemble, EnsembleRecord, EnsembleRole, Term, User
-from . import ServiceError, history, unique_or_refuse
+from . import Problems, ServiceError, history, unique_or_refuse
+from .student_records import active_or_kept, refuse_duplicate
 
 ENTITY = "ensemble_record"
 
@@ -26,35 +27,28 @@ class EnsembleInput:
 
 def active_ensembles(include_id: int | None = None) -> list[Ensemble]:
     """Active ensembles by name (plus `include_id`, a retired one an existing record still uses)."""
-    condition = Ensemble.active.is_(True)
-    if include_id is not None:
-        condition = sa.or_(condition, Ensemble.id == include_id)
-    return list(db.session.scalars(sa.select(Ensemble).where(condition).order_by(Ensemble.name)))
+    return list(db.session.scalars(
+        sa.select(Ensemble).where(active_or_kept(Ensemble, include_id)).order_by(Ensemble.name)))
 
 
 def _check(
     student: User, data: EnsembleInput, record: EnsembleRecord | None
 ) -> tuple[Ensemble, Term, EnsembleRole, str]:
-    """Validate the input; returns the clean values."""
+    """Validate the input, every field at once; returns the clean values."""
+    problems = Problems()
     ensemble = db.session.get(Ensemble, data.ensemble_id) if data.ensemble_id else None
     keeping_retired = record is not None and ensemble is not None and ensemble.id == record.ensemble_id
     if ensemble is None or not (ensemble.active or keeping_retired):
-        raise ServiceError("Choose one of the school's active ensembles.", "ensemble_id")
+        problems.add("ensemble_id", "Choose one of the school's active ensembles.")
     term = db.session.get(Term, data.term_id) if data.term_id else None
     if term is None:
-        raise ServiceError("Choose a term.", "term_id")
+        problems.add("term_id", "Choose a term.")
     try:
         role = EnsembleRole(data.role)
     except ValueError:
-        raise ServiceError("Choose your role in the ensemble.", "role") from None
-    duplicate = sa.select(EnsembleRecord.id).where(
-        EnsembleRecord.student_id == student.id, EnsembleRecord.ensemble_id == ensemble.id,
-        EnsembleRecord.term_id == term.id,
-    )
-    if record is not None:
-        duplicate = duplicate.where(EnsembleRecord.id != record.id)
-    if db.session.scalar(duplicate) is not None:
-        raise _duplicate(ensemble, term)
+        problems.add("role", "Choose your role in the ensemble.")
+    problems.raise_any()
+    refuse_duplicate(EnsembleRecord, EnsembleRecord.ensemble_id, student, ensemble, term, record, _duplicate)
     return ensemble, term, role, (data.notes or "").strip()
 
 

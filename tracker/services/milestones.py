@@ -18,7 +18,7 @@ from .. import domain
 from ..extensions import db
 from ..models import Enrollment, MilestoneRecord, User
 from ..permissions import may_sign_milestone
-from . import ServiceError, history, unique_or_refuse
+from . import Problems, ServiceError, history, unique_or_refuse
 from .values import check_date
 from .audit import MilestoneRow, StudentAudit, load_enrollment
 from .catalog_versions import rules_for_enrollment
@@ -92,28 +92,28 @@ def sign_off(actor: User, student_id: int, kind: str, completed_on: date | None,
     enrollment = load_enrollment(student_id)
     if enrollment is None:
         raise ServiceError("This student is not enrolled in a program, so they have no milestones.")
+    problems = Problems()
     milestone = enrollment.program.vocabulary.milestone(kind) if isinstance(kind, str) else None
     if milestone is None:
-        raise ServiceError("Choose a milestone from the list.", "kind")
-    if milestone.code not in _kinds_for(enrollment):
-        raise ServiceError(f"“{milestone.label}” is not a milestone of the {enrollment.track_label.lower()} "
-                           "track.", "kind")
-    if not may_sign_milestone(actor, enrollment, milestone):
-        raise ServiceError(f"“{milestone.label}” is signed off by {milestone.signer_words()} only; you cannot sign "
-                           "it off.", "kind")
+        problems.add("kind", "Choose a milestone from the list.")
+    elif milestone.code not in _kinds_for(enrollment):
+        problems.add("kind", f"“{milestone.label}” is not a milestone of the {enrollment.track_label.lower()} track.")
+    elif not may_sign_milestone(actor, enrollment, milestone):
+        problems.add("kind", f"“{milestone.label}” is signed off by {milestone.signer_words()} only; you cannot "
+                             "sign it off.")
+    elif db.session.scalar(sa.select(MilestoneRecord.id).where(
+            MilestoneRecord.student_id == student_id, MilestoneRecord.kind == milestone.code)) is not None:
+        problems.add("kind", f"“{milestone.label}” is already signed off. Undo that sign-off first to change it.")
     if completed_on is None:
-        raise ServiceError("Enter the date the milestone was passed.", "completed_on")
-    if completed_on > today:
-        raise ServiceError("The date cannot be in the future.", "completed_on")
-    check_date(completed_on, "completed_on")
+        problems.add("completed_on", "Enter the date the milestone was passed.")
+    elif completed_on > today:
+        problems.add("completed_on", "The date cannot be in the future.")
+    else:
+        problems.check(check_date, completed_on, "completed_on")
     note = (note or "").strip()
     if len(note) > 2000:
-        raise ServiceError("Keep the note under 2,000 characters.", "note")
-    existing = db.session.scalar(sa.select(MilestoneRecord.id).where(
-        MilestoneRecord.student_id == student_id, MilestoneRecord.kind == milestone.code))
-    if existing is not None:
-        raise ServiceError(f"“{milestone.label}” is already signed off. Undo that sign-off first to change it.",
-                           "kind")
+        problems.add("note", "Keep the note under 2,000 characters.")
+    problems.raise_any()
     record = MilestoneRecord(student_id=student_id, kind=milestone.code, completed_on=completed_on, note=note,
                              signed_by_id=actor.id)
     # Someone may have signed the same milestone off a moment ago (unique per student and kind).

@@ -28,7 +28,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import ServiceError, catalog_versions, history
+from . import Problems, ServiceError, catalog_versions, history
 
 FIRST_VERSION_NAME = "Initial"
 
@@ -123,16 +123,19 @@ def _resolve(defn: ProgramDefinition, target: LoadTarget | None) -> _Resolved:
         if version is None:  # a program stored without any version: its definition becomes the first
             return _Resolved(program, None, FIRST_VERSION_NAME, None, None)
         return _Resolved(program, version, version.name, version.start_term, version)
-    name = _clean_name(target.name)
-    if any(v.name.casefold() == name.casefold() for v in versions):
-        raise ServiceError(f"{program.code} already has a catalog version called “{name}”.", "version_name")
+    problems = Problems()
+    name = problems.check(_clean_name, target.name)
+    if name is not None and any(v.name.casefold() == name.casefold() for v in versions):
+        problems.add("version_name", f"{program.code} already has a catalog version called “{name}”.")
     term = db.session.get(Term, target.start_term_id) if target.start_term_id else None
     if term is None:
-        raise ServiceError("Choose the first term the new catalog applies to.", "start_term_id")
-    clash = next((v for v in versions if v.start_term_id == term.id), None)
-    if clash is not None:
-        raise ServiceError(f"Catalog version “{clash.name}” already starts in {term.name}; choose another term or "
-                           "replace that version.", "start_term_id")
+        problems.add("start_term_id", "Choose the first term the new catalog applies to.")
+    else:
+        clash = next((v for v in versions if v.start_term_id == term.id), None)
+        if clash is not None:
+            problems.add("start_term_id", f"Catalog version “{clash.name}” already starts in {term.name}; choose "
+                                          "another term or replace that version.")
+    problems.raise_any()
     return _Resolved(program, None, name, term, newest)
 
 

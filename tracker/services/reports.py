@@ -23,6 +23,7 @@ from ..models import (
     User,
     utcnow,
 )
+from . import where_given
 
 
 def _hours(minutes) -> Decimal:
@@ -158,17 +159,9 @@ def cohort_query(filters: CohortFilters) -> sa.Select:
     """Ids of the enrolled students matching the filters, ordered by name."""
     query = (sa.select(Enrollment.student_id).join(User, User.id == Enrollment.student_id)
              .order_by(User.display_name, User.id))
-    if filters.program_id:
-        query = query.where(Enrollment.program_id == filters.program_id)
-    if filters.concentration_id:
-        query = query.where(Enrollment.concentration_id == filters.concentration_id)
-    if filters.track:
-        query = query.where(Enrollment.track == filters.track)
-    if filters.start_term_id:
-        query = query.where(Enrollment.start_term_id == filters.start_term_id)
-    if filters.advisor_id:
-        query = query.where(Enrollment.advisor_id == filters.advisor_id)
-    return query
+    return where_given(query, (Enrollment.program_id, filters.program_id),
+                       (Enrollment.concentration_id, filters.concentration_id), (Enrollment.track, filters.track),
+                       (Enrollment.start_term_id, filters.start_term_id), (Enrollment.advisor_id, filters.advisor_id))
 
 
 @dataclass

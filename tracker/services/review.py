@@ -19,7 +19,7 @@ from ..extensions import db
 from ..formatting import format_number
 from ..models import SessionStatus, Studio, StudioSession, Term, User, utcnow
 from ..permissions import may_change_term_sessions, may_review, review_scope
-from . import ServiceError, history, notifications
+from . import ServiceError, history, notifications, where_given
 
 ENTITY = "studio_session"
 # What deserves a second look in the queue.
@@ -170,13 +170,8 @@ def queue_query(user: User, filters: QueueFilters) -> sa.Select:
         .order_by(StudioSession.submitted_at, StudioSession.id),
         user,
     )
-    if filters.student_id:
-        query = query.where(StudioSession.student_id == filters.student_id)
-    if filters.studio_id:
-        query = query.where(StudioSession.studio_id == filters.studio_id)
-    if filters.term_id:
-        query = query.where(StudioSession.term_id == filters.term_id)
-    return query
+    return where_given(query, (StudioSession.student_id, filters.student_id),
+                       (StudioSession.studio_id, filters.studio_id), (StudioSession.term_id, filters.term_id))
 
 
 def queue_rows(sessions: Sequence[StudioSession]) -> list[QueueRow]:

@@ -27,6 +27,7 @@ from ..permissions import may_change_term_sessions
 from ..domain import requirement_to_dict
 from . import Problems, ServiceError, history
 from .catalog_versions import rules_for_enrollment
+from .student_records import active_or_kept
 from .values import check_date
 
 ENTITY = "studio_session"
@@ -96,10 +97,8 @@ class StudioRule:
 
 def active_studios(include_id: int | None = None) -> list[Studio]:
     """Active studios by name (plus `include_id`, a retired one an existing session still uses)."""
-    condition = Studio.active.is_(True)
-    if include_id is not None:
-        condition = sa.or_(condition, Studio.id == include_id)
-    return list(db.session.scalars(sa.select(Studio).where(condition).order_by(Studio.name)))
+    return list(db.session.scalars(
+        sa.select(Studio).where(active_or_kept(Studio, include_id)).order_by(Studio.name)))
 
 
 def active_faculty() -> list[User]:
