@@ -23,8 +23,6 @@ from tracker.models import (
 )
 from tracker.services import programs as program_service
 
-from .progress_support import demo_program  # noqa: F401  (fixture)
-from .progress_support import terms  # noqa: F401  (fixture)
 from .test_catalog_versions import DEMO, NEW_CATALOG, load_new_version
 from .test_form_guards import advisee  # noqa: F401  (fixture: a demo student whose advisor is logged in)
 
