@@ -174,7 +174,8 @@ def _after(page, auditor: Auditor, label: str, expect: str) -> None:
 
 
 def _flash_info_after_logout(page, auditor: Auditor) -> None:
-    page.get_by_role("button", name=re.compile(r"\(")).click()  # the account menu: "Name (Role)"
+    # The account menu: "Name (Role)" (notification buttons name a studio in brackets too).
+    page.get_by_role("button", name=re.compile(r"\((Student|Faculty|Administrator)\)$")).click()
     _after(page, auditor, f"{urlsplit(page.url).path} with the account menu open", ".dropdown-menu.show")
     page.get_by_role("button", name="Log out").click()
     _after(page, auditor, "/auth/login after logging out (info flash)", ".alert-info")
