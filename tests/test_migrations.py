@@ -269,3 +269,53 @@ def test_transfer_grade_migration_adds_an_empty_grade_and_keeps_the_credit_on_th
     assert _execute(app, "SELECT transfer_title FROM audit_exception") == [[("Acoustics",)]]
     with app.app_context():
         db.engine.dispose()
+
+
+def _stamp_triggers(app) -> set[str]:
+    """The audit-stamp trigger names on studio_session (the studio-life migration copies that table on SQLite)."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            query = ("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid = 'studio_session'::regclass")
+        else:
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'studio_session'"
+        with db.engine.connect() as conn:
+            names = {row[0] for row in conn.execute(sa.text(query))}
+        db.engine.dispose()
+    return names
+
+
+def test_studio_life_migration_keeps_sessions_and_their_audit_stamps_both_ways(empty_database_url):
+    """Up: a session logged before is confirmed and in no group, studios get default booking limits, the program no
+    quota; a session written afterwards still changes the student's audit stamp. Down: the session stays and the
+    triggers are back."""
+    app = _app_at(empty_database_url, "f3b9a1c7d2e4")
+    triggers_before = _stamp_triggers(app)
+    _execute(
+        app,
+        PROGRAM_ROW,
+        STUDENT_ROW,
+        "INSERT INTO term (id, name, start_date, end_date, closed) VALUES (1, 'Fall', '2026-09-01', '2026-12-15', "
+        "false)",
+        "INSERT INTO studio (id, name, location, active) VALUES (1, 'Studio A', '', true)",
+        "INSERT INTO studio_session (id, student_id, studio_id, term_id, date, start_time, end_time, minutes, "
+        "activity, project, role, supervisor_id, notes, status, review_note, submitted_at, created_at, updated_at, "
+        f"version) VALUES (1, 1, 1, 1, '2026-10-01', '10:00:00', '12:00:00', 120, 'mixing', 'EP', 'engineer', 1, '', "
+        f"'pending', '', {NOW}, {NOW}, {NOW}, 1)",
+    )
+    with app.app_context():
+        upgrade(revision="d7c51544d8f0")
+    assert _execute(app, "SELECT confirmation, group_id FROM studio_session",
+                    "SELECT max_booking_minutes, booking_weeks_ahead FROM studio",
+                    "SELECT booking_weekly_quota_minutes, reconciliation_tolerance_minutes, late_cancellation_hours "
+                    "FROM program") == [[("confirmed", None)], [(240, 4)], [(None, 15, 24)]]
+    assert _stamp_triggers(app) == triggers_before
+    (before,) = _execute(app, "SELECT token FROM audit_stamp WHERE student_id = 1")
+    _execute(app, "UPDATE studio_session SET notes = 'edited' WHERE id = 1")
+    (after,) = _execute(app, "SELECT token FROM audit_stamp WHERE student_id = 1")
+    assert after != before
+    with app.app_context():
+        downgrade(revision="f3b9a1c7d2e4")
+    assert _stamp_triggers(app) == triggers_before
+    assert _execute(app, "SELECT project, notes FROM studio_session") == [[("EP", "edited")]]
+    with app.app_context():
+        db.engine.dispose()

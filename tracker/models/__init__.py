@@ -1,10 +1,14 @@
 """All models, imported here so Alembic's autogenerate sees every table."""
 from .audit_stamps import AuditGeneration, AuditStamp
 from .base import utcnow
+from .bookings import StudioBooking, StudioClosure, StudioOpeningHours
 from .catalog import CatalogVersion, Concentration, Course, Ensemble, Program, Studio, Term
 from .enums import (
     LETTER_GRADES,
     PASS_FAIL_GRADES,
+    BookingKind,
+    BookingStatus,
+    Confirmation,
     CourseCategory,
     CourseStatus,
     EnrollmentStatus,
@@ -17,7 +21,8 @@ from .enums import (
 )
 from .history import HistoryEvent
 from .people import Enrollment, PasswordResetToken, User
-from .records import AuditException, CourseRecord, EnsembleRecord, MilestoneRecord, Notification, StudioSession
+from .records import (AuditException, CourseRecord, EnsembleRecord, MilestoneRecord, Notification, StudioSession,
+                      StudioSessionGroup)
 from .submissions import SubmissionToken
 
 __all__ = [name for name in dir() if not name.startswith("_")]

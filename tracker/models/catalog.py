@@ -47,6 +47,15 @@ class Program(db.Model):
     tracks: Mapped[Optional[list]] = mapped_column(sa.JSON, nullable=True, default=lambda: _default_json()[0])
     milestone_kinds: Mapped[Optional[list]] = mapped_column(sa.JSON, nullable=True,
                                                             default=lambda: _default_json()[1])
+    # Studio settings of the program (operations, not degree rules, so not in its catalog versions):
+    # the most a student may have booked in one week (None: no quota), how far a logged session may differ from its
+    # booking before the reconciliation report lists it, and how late a cancellation may come before it is recorded
+    # as late.
+    booking_weekly_quota_minutes: Mapped[Optional[int]] = mapped_column(sa.Integer, nullable=True)
+    reconciliation_tolerance_minutes: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=15,
+                                                                  server_default="15")
+    late_cancellation_hours: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=24,
+                                                         server_default="24")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     concentrations: Mapped[list["Concentration"]] = relationship(
@@ -209,6 +218,14 @@ class Studio(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120), unique=True, nullable=False)
     location: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True, server_default=sa.true())
+    # Booking settings (tracker.services.bookings): the longest single booking, and how far ahead one may book.
+    max_booking_minutes: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=240, server_default="240")
+    booking_weeks_ahead: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=4, server_default="4")
+
+    # Opening hours per weekday (no row for a weekday: closed that day), by weekday.
+    opening_hours: Mapped[list["StudioOpeningHours"]] = relationship(
+        back_populates="studio", order_by="StudioOpeningHours.weekday", cascade="all, delete-orphan"
+    )
 
     def __repr__(self) -> str:
         return f"<Studio {self.name}>"

@@ -77,3 +77,21 @@ class ExceptionKind(LabelledEnum):
     WAIVER = ("waiver", "Waiver")
     TRANSFER = ("transfer", "Transfer credit")
 
+
+
+class BookingKind(LabelledEnum):
+    BOOKING = ("booking", "Booking")
+    BLOCK = ("block", "Blocked time")
+
+
+class BookingStatus(LabelledEnum):
+    ACTIVE = ("active", "Booked")
+    CANCELLED = ("cancelled", "Cancelled")
+
+
+class Confirmation(LabelledEnum):
+    """A participant's answer to being named in a group session (the one who logged it is confirmed)."""
+
+    CONFIRMED = ("confirmed", "Confirmed")
+    AWAITING = ("awaiting", "Waiting for confirmation")
+    DECLINED = ("declined", "Declined")

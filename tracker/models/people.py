@@ -39,6 +39,8 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(sa.String(64), nullable=False, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    # The secret in the user's calendar feed addresses (iCalendar); None until first asked for, replaced on rotation.
+    calendar_token: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True, index=True, nullable=True)
 
     enrollment: Mapped[Optional["Enrollment"]] = relationship(
         back_populates="student", foreign_keys="Enrollment.student_id", uselist=False

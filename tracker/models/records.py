@@ -12,6 +12,7 @@ from ..extensions import db
 from .base import UTCDateTime, enum_column, utcnow
 from .catalog import Course, Ensemble, Studio, Term
 from .enums import (
+    Confirmation,
     CourseStatus,
     EnsembleRole,
     ExceptionKind,
@@ -105,9 +106,18 @@ class StudioSession(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     # Optimistic locking: two writers of the same row cannot both win.
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)
+    # A group session: one row per participant, each with its own role, status and hours, joined by the group.
+    group_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("studio_session_group.id", ondelete="SET NULL"), index=True, nullable=True
+    )
+    # A participant named by another student confirms or declines; a session one logs oneself is confirmed.
+    confirmation: Mapped[Confirmation] = mapped_column(
+        enum_column(Confirmation), nullable=False, default=Confirmation.CONFIRMED, server_default="confirmed"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
+    group: Mapped[Optional["StudioSessionGroup"]] = relationship(back_populates="sessions")
     student: Mapped[User] = relationship(foreign_keys=[student_id])
     supervisor: Mapped[User] = relationship(foreign_keys=[supervisor_id])
     reviewer: Mapped[Optional[User]] = relationship(foreign_keys=[reviewer_id])
@@ -124,6 +134,22 @@ class StudioSession(db.Model):
 
     def __repr__(self) -> str:
         return f"<StudioSession {self.id} student={self.student_id} {self.date} {self.status.value}>"
+
+
+class StudioSessionGroup(db.Model):
+    """Several students in one studio session: each participant's own StudioSession row points here."""
+
+    __tablename__ = "studio_session_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    created_by: Mapped[User] = relationship()
+    sessions: Mapped[list[StudioSession]] = relationship(back_populates="group", order_by="StudioSession.id")
+
+    def __repr__(self) -> str:
+        return f"<StudioSessionGroup {self.id}>"
 
 
 class MilestoneRecord(db.Model):
