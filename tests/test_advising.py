@@ -27,7 +27,7 @@ def test_faculty_see_their_advisees_with_progress_gpa_pending_and_risk(client, d
     other_advisor = make_user("faculty")
     fine = make_student(advisor=advisor, name="Maya Chen", start_term=terms.current)
     add_course(fine, "MPT 601", terms.first, grade="A")
-    add_sessions(fine, advisor, terms.current, count=3, status="pending")
+    add_sessions(fine, advisor, terms.current, count=7, status="pending")  # 28 h in 61 days: 46 h by the end
     low_gpa = make_student(advisor=advisor, name="Ethan Brooks", start_term=terms.current)
     add_course(low_gpa, "MPT 663", terms.first, grade="C")
     low_core = make_student(advisor=advisor, name="Priya Raman", start_term=terms.current)
@@ -37,6 +37,9 @@ def test_faculty_see_their_advisees_with_progress_gpa_pending_and_risk(client, d
     short = make_student(advisor=advisor, name="Luis Ortega", start_term=terms.current)
     add_sessions(short, advisor, terms.second, count=5, hours=4)      # 20 of 40 h in a term that has ended
     behind = make_student(advisor=advisor, name="Sofia Rossi", start_term=terms.first)  # 2 terms done, 0%
+    slow = make_student(advisor=advisor, name="Noor Haddad", start_term=terms.current)
+    add_course(slow, "MPT 601", terms.first, grade="A")
+    add_sessions(slow, advisor, terms.current, count=2, hours=4)  # 8 h in 61 days: about 13.2 h by the end
     not_mine = make_student(advisor=other_advisor, name="Jonah Park")
 
     client.login(advisor.email)
@@ -45,7 +48,7 @@ def test_faculty_see_their_advisees_with_progress_gpa_pending_and_risk(client, d
     html = page_html(response)
     assert "Jonah Park" not in html and f'data-student="{not_mine.id}"' not in html
     row = _row(html, fine.id)
-    assert "On track" in row and "4.00" in row and '<span class="badge text-bg-warning">3</span>' in row
+    assert "On track" in row and "4.00" in row and '<span class="badge text-bg-warning">7</span>' in row
     assert f'href="/progress/students/{fine.id}"' in row
     assert re.search(r'aria-label="Overall progress of Maya Chen: done" aria-valuenow="\d+"', row)
     assert "At risk" in _row(html, low_gpa.id) and "The GPA 2.00 is below the minimum 3.00." in _row(html, low_gpa.id)
@@ -54,7 +57,32 @@ def test_faculty_see_their_advisees_with_progress_gpa_pending_and_risk(client, d
     assert "At risk" in _row(html, short.id) and "with 20 of 40 approved studio hours" in _row(html, short.id)
     assert "At risk" in _row(html, behind.id)
     assert "Behind schedule: 0% done after 2 of 4 planned terms" in _row(html, behind.id)
-    assert "5 students" in html and "4 at risk" in html
+    end = terms.current.end_date
+    assert "At risk" in _row(html, slow.id)
+    assert (f"Studio pace in Current term: about 13.2 of 40 approved hours by {end.day} {end:%b} at the pace so far."
+            in _row(html, slow.id))
+    assert "6 students" in html and "5 at risk" in html
+
+
+def test_the_pace_flag_waits_for_two_weeks_and_leaves_the_last_three_to_the_term_warning(
+        client, demo_program, make_term, make_user, make_student):
+    """Early in a term one idle week says little; in its last three weeks the audit's own warning names the
+    shortfall, so the pace is not flagged twice."""
+    advisor = make_user("faculty")
+    today = date.today()
+    young = make_term("Young term", start=today - timedelta(days=10), end=today + timedelta(days=90))
+    fresh = make_student(advisor=advisor, name="Early Bird", start_term=young)
+    add_course(fresh, "MPT 601", young, grade="A")
+    client.login(advisor.email)
+    assert "On track" in _row(page_html(client.get("/advising")), fresh.id)
+    with db.session.no_autoflush:
+        young.start_date = today - timedelta(days=90)
+        young.end_date = today + timedelta(days=10)
+    db.session.commit()
+    add_sessions(fresh, advisor, young, count=1, hours=4)
+    row = _row(page_html(client.get("/advising")), fresh.id)
+    assert "Studio pace" not in row
+    assert f"Young term ends on {young.end_date.isoformat()} with 4 of 40 approved studio hours." in row
 
 
 def test_admins_see_every_student_and_can_filter_by_advisor(client, demo_program, make_user, make_student):

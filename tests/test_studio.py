@@ -555,6 +555,26 @@ def test_hours_page_adds_up_each_term_against_the_minimum(client, login_as, make
     assert "pct-25" in bar and "pct-6" in bar  # 10/40 approved, 2.5/40 pending (rounded)
 
 
+def test_hours_page_forecasts_the_term_in_progress_at_the_pace_so_far(client, login_as, make_user, make_term,
+                                                                       make_session, make_studio):
+    supervisor = make_user("faculty")
+    make_studio()
+    today = date.today()
+    current = make_term("Current term", start=today - timedelta(days=39), end=today + timedelta(days=40))
+    earlier = make_term("Earlier term", start=today - timedelta(days=300), end=today - timedelta(days=200))
+    student = login_as("student", start_term=earlier)
+    _studio_requirement(student.enrollment.program_id, "40")
+    make_session(student, supervisor, day=today - timedelta(days=3), start="08:00", hours=8, status="approved",
+                 term=current)
+    make_session(student, supervisor, day=today - timedelta(days=2), start="08:00", hours=4, status="pending",
+                 term=current)
+    text = visible_text(client.get("/studio/hours"))
+    end = current.end_date
+    # 12 h over 40 days so far (today included), carried over the 40 days left: 24 h.
+    assert f"At this pace: about 24 of 40 hours by {end.day} {end:%b}" in text
+    assert "At this pace" not in text[text.index("Earlier term"):text.index("Current term")]
+
+
 def test_hours_without_a_program_minimum(client, login_as, make_user, make_session, make_studio):
     supervisor = make_user("faculty")
     make_studio()

@@ -95,7 +95,7 @@ def _rendered_rows(student_ids: list[int], today: date, is_admin: bool) -> dict[
     for student_id, audit in audits.items():
         active = audit.enrollment.status == EnrollmentStatus.ACTIVE
         risks = audit_service.risk_reasons(
-            audit, audit_service.completed_terms(audit.enrollment, terms, today)) if active else []
+            audit, audit_service.completed_terms(audit.enrollment, terms, today), terms) if active else []
         html = Markup(render_template("advising/_advisee_row.html", row=AdviseeRow(
             audit, risks, audit.records.pending_sessions), is_admin=is_admin))
         found[student_id] = RenderedRow(html, bool(risks))

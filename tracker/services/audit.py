@@ -40,8 +40,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
 from .. import domain
+from ..domain import pace
+from ..domain.audit import SHORT_TERM_WARNING_DAYS
+from ..formatting import format_number
 from ..extensions import db
-from . import audit_cache, catalog_versions
+from . import audit_cache, catalog_versions, studio
 from ..models import (
     AuditException,
     CatalogVersion,
@@ -592,17 +595,51 @@ def completed_terms(enrollment: Enrollment, terms: Iterable[Term], today: date) 
     return sum(1 for t in terms if t.start_date >= start.start_date and t.end_date < today)
 
 
-def risk_reasons(audit: StudentAudit, terms_done: int | None) -> list[str]:
+def risk_reasons(audit: StudentAudit, terms_done: int | None, terms: Iterable[Term] = ()) -> list[str]:
     """Why a student is at risk, in plain words (empty when on track).
 
     At risk means any of: the GPA is below the program minimum; a core course is below its minimum grade; a studio
-    term is short of its minimum hours within three weeks of its end or after it; or, after at least one completed
-    term, overall progress is under half of the planned pace (terms completed / PLANNED_TERMS).
+    term is short of its minimum hours within three weeks of its end or after it; the studio pace forecast of the
+    term in progress (among `terms`) falls short of the minimum; or, after at least one completed term, overall
+    progress is under half of the planned pace (terms completed / PLANNED_TERMS).
     """
     reasons = [w.message for w in audit.result.warnings if w.code in RISK_WARNING_CODES]
+    reasons += pace_reasons(audit, terms or ())
     if terms_done and not audit.result.complete:
         expected = min(100, terms_done * 100 // PLANNED_TERMS)
         if audit.result.overall_percent * 2 < expected:
             reasons.append(f"Behind schedule: {audit.result.overall_percent}% done after {terms_done} of "
                            f"{PLANNED_TERMS} planned terms (about {expected}% expected).")
     return reasons
+
+
+def pace_reasons(audit: StudentAudit, terms: Iterable[Term]) -> list[str]:
+    """The studio terms in progress (among `terms`) whose pace forecast falls short of the minimum hours.
+
+    Reads only the audit (its rules and sessions) and the terms given: no query. A term whose shortfall the audit
+    already warns about (it has sessions and ends within SHORT_TERM_WARNING_DAYS) is not flagged twice, and nothing
+    is flagged once the studio requirement is complete.
+    """
+    rule = studio.studio_rule_in(audit.rules, audit.context.concentration, audit.context.track)
+    if rule is None or _studio_requirement_complete(audit):
+        return []
+    today = audit.today
+    reasons = []
+    for term in terms:
+        if not term.start_date <= today <= term.end_date:
+            continue
+        counted = [s for s in audit.records.sessions if s.term.id == term.id and s.status != "withdrawn"]
+        if counted and (term.end_date - today).days <= SHORT_TERM_WARNING_DAYS:
+            continue
+        approved = sum((s.hours for s in counted if s.status == "approved"), Decimal(0))
+        pending = sum((s.hours for s in counted if s.status in ("pending", "needs_changes")), Decimal(0))
+        outlook = pace.forecast(approved, pending, starts_on=term.start_date, ends_on=term.end_date, today=today,
+                                minimum=rule.min_hours)
+        if approved < rule.min_hours and outlook is not None and outlook.falls_short:
+            reasons.append(f"Studio pace in {term.name}: about {format_number(outlook.projected)} of "
+                           f"{format_number(rule.min_hours)} approved hours by {term.end_date:%-d %b} at the pace so far.")
+    return reasons
+
+
+def _studio_requirement_complete(audit: StudentAudit) -> bool:
+    return any(block.kind == "studio_terms" and block.status == "complete" for block in audit.result.walk())

@@ -24,7 +24,8 @@ from ..models import (
     utcnow,
 )
 from ..permissions import may_change_term_sessions
-from ..domain import requirement_to_dict
+from ..domain import pace, requirement_to_dict
+from ..domain.pace import PaceForecast
 from . import Problems, ServiceError, history
 from .catalog_versions import rules_for_enrollment
 from .student_records import active_or_kept
@@ -68,6 +69,14 @@ class TermHours:
     @property
     def met(self) -> bool:
         return self.minimum is not None and self.approved >= self.minimum
+
+    def forecast(self, today: date) -> PaceForecast | None:
+        """Where this term's hours end up at the pace so far (tracker.domain.pace), for a term in progress whose
+        minimum is not met yet; None otherwise."""
+        if self.minimum is None or self.met or not (self.term.start_date <= today < self.term.end_date):
+            return None
+        return pace.forecast(self.approved, self.pending, starts_on=self.term.start_date,
+                             ends_on=self.term.end_date, today=today, minimum=self.minimum)
 
     @property
     def approved_pct(self) -> float:
@@ -396,12 +405,17 @@ def studio_rule(enrollment: Enrollment | None) -> StudioRule | None:
     """The studio-hours requirement of the student's catalog version that applies to this enrollment, if any."""
     if enrollment is None:
         return None
-    for req in rules_for_enrollment(enrollment).rules.requirements:
+    return studio_rule_in(rules_for_enrollment(enrollment).rules, enrollment.concentration.code, enrollment.track)
+
+
+def studio_rule_in(rules, concentration: str, track: str) -> StudioRule | None:
+    """The studio-hours requirement among a version's rules (domain.ProgramRules) for a concentration and track."""
+    for req in rules.requirements:
         if req.kind != "studio_terms":
             continue
         params = requirement_to_dict(req)["params"]
-        applies_to_concentration = not req.concentrations or enrollment.concentration.code in req.concentrations
-        applies_to_track = req.track is None or req.track == enrollment.track
+        applies_to_concentration = not req.concentrations or concentration in req.concentrations
+        applies_to_track = req.track is None or req.track == track
         if applies_to_concentration and applies_to_track and params.get("min_hours") is not None:
             total = params.get("total_hours")
             return StudioRule(

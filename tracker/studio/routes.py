@@ -140,4 +140,6 @@ def hours():
     enrollment = load_enrollment(current_user.id)
     rule = studio.studio_rule(enrollment)
     terms = studio.hours_by_term(current_user.id, enrollment, rule)
-    return render_template("studio/hours.html", terms=terms, rule=rule)
+    today = date.today()
+    forecasts = {t.term.id: t.forecast(today) for t in terms}
+    return render_template("studio/hours.html", terms=terms, rule=rule, forecasts=forecasts)
