@@ -63,6 +63,9 @@ class Config:
     SEED_DEMO_ALLOWED = True
     # Degree audits kept per worker process (tracker/services/audit_cache.py); 0 computes every audit afresh.
     AUDIT_CACHE_SIZE = 512
+    # Signs progress documents (HMAC-SHA256); unset, SECRET_KEY signs them. Set it on its own so a SECRET_KEY
+    # rotation (which logs everyone out) does not also make every issued document fail verification.
+    DOCUMENT_SIGNING_KEY: str | None = None
 
 
 class DevelopmentConfig(Config):
@@ -137,6 +140,7 @@ ENVIRONMENT = (
     ("SESSION_HOURS", "PERMANENT_SESSION_LIFETIME", lambda hours: timedelta(hours=int(hours))),
     ("TRUSTED_PROXIES", "TRUSTED_PROXIES", int),
     ("AUDIT_CACHE_SIZE", "AUDIT_CACHE_SIZE", int),
+    ("DOCUMENT_SIGNING_KEY", "DOCUMENT_SIGNING_KEY", str),
 )
 
 

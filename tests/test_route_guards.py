@@ -21,17 +21,21 @@ from tracker.models import (
     ExceptionKind,
     MilestoneRecord,
     Notification,
+    ProgressDocument,
     Role,
 )
 
 # Pages anyone may open, logged in or not.
-PUBLIC = {"auth.login", "auth.password_reset", "dashboard.healthz", "static"}
+# A progress document's link is meant for people without an account (a committee, an employer); its token is
+# unguessable (services/documents.py).
+PUBLIC = {"auth.login", "auth.password_reset", "dashboard.healthz", "documents.verify", "documents.verify_pdf",
+          "static"}
 # Pages every logged-in user may open whatever their role (no role_required); scoped pages check the object too.
 ANY_ROLE = {"auth.logout", "auth.password_change", "dashboard.home", "notifications.index", "notifications.open",
             "notifications.read", "progress.student", "progress.student_export", "progress.student_what_if",
             "studio.detail"}
 # URL variables that name one student's objects: a page using them must hide other students' objects.
-OWNED = {"student_id", "session_id", "record_id", "exception_id", "notification_id"}
+OWNED = {"student_id", "session_id", "record_id", "exception_id", "notification_id", "document_id"}
 
 
 def _routes(app):
@@ -116,6 +120,8 @@ def world(make_user, make_student, make_term, make_course, make_course_record, m
         "exception": AuditException(student_id=student_b.id, kind=ExceptionKind.WAIVER, requirement_key="core",
                                     justification="Prior degree.", created_by_id=faculty_b.id),
         "notification": Notification(user_id=student_b.id, message="Your session was approved."),
+        "document": ProgressDocument(token="route-guards", student_id=student_b.id, issued_by_id=faculty_b.id,
+                                     content="{}", signature="-", key_id="-"),
     }
     db.session.add_all(obj for obj in objects.values() if obj.id is None)
     db.session.commit()
@@ -129,7 +135,7 @@ def _owned_values(endpoint: str, world) -> dict:
     ids = world["ids"]
     record = {"courses": "course_record", "ensembles": "ensemble_record", "advising": "milestone"}
     return {"student_id": world["student_id"], "session_id": ids["session"], "exception_id": ids["exception"],
-            "notification_id": ids["notification"], "record_id": ids[record.get(endpoint.split(".")[0], "session")]}
+            "notification_id": ids["notification"], "document_id": ids["document"], "record_id": ids[record.get(endpoint.split(".")[0], "session")]}
 
 
 def test_pages_naming_a_students_object_hide_it_from_everyone_else(app, world):

@@ -153,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
     from .advising import bp as advising_bp
     from .auth import bp as auth_bp
     from .courses import bp as courses_bp
+    from .documents import bp as documents_bp
     from .dashboard import bp as dashboard_bp
     from .ensembles import bp as ensembles_bp
     from .notifications import bp as notifications_bp
@@ -168,6 +169,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_bp)
     app.register_blueprint(progress_bp)
     app.register_blueprint(advising_bp)
+    app.register_blueprint(documents_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(review_bp)

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from .extensions import db
-from .models import Enrollment, Notification, Role, StudioSession, User
+from .models import Enrollment, Notification, ProgressDocument, Role, StudioSession, User
 
 T = TypeVar("T")
 
@@ -70,6 +70,16 @@ def can_view_student(user: User, student_id: int) -> bool:
 def may_advise(user: User, student_id: int) -> bool:
     """Who records or revokes a student's audit exceptions and milestones: their advisor or an admin."""
     return not user.is_student and can_view_student(user, student_id)
+
+
+def may_issue_document(user: User, student_id: int) -> bool:
+    """Who issues a student's progress document: the student themself, their advisor or an admin."""
+    return can_view_student(user, student_id)
+
+
+def may_revoke_document(user: User, document: ProgressDocument) -> bool:
+    """Who revokes an issued progress document: whoever issued it, or an admin."""
+    return user.is_admin or document.issued_by_id == user.id
 
 
 def may_change_term_sessions(user: User, *, closed: bool) -> bool:
@@ -167,5 +177,14 @@ def get_notification_or_404(notification_id: int) -> Notification:
         sa.select(Notification).where(Notification.id == notification_id, Notification.user_id == current_user.id)
     )
     if found is None:
+        abort(404)
+    return found
+
+
+def get_document_or_404(document_id: int) -> ProgressDocument:
+    """A progress document about a student the current user may see (its public link needs no login: that page
+    looks the document up by its token instead)."""
+    found = db.session.get(ProgressDocument, document_id)
+    if found is None or not can_view_student(current_user, found.student_id):
         abort(404)
     return found

@@ -3,6 +3,7 @@ from .audit_stamps import AuditGeneration, AuditStamp
 from .base import utcnow
 from .bookings import StudioBooking, StudioClosure, StudioOpeningHours
 from .catalog import CatalogVersion, Concentration, Course, Ensemble, Program, Studio, Term
+from .documents import ProgressDocument
 from .enums import (
     LETTER_GRADES,
     PASS_FAIL_GRADES,

@@ -39,11 +39,13 @@ def _links(student_id: int, own: bool) -> dict:
     """The page's own URLs, for the student's view or an advisor's."""
     if own:
         return {"csv": url_for("progress.mine_export"), "what_if": url_for("progress.mine_what_if"),
-                "milestones": url_for("progress.milestones"), "self": url_for("progress.mine")}
+                "milestones": url_for("progress.milestones"), "self": url_for("progress.mine"),
+                "documents": url_for("documents.mine")}
     return {"csv": url_for("progress.student_export", student_id=student_id),
             "what_if": url_for("progress.student_what_if", student_id=student_id),
             "milestones": url_for("advising.milestones", student_id=student_id),
-            "self": url_for("progress.student", student_id=student_id)}
+            "self": url_for("progress.student", student_id=student_id),
+            "documents": url_for("documents.student", student_id=student_id)}
 
 
 def _not_enrolled():
