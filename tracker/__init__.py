@@ -158,6 +158,7 @@ def register_blueprints(app: Flask) -> None:
     from .ensembles import bp as ensembles_bp
     from .notifications import bp as notifications_bp
     from .progress import bp as progress_bp
+    from .reconciliation import bp as reconciliation_bp
     from .reports import bp as reports_bp
     from .review import bp as review_bp
     from .studio import bp as studio_bp
@@ -173,6 +174,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(reconciliation_bp)
     app.register_blueprint(notifications_bp)
 
 

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from .extensions import db
-from .models import Enrollment, Notification, ProgressDocument, Role, StudioSession, User
+from .models import Enrollment, Notification, ProgressDocument, Role, StudioBooking, StudioSession, User
 
 T = TypeVar("T")
 
@@ -106,6 +106,17 @@ def review_scope(user: User) -> sa.ColumnElement[bool]:
         return sa.true()
     if user.is_faculty:
         return StudioSession.supervisor_id == user.id
+    return sa.false()
+
+
+def reconciliation_booking_scope(user: User) -> sa.ColumnElement[bool]:
+    """The studio bookings a user sees on the reconciliation report: admins every one, faculty their advisees'
+    (a booking has no supervisor; the advisor is who sees a student's records, as in can_view_student), anyone
+    else none. The report's sessions follow review_scope."""
+    if user.is_admin:
+        return sa.true()
+    if user.is_faculty:
+        return StudioBooking.user_id.in_(sa.select(Enrollment.student_id).where(Enrollment.advisor_id == user.id))
     return sa.false()
 
 

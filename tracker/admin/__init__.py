@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import account_routes, catalog_routes, program_routes, routes  # noqa: E402,F401
+from . import account_routes, catalog_routes, program_routes, routes, studio_settings_routes  # noqa: E402,F401

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Optional
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, enum_column, utcnow
@@ -116,6 +116,10 @@ class StudioSession(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    # Whether an active booking of this studio by this student overlaps the session: read only by queries that ask
+    # for it (the review queue, with tracker.services.reconciliation.booked_expression); None otherwise.
+    booked: Mapped[Optional[bool]] = query_expression()
 
     group: Mapped[Optional["StudioSessionGroup"]] = relationship(back_populates="sessions")
     student: Mapped[User] = relationship(foreign_keys=[student_id])

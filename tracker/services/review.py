@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, with_expression
 
 from ..extensions import db
 from ..formatting import format_number
 from ..models import SessionStatus, Studio, StudioSession, Term, User, utcnow
 from ..permissions import may_change_term_sessions, may_review, review_scope
 from . import ServiceError, history, notifications, where_given
+from .reconciliation import booked_expression
 
 ENTITY = "studio_session"
 # What deserves a second look in the queue.
@@ -101,6 +102,11 @@ class QueueRow:
         return self.days_late > LATE_LOG_DAYS
 
     @property
+    def unbooked(self) -> bool:
+        """No active booking of the studio by the student overlaps the session (read by queue_query)."""
+        return self.session.booked is not None and not self.session.booked
+
+    @property
     def flags(self) -> list[str]:
         """Human labels of the reasons to look twice."""
         out = []
@@ -110,6 +116,8 @@ class QueueRow:
             out.append(f"{self.same_day_count} sessions that day")
         if self.logged_late:
             out.append(f"Logged {self.days_late} days later")
+        if self.unbooked:
+            out.append("No booking")
         return out
 
 
@@ -166,7 +174,8 @@ def queue_query(user: User, filters: QueueFilters) -> sa.Select:
         sa.select(StudioSession)
         .where(StudioSession.status == SessionStatus.PENDING)
         .options(joinedload(StudioSession.student), joinedload(StudioSession.studio),
-                 joinedload(StudioSession.term), joinedload(StudioSession.supervisor))
+                 joinedload(StudioSession.term), joinedload(StudioSession.supervisor),
+                 with_expression(StudioSession.booked, booked_expression()))
         .order_by(StudioSession.submitted_at, StudioSession.id),
         user,
     )
