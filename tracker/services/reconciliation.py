@@ -35,6 +35,9 @@ from ..permissions import reconciliation_booking_scope, review_scope
 
 # The tolerance of a student without a program (the column's own default).
 DEFAULT_TOLERANCE_MINUTES = 15
+# The largest id the tables' INTEGER keys hold on PostgreSQL: a filter naming a larger one (which parse_id lets
+# through, up to 2**63 - 1) can match nothing, and sending it would overflow the column's type.
+MAX_KEY = 2**31 - 1
 # Rows each section shows on the page; the CSV download has them all.
 SHOWN_PER_SECTION = 200
 
@@ -168,6 +171,9 @@ def build(user: User, filters: Filters, *, now: datetime | None = None) -> Repor
     have ended."""
     now = now or datetime.now()
     report = Report()
+    if any(value is not None and value > MAX_KEY for value in (filters.term_id, filters.studio_id,
+                                                               filters.student_id)):
+        return report
     session_where = _session_filters(user, filters)
 
     # 1. The sessions, each with its student's tolerance (a student without a program gets the default).
