@@ -322,3 +322,16 @@ def test_the_help_page_renders_the_doc(client, admin):
     response = client.get("/admin/studios/settings-help")
     assert response.status_code == 200
     assert "Undoing a mistake" in visible_text(response)
+
+
+def test_a_weekday_added_by_someone_else_meanwhile_is_refused_not_a_server_error(make_user, make_studio):
+    studio, admin = make_studio(), make_user("admin")
+    assert studio.opening_hours == []  # what this admin's form was built from
+    db.session.execute(sa.insert(StudioOpeningHours).values(studio_id=studio.id, weekday=0, opens_at=time(8),
+                                                            closes_at=time(20)))
+    days = tuple(settings.DayHours(d, d != 0, time(9) if d == 0 else None, time(22) if d == 0 else None)
+                 for d in range(7))
+    with pytest.raises(ServiceError) as err:
+        settings.save_studio_settings(studio, settings.StudioSettingsInput(days, "4", "5"), actor=admin)
+    assert "at the same moment" in err.value.message
+    assert _events("studio.booking_settings_changed") == []

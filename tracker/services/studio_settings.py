@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import Program, Studio, StudioClosure, StudioOpeningHours, User
-from . import Problems, ServiceError, history
+from . import Problems, ServiceError, history, unique_or_refuse
 from .values import check_date, optional_decimal, parse_decimal
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -159,30 +159,34 @@ def save_studio_settings(studio: Studio, data: StudioSettingsInput, *, actor: Us
                    what="how many weeks ahead students may book", problems=problems)
     problems.raise_any()
 
-    before = opening_hours_text(studio.opening_hours)
-    wanted = {d.weekday: d for d in days if not d.closed}
-    for row in list(studio.opening_hours):
-        day = wanted.pop(row.weekday, None)
-        if day is None:
-            studio.opening_hours.remove(row)  # delete-orphan: the row goes
-        else:
-            row.opens_at, row.closes_at = day.opens_at, day.closes_at
-    for weekday, day in sorted(wanted.items()):
-        studio.opening_hours.append(StudioOpeningHours(weekday=weekday, opens_at=day.opens_at,
-                                                       closes_at=day.closes_at))
-    studio.opening_hours.sort(key=lambda row: row.weekday)
-    after = opening_hours_text(studio.opening_hours)
+    # Two admins adding the same weekday at once: the second meets the (studio, weekday) constraint (on any
+    # flush, so the whole change is guarded).
+    with unique_or_refuse("Someone else changed these opening hours at the same moment. Reload the page to see "
+                          "them, then save again."):
+        before = opening_hours_text(studio.opening_hours)
+        wanted = {d.weekday: d for d in days if not d.closed}
+        for row in list(studio.opening_hours):
+            day = wanted.pop(row.weekday, None)
+            if day is None:
+                studio.opening_hours.remove(row)  # delete-orphan: the row goes
+            else:
+                row.opens_at, row.closes_at = day.opens_at, day.closes_at
+        for weekday, day in sorted(wanted.items()):
+            studio.opening_hours.append(StudioOpeningHours(weekday=weekday, opens_at=day.opens_at,
+                                                           closes_at=day.closes_at))
+        studio.opening_hours.sort(key=lambda row: row.weekday)
+        after = opening_hours_text(studio.opening_hours)
 
-    changes = history.diff(studio, {"max_booking_minutes": max_minutes, "booking_weeks_ahead": weeks})
-    if before != after:
-        changes["opening_hours"] = [before, after]
-    if not changes:
-        db.session.rollback()
-        return studio
-    studio.max_booking_minutes, studio.booking_weeks_ahead = max_minutes, weeks
-    history.record(actor, "studio.booking_settings_changed", "studio", studio.id,
-                   summary=f"Changed the booking settings of {studio.name}", changes=changes)
-    db.session.commit()
+        changes = history.diff(studio, {"max_booking_minutes": max_minutes, "booking_weeks_ahead": weeks})
+        if before != after:
+            changes["opening_hours"] = [before, after]
+        if not changes:
+            db.session.rollback()
+            return studio
+        studio.max_booking_minutes, studio.booking_weeks_ahead = max_minutes, weeks
+        history.record(actor, "studio.booking_settings_changed", "studio", studio.id,
+                       summary=f"Changed the booking settings of {studio.name}", changes=changes)
+        db.session.commit()
     return studio
 
 
