@@ -80,6 +80,9 @@ class Config:
     OIDC_END_PROVIDER_SESSION = True  # logging out also ends the provider's session where it offers that
     # With single sign-on on, password login can be turned off (it stays on when single sign-on is not configured).
     PASSWORD_LOGIN = True
+    # The school's time zone (an IANA name such as "Europe/Berlin"): studio bookings and sessions are kept as local
+    # wall-clock times, and the calendar feeds (tracker/calendar) say which zone those times are in.
+    APP_TIMEZONE = "UTC"
 
 
 class DevelopmentConfig(Config):
@@ -139,6 +142,18 @@ def check_secret_key(config_name: str, secret: str | None) -> None:
         )
 
 
+def check_timezone(name: str | None) -> None:
+    """Refuse to start with an APP_TIMEZONE that is not a time zone the system knows (a typo would otherwise shift
+    every calendar feed's times)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name or "")
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise RuntimeError(f"APP_TIMEZONE={name!r} is not a known time zone; use an IANA name such as "
+                           "'Europe/Berlin' or 'America/New_York' (or 'UTC').") from None
+
+
 # Environment variable -> the setting it overrides and how its text is read (README's configuration table).
 # DATABASE_URL stands for the configuration's database_variable.
 ENVIRONMENT = (
@@ -166,6 +181,7 @@ ENVIRONMENT = (
     ("OIDC_NEW_ACCOUNTS", "OIDC_NEW_ACCOUNTS", _yes),
     ("OIDC_END_PROVIDER_SESSION", "OIDC_END_PROVIDER_SESSION", _yes),
     ("PASSWORD_LOGIN", "PASSWORD_LOGIN", _yes),
+    ("APP_TIMEZONE", "APP_TIMEZONE", str),
 )
 
 

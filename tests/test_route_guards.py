@@ -29,8 +29,10 @@ from tracker.models import (
 # A progress document's link is meant for people without an account (a committee, an employer); its token is
 # unguessable (services/documents.py).
 # Single sign-on starts and ends logged out (the provider's answer carries its own state check).
-PUBLIC = {"auth.login", "auth.password_reset", "auth.sso_callback", "auth.sso_login", "dashboard.healthz",
-          "documents.verify", "documents.verify_pdf", "static"}
+# A calendar feed is fetched by a calendar app, which cannot log in; its address holds the user's unguessable token
+# (services/calendar_feeds.py).
+PUBLIC = {"auth.login", "auth.password_reset", "auth.sso_callback", "auth.sso_login", "calendar.mine_feed",
+          "calendar.studio_feed", "dashboard.healthz", "documents.verify", "documents.verify_pdf", "static"}
 # Pages every logged-in user may open whatever their role (no role_required); scoped pages check the object too.
 ANY_ROLE = {"auth.logout", "auth.password_change", "dashboard.home", "notifications.index", "notifications.open",
             "notifications.read", "progress.student", "progress.student_export", "progress.student_what_if",

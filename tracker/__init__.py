@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import CONFIGS, check_secret_key, settings_for
+from config import CONFIGS, check_secret_key, check_timezone, settings_for
 
 from .extensions import csrf, db, limiter, login_manager, migrate, oauth
 
@@ -32,6 +32,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     if overrides:
         app.config.update(overrides)
     check_secret_key(config_name, app.config.get("SECRET_KEY"))
+    check_timezone(app.config.get("APP_TIMEZONE"))
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "tracker.sqlite3")
@@ -153,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .advising import bp as advising_bp
     from .auth import bp as auth_bp
+    from .calendar import bp as calendar_bp
     from .courses import bp as courses_bp
     from .documents import bp as documents_bp
     from .dashboard import bp as dashboard_bp
@@ -175,6 +177,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(calendar_bp)
 
 
 def register_errors(app: Flask) -> None:

@@ -82,6 +82,12 @@ def may_revoke_document(user: User, document: ProgressDocument) -> bool:
     return user.is_admin or document.issued_by_id == user.id
 
 
+def may_see_booking_names(user: User, booking) -> bool:
+    """Who sees whom a studio booking (a StudioBooking) is for and why: staff, and the person it is for. Everyone
+    else (other students, in a studio's calendar feed) sees only that the slot is booked."""
+    return not user.is_student or (booking.user_id is not None and booking.user_id == user.id)
+
+
 def may_change_term_sessions(user: User, *, closed: bool) -> bool:
     """The closed-term rule: a closed term's studio sessions are logged, changed or decided by administrators only."""
     return not closed or user.is_admin
