@@ -152,8 +152,6 @@ def send_mail(once: bool, batch: int | None, interval: float) -> None:
                 break
     except KeyboardInterrupt:
         pass
-    finally:
-        db.session.remove()
 
 
 @tracker_cli.command("mail-digest")

@@ -38,6 +38,14 @@ UNSUBSCRIBE_SALT = "tracker.mail.unsubscribe"
 # Ids of messages queued again in this session's transaction, for MAIL_SEND_AT_ONCE (sent once it commits); new
 # messages are found by tracker.mail_delivery's flush listener.
 ENQUEUED_KEY = "tracker_mail_enqueued"
+# What a daily summary's subject counts, per kind (one, several).
+SUMMARY_NOUNS = {
+    MailKind.SESSION_REVIEWED: ("session reviewed", "sessions reviewed"),
+    MailKind.SESSIONS_WAITING: ("session waiting", "sessions waiting"),
+    MailKind.MILESTONE_SIGNED_OFF: ("milestone signed off", "milestones signed off"),
+    MailKind.PASSWORD_RESET: ("password link", "password links"),
+    MailKind.BOOKING_REMINDER: ("booking reminder", "booking reminders"),
+}
 # A summary of waiting sessions goes to a supervisor at most once in this period, however often the digest runs.
 DIGEST_PERIOD = timedelta(hours=20)
 
@@ -246,11 +254,11 @@ def _held_summaries(now: datetime, result: DigestResult) -> None:
         parts = [m for m in messages if m.id in set(claimed)]
         if not parts:
             continue
-        noun = "update" if len(parts) == 1 else "updates"
-        text = f"Your daily summary: {kind.label.lower()} ({len(parts)} {noun}).\n\n" + "\n\n".join(
-            f"{i}. {m.subject}\n{m.body_text.strip()}" for i, m in enumerate(parts, 1)) + "\n"
-        enqueue(recipient_id, kind, f"Daily summary: {len(parts)} {noun} ({kind.label.lower()})", text,
-                mode=MailMode.IMMEDIATE)
+        one, many = SUMMARY_NOUNS[kind]
+        what = f"{len(parts)} {one if len(parts) == 1 else many}"
+        text = f"Your daily summary of “{kind.label}”: {what}.\n\n" + "\n\n".join(
+            f"{i}. {m.body_text.strip()}" for i, m in enumerate(parts, 1)) + "\n"  # each body says it all
+        enqueue(recipient_id, kind, f"Daily summary: {what}", text, mode=MailMode.IMMEDIATE)
         result.summaries += 1
         result.merged += len(parts)
 
