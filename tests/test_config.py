@@ -150,3 +150,20 @@ def test_the_environment_is_read_when_the_app_is_created(monkeypatch):
     monkeypatch.delenv("SESSION_COOKIE_SECURE")
     production = config.settings_for("production")
     assert production["RATELIMIT_STORAGE_URI"].startswith("redis://") and production["SESSION_COOKIE_SECURE"] is True
+
+
+def test_every_environment_variable_has_a_row_in_the_readme_configuration_table():
+    """README's configuration table names each variable config.ENVIRONMENT reads (and so each new one)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip().strip("`") for line in readme.splitlines() if line.startswith("| `")}
+    assert {variable for variable, _key, _read in config.ENVIRONMENT} - rows == set()
+
+
+def test_the_mail_settings_are_read_from_the_environment():
+    settings = config.settings_for("development", {"MAIL_PORT": "587", "MAIL_USE_TLS": "yes",
+                                                   "MAIL_SEND_AT_ONCE": "1", "PUBLIC_URL": "https://t.example.edu"})
+    assert (settings["MAIL_PORT"], settings["MAIL_USE_TLS"], settings["MAIL_SEND_AT_ONCE"], settings["PUBLIC_URL"]) \
+        == (587, True, True, "https://t.example.edu")
+    assert settings["MAIL_BACKEND"] == "file" and config.settings_for("production", {})["MAIL_BACKEND"] == "smtp"
+    # The suite never mails through a developer's server.
+    assert config.settings_for("testing", {"MAIL_BACKEND": "smtp"})["MAIL_BACKEND"] == "file"
