@@ -471,3 +471,13 @@ def test_bad_or_oversized_unsubscribe_tokens_get_a_4xx_never_a_500(app, token):
                      anonymous.post(f"/mail/unsubscribe/{token}/one-click")):
         assert 400 <= response.status_code < 500, response.status_code
     assert db.session.scalar(sa.select(sa.func.count(MailPreference.id))) == 0
+
+
+def test_mail_to_a_deactivated_account_fails_at_once_without_retrying(app, smtp, make_user):
+    user = make_user("student", email="left@example.edu", active=False)
+    mail_service.enqueue(user.id, MailKind.BOOKING_REMINDER, "Reminder", "Soon.")
+    db.session.commit()
+    assert mail_delivery.send_due(app).failed == 1
+    (message,) = _outbox()
+    assert message.status == MailStatus.FAILED and "deactivated" in message.last_error
+    assert smtp.inbox.messages == []

@@ -198,7 +198,9 @@ def _claim(engine, message_id: int, now: datetime):
             .join(U, U.c.id == T.c.recipient_id).where(T.c.id == message_id)).one()
 
 
-def _finish(engine, row, error: str | None, app: Flask, result: SendResult) -> None:
+def _finish(engine, row, error: str | None, app: Flask, result: SendResult, *, final: bool = False) -> None:
+    """Record how one attempt ended: sent, queued again after the backoff, or failed (the last attempt, or `final`:
+    trying again cannot help)."""
     now = utcnow()
     if error is None:
         values = {"status": MailStatus.SENT.value, "sent_at": now, "last_error": ""}
@@ -206,7 +208,7 @@ def _finish(engine, row, error: str | None, app: Flask, result: SendResult) -> N
             values["body_text"] = SENT_LINK_REDACTED
             values["body_html"] = None
         result.sent += 1
-    elif row.attempts >= app.config["MAIL_MAX_ATTEMPTS"]:
+    elif final or row.attempts >= app.config["MAIL_MAX_ATTEMPTS"]:
         values = {"status": MailStatus.FAILED.value, "last_error": error[:mail_service.MAX_ERROR]}
         result.failed += 1
         log.warning("mail %s to %s failed for good after %s attempts: %s", row.id, row.email, row.attempts, error)
@@ -248,7 +250,8 @@ def send_due(app: Flask | None = None, limit: int | None = None, *, only: set[in
                 continue  # another sender has it
             error = None
             if not row.active:
-                error = "The recipient's account is deactivated."
+                _finish(engine, row, "The recipient's account is deactivated.", app, result, final=True)
+                continue
             else:
                 try:
                     backend.send(compose(app, row), row.id)
