@@ -66,6 +66,20 @@ class Config:
     # Signs progress documents (HMAC-SHA256); unset, SECRET_KEY signs them. Set it on its own so a SECRET_KEY
     # rotation (which logs everyone out) does not also make every issued document fail verification.
     DOCUMENT_SIGNING_KEY: str | None = None
+    # Single sign-on through the university's OpenID Connect provider (tracker/auth/sso.py): on when an issuer and a
+    # client id are set. The e-mail claim finds the account; the optional role claim and map set its role.
+    OIDC_ISSUER: str | None = None
+    OIDC_CLIENT_ID: str | None = None
+    OIDC_CLIENT_SECRET: str | None = None
+    OIDC_PROVIDER_NAME = "your university account"
+    OIDC_SCOPES = "openid email profile"
+    OIDC_EMAIL_CLAIM = "email"
+    OIDC_ROLE_CLAIM: str | None = None
+    OIDC_ROLE_MAP = ""  # "claim value=role,...", e.g. "music-faculty=faculty,music-office=admin"
+    OIDC_NEW_ACCOUNTS = False  # an unknown e-mail gets a student account (no password) instead of a refusal
+    OIDC_END_PROVIDER_SESSION = True  # logging out also ends the provider's session where it offers that
+    # With single sign-on on, password login can be turned off (it stays on when single sign-on is not configured).
+    PASSWORD_LOGIN = True
     # E-mail (docs/email.md). Links in mails start with PUBLIC_URL, the address users open the app at.
     PUBLIC_URL = "http://127.0.0.1:5000"
     # "file": each mail becomes an .eml file in MAIL_FILE_DIR (instance/mail/ when unset), so development needs no
@@ -165,6 +179,17 @@ ENVIRONMENT = (
     ("TRUSTED_PROXIES", "TRUSTED_PROXIES", int),
     ("AUDIT_CACHE_SIZE", "AUDIT_CACHE_SIZE", int),
     ("DOCUMENT_SIGNING_KEY", "DOCUMENT_SIGNING_KEY", str),
+    ("OIDC_ISSUER", "OIDC_ISSUER", str),
+    ("OIDC_CLIENT_ID", "OIDC_CLIENT_ID", str),
+    ("OIDC_CLIENT_SECRET", "OIDC_CLIENT_SECRET", str),
+    ("OIDC_PROVIDER_NAME", "OIDC_PROVIDER_NAME", str),
+    ("OIDC_SCOPES", "OIDC_SCOPES", str),
+    ("OIDC_EMAIL_CLAIM", "OIDC_EMAIL_CLAIM", str),
+    ("OIDC_ROLE_CLAIM", "OIDC_ROLE_CLAIM", str),
+    ("OIDC_ROLE_MAP", "OIDC_ROLE_MAP", str),
+    ("OIDC_NEW_ACCOUNTS", "OIDC_NEW_ACCOUNTS", _yes),
+    ("OIDC_END_PROVIDER_SESSION", "OIDC_END_PROVIDER_SESSION", _yes),
+    ("PASSWORD_LOGIN", "PASSWORD_LOGIN", _yes),
     ("PUBLIC_URL", "PUBLIC_URL", str),
     ("MAIL_BACKEND", "MAIL_BACKEND", str),
     ("MAIL_FILE_DIR", "MAIL_FILE_DIR", str),

@@ -28,9 +28,10 @@ from tracker.models import (
 # Pages anyone may open, logged in or not.
 # A progress document's link is meant for people without an account (a committee, an employer); its token is
 # unguessable (services/documents.py).
-# An unsubscribe link works from the mail without logging in; its token is signed (services/mail.py).
-PUBLIC = {"auth.login", "auth.password_reset", "dashboard.healthz", "documents.verify", "documents.verify_pdf",
-          "mail.unsubscribe", "mail.unsubscribe_one_click", "static"}
+# Single sign-on starts and ends logged out (the provider's answer carries its own state check). An unsubscribe link
+# works from the mail without logging in; its token is signed (services/mail.py).
+PUBLIC = {"auth.login", "auth.password_reset", "auth.sso_callback", "auth.sso_login", "dashboard.healthz",
+          "documents.verify", "documents.verify_pdf", "mail.unsubscribe", "mail.unsubscribe_one_click", "static"}
 # Pages every logged-in user may open whatever their role (no role_required); scoped pages check the object too.
 ANY_ROLE = {"auth.logout", "auth.password_change", "dashboard.home", "mail.preferences", "notifications.index", "notifications.open",
             "notifications.read", "progress.student", "progress.student_export", "progress.student_what_if",

@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, check_secret_key, settings_for
 
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import csrf, db, limiter, login_manager, migrate, oauth
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -126,6 +126,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    oauth.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"

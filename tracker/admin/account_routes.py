@@ -67,6 +67,21 @@ def users():
     return render_template("admin/users.html", form=form, page=page)
 
 
+@bp.route("/users/single-sign-on")
+@role_required(Role.ADMIN)
+def single_sign_on():
+    """The single sign-on settings in force (from the environment) and how it works (docs/single-sign-on.md)."""
+    from ..auth import sso
+    from .program_routes import _doc
+
+    return render_template("admin/single_sign_on.html", enabled=sso.enabled(),
+                           password_login=sso.password_login_enabled(), config=current_app.config,
+                           role_map=sso.role_map(current_app.config.get("OIDC_ROLE_MAP", "")),
+                           callback=url_for("auth.sso_callback", _external=True),
+                           after_logout=url_for("auth.login", _external=True),
+                           body=_doc("single-sign-on.md"))
+
+
 @bp.route("/users/new", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def user_new():
