@@ -83,6 +83,26 @@ class Config:
     # The school's time zone (an IANA name such as "Europe/Berlin"): studio bookings and sessions are kept as local
     # wall-clock times, and the calendar feeds (tracker/calendar) say which zone those times are in.
     APP_TIMEZONE = "UTC"
+    # E-mail (docs/email.md). Links in mails start with PUBLIC_URL, the address users open the app at.
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    # "file": each mail becomes an .eml file in MAIL_FILE_DIR (instance/mail/ when unset), so development needs no
+    # mail server; "smtp": MAIL_SERVER and the settings below.
+    MAIL_BACKEND = "file"
+    MAIL_FILE_DIR: str | None = None
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False  # STARTTLS after connecting (port 587)
+    MAIL_USE_SSL = False  # TLS from the start (port 465)
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_FROM = "Program tracker <tracker@localhost>"
+    MAIL_TIMEOUT = 20  # seconds, for connecting and each SMTP command
+    # A failed send is tried again after MAIL_RETRY_SECONDS, then twice as long each time, MAIL_MAX_ATTEMPTS in all.
+    MAIL_MAX_ATTEMPTS = 6
+    MAIL_RETRY_SECONDS = 60
+    MAIL_BATCH_SIZE = 50  # messages `flask tracker send-mail` sends per round
+    # Send a request's mail right after it commits (what fails stays queued for send-mail).
+    MAIL_SEND_AT_ONCE = False
 
 
 class DevelopmentConfig(Config):
@@ -98,7 +118,10 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True  # tests post real tokens; a test proves a POST without one is refused
     # The suite keeps its own secret and limiter storage whatever the shell has, and takes its database from
     # TEST_DATABASE_URL rather than DATABASE_URL (which may name a real one).
-    environment_ignored = ("SECRET_KEY", "RATELIMIT_STORAGE_URI")
+    # Nor does a developer's mail server receive the suite's mail.
+    environment_ignored = ("SECRET_KEY", "RATELIMIT_STORAGE_URI", "PUBLIC_URL", "MAIL_BACKEND", "MAIL_FILE_DIR",
+                           "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_USERNAME",
+                           "MAIL_PASSWORD", "MAIL_FROM", "MAIL_SEND_AT_ONCE")
     database_variable = "TEST_DATABASE_URL"
 
 
@@ -109,6 +132,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     SEED_DEMO_ALLOWED = False
     RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"
+    MAIL_BACKEND = "smtp"
 
     @classmethod
     def check(cls, settings: dict) -> None:
@@ -182,6 +206,21 @@ ENVIRONMENT = (
     ("OIDC_END_PROVIDER_SESSION", "OIDC_END_PROVIDER_SESSION", _yes),
     ("PASSWORD_LOGIN", "PASSWORD_LOGIN", _yes),
     ("APP_TIMEZONE", "APP_TIMEZONE", str),
+    ("PUBLIC_URL", "PUBLIC_URL", str),
+    ("MAIL_BACKEND", "MAIL_BACKEND", str),
+    ("MAIL_FILE_DIR", "MAIL_FILE_DIR", str),
+    ("MAIL_SERVER", "MAIL_SERVER", str),
+    ("MAIL_PORT", "MAIL_PORT", int),
+    ("MAIL_USE_TLS", "MAIL_USE_TLS", _yes),
+    ("MAIL_USE_SSL", "MAIL_USE_SSL", _yes),
+    ("MAIL_USERNAME", "MAIL_USERNAME", str),
+    ("MAIL_PASSWORD", "MAIL_PASSWORD", str),
+    ("MAIL_FROM", "MAIL_FROM", str),
+    ("MAIL_TIMEOUT", "MAIL_TIMEOUT", int),
+    ("MAIL_MAX_ATTEMPTS", "MAIL_MAX_ATTEMPTS", int),
+    ("MAIL_RETRY_SECONDS", "MAIL_RETRY_SECONDS", int),
+    ("MAIL_BATCH_SIZE", "MAIL_BATCH_SIZE", int),
+    ("MAIL_SEND_AT_ONCE", "MAIL_SEND_AT_ONCE", _yes),
 )
 
 

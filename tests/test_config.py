@@ -159,3 +159,13 @@ def test_the_readme_documents_every_environment_variable():
     documented = set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", readme, flags=re.M))
     missing = {variable for variable, _key, _read in config.ENVIRONMENT} - documented
     assert not missing, f"add a row to the README's configuration table for {sorted(missing)}"
+
+
+def test_the_mail_settings_are_read_from_the_environment():
+    settings = config.settings_for("development", {"MAIL_PORT": "587", "MAIL_USE_TLS": "yes",
+                                                   "MAIL_SEND_AT_ONCE": "1", "PUBLIC_URL": "https://t.example.edu"})
+    assert (settings["MAIL_PORT"], settings["MAIL_USE_TLS"], settings["MAIL_SEND_AT_ONCE"], settings["PUBLIC_URL"]) \
+        == (587, True, True, "https://t.example.edu")
+    assert settings["MAIL_BACKEND"] == "file" and config.settings_for("production", {})["MAIL_BACKEND"] == "smtp"
+    # The suite never mails through a developer's server.
+    assert config.settings_for("testing", {"MAIL_BACKEND": "smtp"})["MAIL_BACKEND"] == "file"

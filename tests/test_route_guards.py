@@ -30,11 +30,13 @@ from tracker.models import (
 # unguessable (services/documents.py).
 # Single sign-on starts and ends logged out (the provider's answer carries its own state check).
 # A calendar feed is fetched by a calendar app, which cannot log in; its address holds the user's unguessable token
-# (services/calendar_feeds.py).
+# (services/calendar_feeds.py). An unsubscribe link works from the mail without logging in; its token is signed
+# (services/mail.py).
 PUBLIC = {"auth.login", "auth.password_reset", "auth.sso_callback", "auth.sso_login", "calendar.mine_feed",
-          "calendar.studio_feed", "dashboard.healthz", "documents.verify", "documents.verify_pdf", "static"}
+          "calendar.studio_feed", "dashboard.healthz", "documents.verify", "documents.verify_pdf", "mail.unsubscribe",
+          "mail.unsubscribe_one_click", "static"}
 # Pages every logged-in user may open whatever their role (no role_required); scoped pages check the object too.
-ANY_ROLE = {"auth.logout", "auth.password_change", "dashboard.home", "notifications.index", "notifications.open",
+ANY_ROLE = {"auth.logout", "auth.password_change", "dashboard.home", "mail.preferences", "notifications.index", "notifications.open",
             "notifications.read", "progress.student", "progress.student_export", "progress.student_what_if",
             "studio.detail"}
 # URL variables that name one student's objects: a page using them must hide other students' objects.

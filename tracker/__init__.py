@@ -159,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
     from .documents import bp as documents_bp
     from .dashboard import bp as dashboard_bp
     from .ensembles import bp as ensembles_bp
+    from .mail import bp as mail_bp
     from .notifications import bp as notifications_bp
     from .progress import bp as progress_bp
     from .reports import bp as reports_bp
@@ -178,6 +179,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(mail_bp)
 
 
 def register_errors(app: Flask) -> None:
@@ -196,6 +198,10 @@ def register_hooks(app: Flask) -> None:
     register_security_headers(app)
     register_template_helpers(app)
     history.read_client_address_with(client_address)
+
+    from . import mail_delivery
+
+    mail_delivery.register(app)  # MAIL_SEND_AT_ONCE: a request's mail goes out once its transaction commits
 
 
 def register_cli(app: Flask) -> None:

@@ -34,6 +34,11 @@ def reset_url(token: str) -> str:
     return url_for("auth.password_reset", token=token, _external=True)
 
 
+def _reset_path(token: str) -> str:
+    """The one-time link's path, for the e-mail (the mail service puts PUBLIC_URL in front)."""
+    return url_for("auth.password_reset", token=token)
+
+
 def _no_store(html: str, status: int = 200):
     response = make_response(html, status)
     response.headers["Cache-Control"] = "no-store"
@@ -163,7 +168,7 @@ def user_reset_link(user_id: int):
     """Make a new one-time password link (older links stop working) and show it once."""
     target = _load_user(user_id)
     try:
-        token = admin_accounts.issue_reset_link(target, actor=current_actor())
+        token = admin_accounts.issue_reset_link(target, actor=current_actor(), reset_link=_reset_path)
     except ServiceError as err:
         flash(err.message, "danger")
         return redirect(url_for("admin.user", user_id=user_id))

@@ -15,12 +15,16 @@ from .enums import (
     EnrollmentStatus,
     EnsembleRole,
     ExceptionKind,
+    MailKind,
+    MailMode,
+    MailStatus,
     Role,
     SessionStatus,
     StudioActivity,
     StudioRole,
 )
 from .history import HistoryEvent
+from .mail import MailPreference, OutboxMessage
 from .people import Enrollment, PasswordResetToken, User
 from .records import (AuditException, CourseRecord, EnsembleRecord, MilestoneRecord, Notification, StudioSession,
                       StudioSessionGroup)

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..formatting import format_number
 from ..models import SessionStatus, Studio, StudioSession, Term, User, utcnow
 from ..permissions import may_change_term_sessions, may_review, review_scope
-from . import ServiceError, history, notifications, where_given
+from . import ServiceError, history, mail, notifications, where_given
 
 ENTITY = "studio_session"
 # What deserves a second look in the queue.
@@ -271,7 +271,9 @@ def _apply(facts: _Facts, decision: Decision, note: str, actor: User, expected_v
                 f"{facts.date:%Y-%m-%d} in {facts.studio}",
         changes=changes,
     )
-    notifications.notify(facts.student_id, _message(actor.display_name, decision, facts, note), session_link(facts.id))
+    message = _message(actor.display_name, decision, facts, note)
+    notifications.notify(facts.student_id, message, session_link(facts.id))
+    mail.session_reviewed(facts.student_id, message, session_link(facts.id))  # the e-mail, in this transaction
     db.session.commit()
     return True
 
