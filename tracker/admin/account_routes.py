@@ -17,7 +17,7 @@ from ..permissions import current_actor, role_required
 from ..query_args import paginate, parse_id
 from ..services import ServiceError, accounts, admin_accounts, admin_catalog, history
 from . import bp
-from .catalog_routes import get_or_404, run_action, save_form
+from .catalog_routes import get_or_404, run_switch, save_form
 from ..forms import attach_error, form_refusal
 from .forms import (
     AdvisorForm,
@@ -160,9 +160,9 @@ def user_reset_link(user_id: int):
 def user_active(user_id: int, action: str):
     """Deactivate an account (ending its sessions) or reactivate it."""
     target = get_or_404(User, user_id)
-    active = action == "reactivate"
-    return run_action(lambda: accounts.set_active(target, active, actor=current_actor()),
-                      f"{target.display_name} is {'reactivated' if active else 'deactivated and logged out'}.",
+    return run_switch(action, lambda active: accounts.set_active(target, active, actor=current_actor()),
+                      lambda active: f"{target.display_name} is "
+                                     f"{'reactivated' if active else 'deactivated and logged out'}.",
                       url_for("admin.user", user_id=user_id))
 
 

@@ -55,6 +55,18 @@ def run_action(action, success: str, target: str):
     return redirect(target)
 
 
+def run_switch(action: str, switch, success, target: str):
+    """Run a retire or deactivate (`switch(False)`) or a reactivate (`switch(True)`) as the URL's `action` says, like
+    run_action; `success(active)` says what happened."""
+    active = action == "reactivate"
+    return run_action(lambda: switch(active), success(active), target)
+
+
+def active_again_or_retired(name: str):
+    """The success message of a catalog item's retire / reactivate switch."""
+    return lambda active: f"{name} is {'active again' if active else 'retired'}."
+
+
 def save_form(form, save, success, target: str, *, rollback: bool = False):
     """Run `save()` for a valid submitted form: flash `success(result)` and answer a redirect to `target`.
 
@@ -210,9 +222,9 @@ def _simple_item_edit(page: SimpleItemPage, item_id: int):
 def _simple_item_active(page: SimpleItemPage, item_id: int, action: str):
     """Retire or reactivate an item."""
     item = get_or_404(page.kind.model, item_id)
-    active = action == "reactivate"
-    return run_action(lambda: admin_catalog.set_item_active(page.kind, item, active, actor=current_actor()),
-                      f"{item.name} is {'active again' if active else 'retired'}.", page.url("list"))
+    return run_switch(action, lambda active: admin_catalog.set_item_active(page.kind, item, active,
+                                                                           actor=current_actor()),
+                      active_again_or_retired(item.name), page.url("list"))
 
 
 def _simple_item_delete(page: SimpleItemPage, item_id: int):
@@ -320,10 +332,9 @@ def concentration_edit(conc_id: int):
 def concentration_active(conc_id: int, action: str):
     """Retire or reactivate a concentration."""
     conc = get_or_404(Concentration, conc_id)
-    active = action == "reactivate"
-    return run_action(lambda: admin_catalog.set_concentration_active(conc, active, actor=current_actor()),
-                      f"The {conc.name} concentration is {'active again' if active else 'retired'}.",
-                      url_for("admin.concentrations"))
+    return run_switch(action, lambda active: admin_catalog.set_concentration_active(conc, active,
+                                                                                    actor=current_actor()),
+                      active_again_or_retired(f"The {conc.name} concentration"), url_for("admin.concentrations"))
 
 
 # ---------------------------------------------------------------- courses
@@ -388,10 +399,8 @@ def catalog_edit(course_id: int):
 def catalog_active(course_id: int, action: str):
     """Retire or reactivate a course."""
     course = get_or_404(Course, course_id)
-    active = action == "reactivate"
-    return run_action(lambda: admin_catalog.set_course_active(course, active, actor=current_actor()),
-                      f"{course.code} is {'active again' if active else 'retired'}.",
-                      _back_to_courses(request.referrer))
+    return run_switch(action, lambda active: admin_catalog.set_course_active(course, active, actor=current_actor()),
+                      active_again_or_retired(course.code), _back_to_courses(request.referrer))
 
 
 @bp.route("/catalog/<int:course_id>/delete", methods=["POST"])
