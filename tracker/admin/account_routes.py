@@ -17,7 +17,7 @@ from ..permissions import current_actor, role_required
 from ..query_args import paginate, parse_id
 from ..services import ServiceError, accounts, admin_accounts, admin_catalog, history
 from . import bp
-from .catalog_routes import get_or_404, run_action
+from .catalog_routes import get_or_404, run_switch, save_form
 from ..forms import attach_error, form_refusal
 from .forms import (
     AdvisorForm,
@@ -180,9 +180,9 @@ def user_reset_link(user_id: int):
 def user_active(user_id: int, action: str):
     """Deactivate an account (ending its sessions) or reactivate it."""
     target = get_or_404(User, user_id)
-    active = action == "reactivate"
-    return run_action(lambda: accounts.set_active(target, active, actor=current_actor()),
-                      f"{target.display_name} is {'reactivated' if active else 'deactivated and logged out'}.",
+    return run_switch(action, lambda active: accounts.set_active(target, active, actor=current_actor()),
+                      lambda active: f"{target.display_name} is "
+                                     f"{'reactivated' if active else 'deactivated and logged out'}.",
                       url_for("admin.user", user_id=user_id))
 
 
@@ -193,15 +193,10 @@ def advisor_assign(user_id: int):
     student = _load_student(user_id)
     form = AdvisorForm()
     form.advisor_id.choices = advisor_choices()
-    if form.validate_on_submit():
-        try:
-            admin_accounts.assign_advisor(student, _int(form.advisor_id.data), actor=current_actor())
-        except ServiceError as err:
-            attach_error(form, err)
-        else:
-            flash(f"Advisor of {student.display_name} saved.", "success")
-            return redirect(url_for("admin.user", user_id=user_id))
-    return _user_page(student, advisor_form=form)
+    saved = save_form(form, lambda: admin_accounts.assign_advisor(student, _int(form.advisor_id.data),
+                                                                  actor=current_actor()),
+                      lambda _: f"Advisor of {student.display_name} saved.", url_for("admin.user", user_id=user_id))
+    return saved if saved is not None else _user_page(student, advisor_form=form)
 
 
 @bp.route("/users/<int:user_id>/enrollment", methods=["POST"])
@@ -213,16 +208,11 @@ def enrollment_change(user_id: int):
     form.concentration_id.choices = concentration_choices(
         student.enrollment.program_id, blank=None, active_only=True, keep_id=student.enrollment.concentration_id)
     form.track.choices = track_choices(student.enrollment.program)
-    if form.validate_on_submit():
-        try:
-            admin_accounts.change_enrollment(student, _int(form.concentration_id.data), form.track.data,
-                                             actor=current_actor())
-        except ServiceError as err:
-            attach_error(form, err)
-        else:
-            flash(f"Concentration and track of {student.display_name} saved.", "success")
-            return redirect(url_for("admin.user", user_id=user_id))
-    return _user_page(student, enrollment_form=form)
+    saved = save_form(form, lambda: admin_accounts.change_enrollment(student, _int(form.concentration_id.data),
+                                                                     form.track.data, actor=current_actor()),
+                      lambda _: f"Concentration and track of {student.display_name} saved.",
+                      url_for("admin.user", user_id=user_id))
+    return saved if saved is not None else _user_page(student, enrollment_form=form)
 
 
 # ---------------------------------------------------------------- CSV import
