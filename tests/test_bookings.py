@@ -499,3 +499,41 @@ def test_two_students_booking_the_same_slot_at_once_one_wins(app, studio, people
     assert len(rows) == 1 and rows[0].user_id == ids[winners[0]]
     assert len(db.session.scalars(sa.select(HistoryEvent).where(
         HistoryEvent.entity_type == "studio_booking")).all()) == 1
+
+
+def test_a_logged_booking_opens_its_session_instead_of_a_second_form(client, ended, people, studio, make_session):
+    session = make_session(people["maya"], people["advisor"], day=ended.date, start="10:00", hours=3, studio=studio)
+    ended.session_id = session.id
+    db.session.commit()
+    client.login(people["maya"].email)
+    response = client.get(f"/studio/log?booking={ended.id}")
+    assert response.status_code == 302 and response.location.endswith(f"/studio/sessions/{session.id}")
+
+
+# ---------------------------------------------------------------- the demo
+
+def test_the_demo_has_booking_calendars_bookings_a_logged_booking_and_a_no_show(app, count_queries):
+    from tracker.demo import DOMAIN, seed
+
+    seed()
+    hours = db.session.scalars(sa.select(StudioOpeningHours)).all()
+    assert len({h.studio_id for h in hours}) == 4
+    assert db.session.scalar(sa.select(sa.func.count(StudioClosure.id))) == 1
+    rows = db.session.scalars(sa.select(StudioBooking)).all()
+    blocks = [b for b in rows if b.kind == BookingKind.BLOCK]
+    upcoming = [b for b in rows if b.kind == BookingKind.BOOKING and b.date > TODAY]
+    past = [b for b in rows if b.kind == BookingKind.BOOKING and b.date < TODAY]
+    assert len(blocks) == 1 and len(upcoming) >= 3
+    ethan = db.session.scalar(sa.select(User).where(User.email == f"ethan@{DOMAIN}"))
+    logged = [b for b in past if b.session_id is not None]
+    no_show = [b for b in past if b.session_id is None]
+    assert [b.user_id for b in no_show] == [ethan.id]
+    for booking in logged:  # a sessions entry with booked = true (present once the term is 50 days old)
+        session = db.session.get(StudioSession, booking.session_id)
+        assert (session.date, session.start_time, session.end_time) == (booking.date, booking.start_time,
+                                                                        booking.end_time)
+    # Every booking's history event is dated to when it was made.
+    booked = db.session.scalars(sa.select(HistoryEvent).where(HistoryEvent.action == "studio_booking.booked")).all()
+    assert len(booked) == len(upcoming) + len(past)
+    assert seed().count("0 new") == 4  # seeding again adds nothing
+    assert db.session.scalar(sa.select(sa.func.count(StudioBooking.id))) == len(rows)

@@ -83,6 +83,9 @@ def log():
     form = SessionForm()
     _fill_choices(form)
     booking = _booking_to_log()
+    if booking is not None and booking.session_id is not None:
+        flash("This booking has already been logged as a session.", "info")
+        return redirect(url_for("studio.detail", session_id=booking.session_id))
     if not form.is_submitted():
         form.date.data = date.today()
         enrollment = load_enrollment(current_user.id)
