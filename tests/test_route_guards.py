@@ -23,6 +23,7 @@ from tracker.models import (
     Notification,
     ProgressDocument,
     Role,
+    StudioBooking,
 )
 
 # Pages anyone may open, logged in or not.
@@ -40,7 +41,7 @@ ANY_ROLE = {"auth.logout", "auth.password_change", "dashboard.home", "mail.prefe
             "notifications.read", "progress.student", "progress.student_export", "progress.student_what_if",
             "studio.detail"}
 # URL variables that name one student's objects: a page using them must hide other students' objects.
-OWNED = {"student_id", "session_id", "record_id", "exception_id", "notification_id", "document_id"}
+OWNED = {"student_id", "session_id", "record_id", "exception_id", "notification_id", "document_id", "booking_id"}
 
 
 def _routes(app):
@@ -128,6 +129,10 @@ def world(make_user, make_student, make_term, make_course, make_course_record, m
         "document": ProgressDocument(token="route-guards", student_id=student_b.id, issued_by_id=faculty_b.id,
                                      content="{}", signature="-", key_id="-"),
     }
+    session = objects["session"]
+    objects["booking"] = StudioBooking(studio_id=session.studio_id, user_id=student_b.id, booked_by_id=student_b.id,
+                                       date=session.date, start_time=session.start_time, end_time=session.end_time,
+                                       purpose="Tracking")
     db.session.add_all(obj for obj in objects.values() if obj.id is None)
     db.session.commit()
     return {"owner": {Role.STUDENT: student_b, Role.FACULTY: faculty_b},
@@ -140,7 +145,7 @@ def _owned_values(endpoint: str, world) -> dict:
     ids = world["ids"]
     record = {"courses": "course_record", "ensembles": "ensemble_record", "advising": "milestone"}
     return {"student_id": world["student_id"], "session_id": ids["session"], "exception_id": ids["exception"],
-            "notification_id": ids["notification"], "document_id": ids["document"], "record_id": ids[record.get(endpoint.split(".")[0], "session")]}
+            "notification_id": ids["notification"], "document_id": ids["document"], "booking_id": ids["booking"], "record_id": ids[record.get(endpoint.split(".")[0], "session")]}
 
 
 def test_pages_naming_a_students_object_hide_it_from_everyone_else(app, world):

@@ -155,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     from .advising import bp as advising_bp
     from .auth import bp as auth_bp
     from .calendar import bp as calendar_bp
+    from .bookings import bp as bookings_bp
     from .courses import bp as courses_bp
     from .documents import bp as documents_bp
     from .dashboard import bp as dashboard_bp
@@ -171,6 +172,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses_bp)
     app.register_blueprint(ensembles_bp)
     app.register_blueprint(studio_bp)
+    app.register_blueprint(bookings_bp)
     app.register_blueprint(progress_bp)
     app.register_blueprint(advising_bp)
     app.register_blueprint(documents_bp)

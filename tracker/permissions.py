@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from .extensions import db
-from .models import Enrollment, Notification, ProgressDocument, Role, StudioSession, User
+from .models import BookingKind, Enrollment, Notification, ProgressDocument, Role, StudioBooking, StudioSession, User
 
 T = TypeVar("T")
 
@@ -102,6 +102,25 @@ def may_sign_milestone(user: User, enrollment: Enrollment, milestone) -> bool:
     """The program's signed_by rule for one milestone kind (a tracker.domain.MilestoneDef) and this student."""
     return milestone.may_sign(is_admin=user.is_admin,
                               is_advisor=enrollment.advisor_id is not None and enrollment.advisor_id == user.id)
+
+
+def may_see_booker(user: User, booking: StudioBooking) -> bool:
+    """Who a calendar shows a booking's person to: staff (faculty, admins), and the person themself; students see
+    someone else's booking as just "Booked"."""
+    return not user.is_student or booking.user_id == user.id
+
+
+def may_view_booking(user: User, booking: StudioBooking) -> bool:
+    """Who opens a booking's page: admins, the person it is for (or who made it), and a student's advisor."""
+    if user.is_admin or booking.user_id == user.id or booking.booked_by_id == user.id:
+        return True
+    return (user.is_faculty and booking.kind == BookingKind.BOOKING and booking.user_id is not None
+            and can_view_student(user, booking.user_id))
+
+
+def may_cancel_booking(user: User, booking: StudioBooking) -> bool:
+    """Who cancels a booking: the person it is for, or an admin (who also removes blocked time)."""
+    return user.is_admin or (booking.kind == BookingKind.BOOKING and booking.user_id == user.id)
 
 
 # ---------------------------------------------------------------- query scopes for services
@@ -192,5 +211,32 @@ def get_document_or_404(document_id: int) -> ProgressDocument:
     looks the document up by its token instead)."""
     found = db.session.get(ProgressDocument, document_id)
     if found is None or not can_view_student(current_user, found.student_id):
+        abort(404)
+    return found
+
+
+def get_booking_or_404(booking_id: int) -> StudioBooking:
+    """A studio booking the current user may see (may_view_booking), with its studio and people."""
+    found = db.session.scalar(
+        sa.select(StudioBooking).where(StudioBooking.id == booking_id)
+        .options(joinedload(StudioBooking.studio), joinedload(StudioBooking.user), joinedload(StudioBooking.booked_by),
+                 joinedload(StudioBooking.cancelled_by), joinedload(StudioBooking.session))
+    )
+    if found is None or not may_view_booking(current_user, found):
+        abort(404)
+    return found
+
+
+def get_booking_to_log_or_404(booking_id: int | None) -> StudioBooking:
+    """One of the current student's own bookings (not blocked time), for logging it as a session."""
+    found = None
+    if booking_id is not None:
+        found = db.session.scalar(
+            sa.select(StudioBooking)
+            .where(StudioBooking.id == booking_id, StudioBooking.user_id == current_user.id,
+                   StudioBooking.kind == BookingKind.BOOKING)
+            .options(joinedload(StudioBooking.studio))
+        )
+    if found is None:
         abort(404)
     return found

@@ -13,7 +13,7 @@ from ..models import Enrollment, Program, Role, SessionStatus, StudioSession, Te
 from ..permissions import role_required
 from ..progress.present import overall_bar
 from ..services import audit as audit_service
-from ..services import courses, ensembles, studio
+from ..services import bookings, courses, ensembles, studio
 from . import bp
 
 
@@ -41,6 +41,7 @@ def student():
         recent_courses=courses.recent_courses(current_user.id),
         recent_ensembles=ensembles.recent_ensembles(current_user.id),
         audit=audit, overall=overall_bar(audit.result) if audit else None,
+        to_log=bookings.bookings_to_log(current_user.id),
     )
 
 

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import (
@@ -17,6 +18,7 @@ from ..models import (
     SessionStatus,
     Studio,
     StudioActivity,
+    StudioBooking,
     StudioRole,
     StudioSession,
     Term,
@@ -292,14 +294,21 @@ def _reload(studio_session: StudioSession) -> StudioSession:
 
 # ---------------------------------------------------------------- use cases
 
-def log_session(student: User, data: SessionInput, *, actor: User) -> StudioSession:
-    """Log a new session; it waits for the supervisor's review."""
+def log_session(student: User, data: SessionInput, *, actor: User,
+                booking: StudioBooking | None = None) -> StudioSession:
+    """Log a new session; it waits for the supervisor's review. Logged from `booking` (the student's own, not logged
+    yet), the booking is linked to it in the same transaction."""
+    if booking is not None and (booking.user_id != student.id or booking.session_id is not None):
+        raise ServiceError("This booking has already been logged as a session." if booking.user_id == student.id
+                           else "This booking is not yours to log.")
     values = _check(student, data, actor, None)
     now = utcnow()
     studio_session = StudioSession(student_id=student.id, status=SessionStatus.PENDING, submitted_at=now,
                                    created_at=now, **values)
     db.session.add(studio_session)
     db.session.flush()
+    if booking is not None:
+        _link_booking(booking, studio_session)
     readable = vars(_readable(values))
     history.record(
         actor, "studio_session.logged", ENTITY, studio_session.id, subject_id=student.id,
@@ -308,6 +317,17 @@ def log_session(student: User, data: SessionInput, *, actor: User) -> StudioSess
     )
     db.session.commit()
     return studio_session
+
+
+def _link_booking(booking: StudioBooking, studio_session: StudioSession) -> None:
+    """Record that the session was logged from the booking; of two logs of one booking at once, one links it."""
+    linked = db.session.execute(
+        sa.update(StudioBooking).where(StudioBooking.id == booking.id, StudioBooking.session_id.is_(None))
+        .values(session_id=studio_session.id).execution_options(synchronize_session=False))
+    if linked.rowcount != 1:
+        db.session.rollback()
+        raise ServiceError("This booking has already been logged as a session.")
+    set_committed_value(booking, "session_id", studio_session.id)
 
 
 def update_session(studio_session: StudioSession, data: SessionInput, *, actor: User,

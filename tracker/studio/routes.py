@@ -10,8 +10,14 @@ from wtforms import SelectChoice
 
 from ..forms import attach_error
 from ..models import Role, SessionStatus, StudioSession
-from ..permissions import current_actor, get_own_or_404, get_studio_session_or_404, role_required
-from ..query_args import form_count, paginate
+from ..permissions import (
+    current_actor,
+    get_booking_to_log_or_404,
+    get_own_or_404,
+    get_studio_session_or_404,
+    role_required,
+)
+from ..query_args import form_count, id_arg, paginate
 from ..services import ServiceError, studio
 from ..services.audit import load_enrollment
 from ..formatting import format_number
@@ -48,6 +54,20 @@ def _own_session_or_404(session_id: int) -> StudioSession:
                           joinedload(StudioSession.studio), joinedload(StudioSession.student))
 
 
+def _booking_to_log():
+    """The student's own booking named by ?booking=<id> ("Log this session"), or None; anyone else's -> 404."""
+    if "booking" not in request.args:
+        return None
+    return get_booking_to_log_or_404(id_arg("booking"))
+
+
+def _prefill_from_booking(form: SessionForm, booking) -> None:
+    form.date.data, form.studio_id.data = booking.date, booking.studio_id
+    form.start_time.data, form.end_time.data = booking.start_time, booking.end_time
+    form.project.data = booking.project or booking.purpose
+    form.notes.data = booking.purpose
+
+
 @bp.route("")
 @role_required(Role.STUDENT)
 def index():
@@ -62,16 +82,22 @@ def log():
     """Log a studio session for review."""
     form = SessionForm()
     _fill_choices(form)
+    booking = _booking_to_log()
+    if booking is not None and booking.session_id is not None:
+        flash("This booking has already been logged as a session.", "info")
+        return redirect(url_for("studio.detail", session_id=booking.session_id))
     if not form.is_submitted():
         form.date.data = date.today()
         enrollment = load_enrollment(current_user.id)
         # The advisor often supervises; preselect them when they can.
         if enrollment and enrollment.advisor and any(c.value == enrollment.advisor_id for c in form.supervisor_id.choices):
             form.supervisor_id.data = enrollment.advisor_id
+        if booking is not None:
+            _prefill_from_booking(form, booking)
     if form.validate_on_submit():
         user = current_actor()
         try:
-            studio_session = studio.log_session(user, _input(form), actor=user)
+            studio_session = studio.log_session(user, _input(form), actor=user, booking=booking)
         except ServiceError as err:
             attach_error(form, err)
         else:
