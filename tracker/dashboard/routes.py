@@ -13,7 +13,7 @@ from ..models import Enrollment, Program, Role, SessionStatus, StudioSession, Te
 from ..permissions import role_required
 from ..progress.present import overall_bar
 from ..services import audit as audit_service
-from ..services import courses, ensembles, studio
+from ..services import courses, ensembles, group_sessions, studio
 from . import bp
 
 
@@ -38,6 +38,7 @@ def student():
     return render_template(
         "dashboard/student.html", enrollment=enrollment, this_term=this_term, rule=rule,
         waiting=studio.waiting_for_review(current_user.id), reviews=studio.recent_reviews(current_user.id),
+        to_confirm=group_sessions.awaiting_confirmation(current_user.id),
         recent_courses=courses.recent_courses(current_user.id),
         recent_ensembles=ensembles.recent_ensembles(current_user.id),
         audit=audit, overall=overall_bar(audit.result) if audit else None,

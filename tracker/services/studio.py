@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (
+    Confirmation,
     Enrollment,
     HistoryEvent,
     Role,
@@ -203,29 +204,50 @@ def _check(student: User, data: SessionInput, actor: User, studio_session: Studi
     }
 
 
-def _refuse_overlap(student: User, day: date, start: time, end: time, studio_session: StudioSession | None) -> None:
-    """Refuse a time range that intersects another of the student's sessions that still counts."""
-    # Serialise one student's session writes on PostgreSQL, so a double submit cannot pass this check twice.
-    db.session.execute(sa.select(User.id).where(User.id == student.id).with_for_update())
+def find_overlap(student_id: int, day: date, start: time, end: time,
+                 exclude_id: int | None = None) -> StudioSession | None:
+    """The first of the student's sessions that still occupies part of this time range that day, if any.
+
+    A row waiting for the student's confirmation (a group session someone else logged) occupies its slot too: the
+    student answers it before logging another session at that time."""
     query = (
         sa.select(StudioSession)
         .where(
-            StudioSession.student_id == student.id, StudioSession.date == day,
+            StudioSession.student_id == student_id, StudioSession.date == day,
             StudioSession.status.in_(OCCUPYING), StudioSession.start_time < end, StudioSession.end_time > start,
         )
         .options(joinedload(StudioSession.studio))
         .order_by(StudioSession.start_time)
         .limit(1)
     )
-    if studio_session is not None:
-        query = query.where(StudioSession.id != studio_session.id)
-    clash = db.session.scalar(query)
+    if exclude_id is not None:
+        query = query.where(StudioSession.id != exclude_id)
+    return db.session.scalar(query)
+
+
+def _refuse_overlap(student: User, day: date, start: time, end: time, studio_session: StudioSession | None) -> None:
+    """Refuse a time range that intersects another of the student's sessions that still counts."""
+    # Serialise one student's session writes on PostgreSQL, so a double submit cannot pass this check twice.
+    db.session.execute(sa.select(User.id).where(User.id == student.id).with_for_update())
+    clash = find_overlap(student.id, day, start, end, studio_session.id if studio_session is not None else None)
     if clash is not None:
+        state = ("waiting for your confirmation" if clash.confirmation == Confirmation.AWAITING
+                 else clash.status.label.lower())
         raise ServiceError(
             f"This overlaps your session from {clash.start_time:%H:%M} to {clash.end_time:%H:%M} that day "
-            f"in {clash.studio.name} ({clash.status.label.lower()}). Change the times, or edit that session.",
+            f"in {clash.studio.name} ({state}). Change the times, or edit that session.",
             "start_time",
         )
+
+
+def new_session_values(student: User, data: SessionInput, *, actor: User) -> dict:
+    """Every check of a new session for `student` (refusing with all problems at once); the column values to store."""
+    return _check(student, data, actor, None)
+
+
+def readable(values: dict) -> SimpleNamespace:
+    """The history's view of a session's values (see _readable)."""
+    return _readable(values)
 
 
 def _readable(values: dict) -> SimpleNamespace:
@@ -255,6 +277,12 @@ def _stale_message(studio_session: StudioSession) -> str:
         return REVIEWED_WHILE_EDITING
     return ("This session was changed in another window while you were editing it, so your changes were not saved. "
             "Open it again to see the current version.")
+
+
+def _refuse_unanswered(studio_session: StudioSession) -> None:
+    # A participant named in a group session answers first: until then the row is not theirs to change.
+    if studio_session.confirmation != Confirmation.CONFIRMED:
+        raise ServiceError("Confirm or decline this group session first: you were named in it by another student.")
 
 
 def _refuse_closed_term(studio_session: StudioSession, actor: User) -> None:
@@ -316,6 +344,7 @@ def update_session(studio_session: StudioSession, data: SessionInput, *, actor: 
     expected_version = studio_session.version if expected_version is None else expected_version
     if studio_session.version != expected_version or not studio_session.editable:
         raise ServiceError(_stale_message(studio_session))
+    _refuse_unanswered(studio_session)
     _refuse_closed_term(studio_session, actor)
     values = _check(studio_session.student, data, actor, studio_session)
     resubmit = studio_session.status == SessionStatus.NEEDS_CHANGES
@@ -342,6 +371,7 @@ def withdraw_session(studio_session: StudioSession, *, actor: User, expected_ver
     expected_version = studio_session.version if expected_version is None else expected_version
     if studio_session.version != expected_version or not studio_session.editable:
         raise ServiceError(_stale_message(studio_session))
+    _refuse_unanswered(studio_session)
     _refuse_closed_term(studio_session, actor)
     old_status = studio_session.status
     _guarded_update(studio_session, expected_version, {"status": SessionStatus.WITHDRAWN})
@@ -380,7 +410,8 @@ def waiting_for_review(student_id: int, limit: int = 10) -> list[StudioSession]:
     """Sessions still with the supervisor or sent back to the student, oldest first."""
     return list(db.session.scalars(
         sa.select(StudioSession)
-        .where(StudioSession.student_id == student_id, StudioSession.status.in_(EDITABLE))
+        .where(StudioSession.student_id == student_id, StudioSession.status.in_(EDITABLE),
+               StudioSession.confirmation == Confirmation.CONFIRMED)  # unanswered ones wait for the student
         .options(joinedload(StudioSession.studio), joinedload(StudioSession.supervisor))
         .order_by(StudioSession.date, StudioSession.start_time)
         .limit(limit)
@@ -430,7 +461,8 @@ def hours_by_term(student_id: int, enrollment: Enrollment | None, rule: StudioRu
     """Approved, pending and rejected hours for each term since the student started (and any with sessions)."""
     sums = db.session.execute(
         sa.select(StudioSession.term_id, StudioSession.status, sa.func.sum(StudioSession.minutes))
-        .where(StudioSession.student_id == student_id)
+        # A group session the student has not confirmed counts nowhere (a declined one is withdrawn).
+        .where(StudioSession.student_id == student_id, StudioSession.confirmation == Confirmation.CONFIRMED)
         .group_by(StudioSession.term_id, StudioSession.status)
     ).all()
     minutes: dict[int, dict[SessionStatus, int]] = {}
