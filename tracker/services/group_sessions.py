@@ -115,6 +115,9 @@ def log_group_session(logger: User, data: studio.SessionInput, rows: Sequence[Pa
     db.session.execute(sa.select(User.id).where(User.id.in_(ids)).order_by(User.id).with_for_update())
     values = problems.check(studio.new_session_values, logger, data, actor=actor)
     if values is not None:
+        clash = studio.find_overlap(logger.id, values["date"], values["start_time"], values["end_time"])
+        if clash is not None:
+            problems.add("start_time", studio.overlap_message(clash))
         for row, user, _role in named:
             if studio.find_overlap(user.id, values["date"], values["start_time"], values["end_time"]) is not None:
                 # Not which session, nor where: that is the other student's record.

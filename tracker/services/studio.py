@@ -131,7 +131,8 @@ def _on_quarter_hour(t: time) -> bool:
     return t.minute % 15 == 0 and t.second == 0 and t.microsecond == 0
 
 
-def _check(student: User, data: SessionInput, actor: User, studio_session: StudioSession | None) -> dict:
+def _check(student: User, data: SessionInput, actor: User, studio_session: StudioSession | None,
+           overlap: bool = True) -> dict:
     """Every refusal of the issue, each at its field, all of them at once; returns the column values to store.
 
     A check that needs an earlier one to pass (the term needs a date, the duration both times) is skipped when
@@ -196,7 +197,8 @@ def _check(student: User, data: SessionInput, actor: User, studio_session: Studi
     if supervisor is None or supervisor.role != Role.FACULTY or not supervisor.active:
         problems.add("supervisor_id", "Choose an active faculty member as the supervisor.")
     problems.raise_any()
-    _refuse_overlap(student, data.date, data.start_time, data.end_time, studio_session)
+    if overlap:
+        _refuse_overlap(student, data.date, data.start_time, data.end_time, studio_session)
     return {
         "date": data.date, "studio_id": studio.id, "term_id": term.id, "start_time": data.start_time,
         "end_time": data.end_time, "minutes": minutes, "activity": activity, "project": project[:200],
@@ -231,18 +233,21 @@ def _refuse_overlap(student: User, day: date, start: time, end: time, studio_ses
     db.session.execute(sa.select(User.id).where(User.id == student.id).with_for_update())
     clash = find_overlap(student.id, day, start, end, studio_session.id if studio_session is not None else None)
     if clash is not None:
-        state = ("waiting for your confirmation" if clash.confirmation == Confirmation.AWAITING
-                 else clash.status.label.lower())
-        raise ServiceError(
-            f"This overlaps your session from {clash.start_time:%H:%M} to {clash.end_time:%H:%M} that day "
-            f"in {clash.studio.name} ({state}). Change the times, or edit that session.",
-            "start_time",
-        )
+        raise ServiceError(overlap_message(clash), "start_time")
+
+
+def overlap_message(clash: StudioSession) -> str:
+    """The refusal of a time range that overlaps the student's own session `clash` (shown at the start time)."""
+    state = ("waiting for your confirmation" if clash.confirmation == Confirmation.AWAITING
+             else clash.status.label.lower())
+    return (f"This overlaps your session from {clash.start_time:%H:%M} to {clash.end_time:%H:%M} that day "
+            f"in {clash.studio.name} ({state}). Change the times, or edit that session.")
 
 
 def new_session_values(student: User, data: SessionInput, *, actor: User) -> dict:
-    """Every check of a new session for `student` (refusing with all problems at once); the column values to store."""
-    return _check(student, data, actor, None)
+    """Every check of a new session's fields for `student` but the overlap (find_overlap; the caller locks and checks
+    it), refusing with all problems at once; the column values to store."""
+    return _check(student, data, actor, None, overlap=False)
 
 
 def readable(values: dict) -> SimpleNamespace:
