@@ -488,3 +488,33 @@ def studio_time(text: str):
     from datetime import time
 
     return time.fromisoformat(text)
+
+
+def test_the_demo_has_an_approved_group_session_and_one_awaiting_an_answer(app):
+    from tracker.demo import seed
+    from tracker.models import User
+
+    seed()
+    by_login = {u.email.split("@")[0]: u for u in db.session.scalars(sa.select(User))}
+    groups = db.session.scalars(sa.select(StudioSessionGroup).order_by(StudioSessionGroup.id)).all()
+    assert len(groups) == 2
+    approved, waiting = ({by_login_of(s, by_login): s for s in g.sessions} for g in groups)
+    assert set(approved) == {"maya", "ethan"} and set(waiting) == {"jonah", "priya"}
+    assert all(s.status == SessionStatus.APPROVED and s.confirmation == Confirmation.CONFIRMED
+               for s in approved.values())
+    assert (approved["maya"].role.value, approved["ethan"].role.value) == ("engineer", "performer")
+    assert actions(approved["ethan"].id) == ["studio_session.named", "studio_session.confirmed",
+                                             "studio_session.approved"]
+    assert approved["ethan"].id in approved_session_ids(by_login["ethan"])
+    assert waiting["priya"].confirmation == Confirmation.AWAITING
+    assert waiting["priya"].id not in audit_session_ids(by_login["priya"])
+    unread = db.session.scalars(sa.select(Notification).where(Notification.user_id == by_login["priya"].id,
+                                                              Notification.read_at.is_(None))).all()
+    assert [n.link for n in unread] == [f"/studio/sessions/{waiting['priya'].id}"]
+    # Seeding again adds nothing.
+    seed()
+    assert db.session.scalar(sa.select(sa.func.count(StudioSessionGroup.id))) == 2
+
+
+def by_login_of(session: StudioSession, by_login: dict) -> str:
+    return next(login for login, user in by_login.items() if user.id == session.student_id)
