@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Enrollment, Program, Role, SessionStatus, StudioSession, Term, User
+from ..models import Confirmation, Enrollment, Program, Role, SessionStatus, StudioSession, Term, User
 from ..permissions import role_required
 from ..progress.present import overall_bar
 from ..services import audit as audit_service
@@ -59,7 +59,8 @@ def faculty():
     ).all()
     pending = db.session.scalar(
         sa.select(sa.func.count(StudioSession.id)).where(
-            StudioSession.supervisor_id == current_user.id, StudioSession.status == SessionStatus.PENDING
+            StudioSession.supervisor_id == current_user.id, StudioSession.status == SessionStatus.PENDING,
+            StudioSession.confirmation == Confirmation.CONFIRMED,  # a named student's answer comes first
         )
     )
     return render_template("dashboard/faculty.html", advisees=advisees, pending=pending)
