@@ -54,15 +54,15 @@ class LogSessionForm(SessionForm):
 
     participant_1_student_id = SelectField("Other student 1", coerce=int_or_none, validate_choice=True,
                                            invalid_choice_message="Choose a student from the list.")
-    participant_1_role = SelectField("Their role", coerce=blank_none, choices=[SelectChoice("", "Choose…")] + enum_choices(StudioRole),
+    participant_1_role = SelectField("Role of other student 1", coerce=blank_none, choices=[SelectChoice("", "Choose…")] + enum_choices(StudioRole),
                                      invalid_choice_message="Choose a role from the list.")
     participant_2_student_id = SelectField("Other student 2", coerce=int_or_none, validate_choice=True,
                                            invalid_choice_message="Choose a student from the list.")
-    participant_2_role = SelectField("Their role", coerce=blank_none, choices=[SelectChoice("", "Choose…")] + enum_choices(StudioRole),
+    participant_2_role = SelectField("Role of other student 2", coerce=blank_none, choices=[SelectChoice("", "Choose…")] + enum_choices(StudioRole),
                                      invalid_choice_message="Choose a role from the list.")
     participant_3_student_id = SelectField("Other student 3", coerce=int_or_none, validate_choice=True,
                                            invalid_choice_message="Choose a student from the list.")
-    participant_3_role = SelectField("Their role", coerce=blank_none, choices=[SelectChoice("", "Choose…")] + enum_choices(StudioRole),
+    participant_3_role = SelectField("Role of other student 3", coerce=blank_none, choices=[SelectChoice("", "Choose…")] + enum_choices(StudioRole),
                                      invalid_choice_message="Choose a role from the list.")
 
     def participant_rows(self):
