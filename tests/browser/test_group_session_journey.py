@@ -32,7 +32,7 @@ def test_a_group_session_is_named_confirmed_approved_and_counted_for_both(page, 
     # Ana logs the session and names Ben as performer.
     browser_login(ana.email, PASSWORD)
     fill_session_form(page, day.isoformat(), "13:00")
-    page.get_by_label("Other student 1").select_option(label="Ben Player")
+    page.get_by_label("Other student 1", exact=True).select_option(label="Ben Player")
     page.get_by_label("Role of other student 1").select_option(label="Performer")
     page.get_by_role("button", name="Log session").click()
     expect(page.get_by_text("Group session logged: 3 hours, waiting for review.")).to_be_visible()
