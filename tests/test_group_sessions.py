@@ -518,3 +518,25 @@ def test_the_demo_has_an_approved_group_session_and_one_awaiting_an_answer(app):
 
 def by_login_of(session: StudioSession, by_login: dict) -> str:
     return next(login for login, user in by_login.items() if user.id == session.student_id)
+
+
+def test_a_term_closed_before_the_answer_refuses_it(client, people):
+    own, ben, _ = log_group(client, people)
+    people["term"].closed = True
+    db.session.commit()
+    switch(client, people["b"])
+    response = client.post_form(f"/studio/sessions/{ben.id}/confirm", follow_redirects=True)
+    assert "is closed: its sessions can no longer be confirmed or declined" in visible_text(response)
+    assert reload(ben.id).confirmation == Confirmation.AWAITING
+    assert 'id="group-answer"' not in page_html(client.get(f"/studio/sessions/{ben.id}"))
+
+
+def test_a_declined_row_is_never_decided(client, people):
+    own, ben, _ = log_group(client, people)
+    switch(client, people["b"])
+    client.post_form(f"/studio/sessions/{ben.id}/decline")
+    switch(client, people["supervisor"])
+    with pytest.raises(ServiceError, match="declined"):
+        review.decide(reload(ben.id), "approve", "", actor=people["supervisor"], session_link=str)
+    page = visible_text(client.get(f"/review/groups/{own.group_id}"))
+    assert "Declined" in page and "Approve all confirmed (1)" in page

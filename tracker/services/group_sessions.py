@@ -235,7 +235,7 @@ def awaiting_confirmation(student_id: int, limit: int = 10) -> list[StudioSessio
         .where(StudioSession.student_id == student_id, StudioSession.confirmation == Confirmation.AWAITING,
                StudioSession.status == SessionStatus.PENDING)
         .options(joinedload(StudioSession.studio), joinedload(StudioSession.supervisor),
-                 joinedload(StudioSession.group).joinedload(StudioSessionGroup.created_by))
+                 joinedload(StudioSession.term), joinedload(StudioSession.group).joinedload(StudioSessionGroup.created_by))
         .order_by(StudioSession.date, StudioSession.start_time, StudioSession.id)
         .limit(limit)
     ))
