@@ -24,6 +24,7 @@ from tracker.models import (
     ProgressDocument,
     Role,
     StudioBooking,
+    StudioSessionGroup,
 )
 
 # Pages anyone may open, logged in or not.
@@ -41,7 +42,8 @@ ANY_ROLE = {"auth.logout", "auth.password_change", "dashboard.home", "mail.prefe
             "notifications.read", "progress.student", "progress.student_export", "progress.student_what_if",
             "studio.detail"}
 # URL variables that name one student's objects: a page using them must hide other students' objects.
-OWNED = {"student_id", "session_id", "record_id", "exception_id", "notification_id", "document_id", "booking_id"}
+OWNED = {"student_id", "session_id", "record_id", "exception_id", "notification_id", "document_id", "booking_id",
+         "group_id"}
 
 
 def _routes(app):
@@ -135,6 +137,10 @@ def world(make_user, make_student, make_term, make_course, make_course_record, m
                                        purpose="Tracking")
     db.session.add_all(obj for obj in objects.values() if obj.id is None)
     db.session.commit()
+    # A group session of student B's (their session is its one row), reviewed by faculty B.
+    objects["group"] = StudioSessionGroup(created_by_id=student_b.id)
+    objects["session"].group = objects["group"]
+    db.session.commit()
     return {"owner": {Role.STUDENT: student_b, Role.FACULTY: faculty_b},
             "intruder": {Role.STUDENT: student_a, Role.FACULTY: faculty_a},
             "ids": {name: obj.id for name, obj in objects.items()}, "student_id": student_b.id}
@@ -145,7 +151,8 @@ def _owned_values(endpoint: str, world) -> dict:
     ids = world["ids"]
     record = {"courses": "course_record", "ensembles": "ensemble_record", "advising": "milestone"}
     return {"student_id": world["student_id"], "session_id": ids["session"], "exception_id": ids["exception"],
-            "notification_id": ids["notification"], "document_id": ids["document"], "booking_id": ids["booking"], "record_id": ids[record.get(endpoint.split(".")[0], "session")]}
+            "notification_id": ids["notification"], "document_id": ids["document"], "booking_id": ids["booking"],
+            "group_id": ids["group"], "record_id": ids[record.get(endpoint.split(".")[0], "session")]}
 
 
 def test_pages_naming_a_students_object_hide_it_from_everyone_else(app, world):

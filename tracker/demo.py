@@ -29,12 +29,14 @@ from .models import (
     MilestoneRecord,
     Notification,
     Role,
+    SessionStatus,
     StudioActivity,
     StudioBooking,
     StudioClosure,
     StudioOpeningHours,
     StudioRole,
     StudioSession,
+    StudioSessionGroup,
     Term,
     User,
 )
@@ -46,6 +48,7 @@ from .services import (
     bookings,
     courses,
     ensembles,
+    group_sessions,
     history,
     milestones,
     notifications,
@@ -86,6 +89,13 @@ CALENDAR_KEYS = {
     "blocks": {"studio": REQUIRED, "in_days": REQUIRED, "start": REQUIRED, "end": REQUIRED, "reason": REQUIRED},
 }
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# A group session (a top-level [[group_sessions]] table): `logged_by` logs it on day `first_day` of `term` (never
+# after yesterday), naming each of `participants` with their role; each participant's `answer` (confirm, decline, or
+# none: still waiting), then the logger's advisor decides (`review`: approve = every confirmed participant).
+GROUP_KEYS = {"logged_by": REQUIRED, "term": REQUIRED, "first_day": REQUIRED, "start": REQUIRED, "hours": REQUIRED,
+              "studio": REQUIRED, "activity": REQUIRED, "project": REQUIRED, "role": REQUIRED, "participants": REQUIRED,
+              "review": None}
+PARTICIPANT_KEYS = {"student": REQUIRED, "role": REQUIRED, "answer": None}
 STUDENT_KEYS = {"login": REQUIRED, "name": REQUIRED, "concentration": REQUIRED, "track": REQUIRED,
                 "advisor": REQUIRED, "starts": REQUIRED, "session_start": "13:00", **{key: [] for key in ENTRY_KEYS}}
 
@@ -106,6 +116,7 @@ class DemoSchool:
     opening_hours: tuple[SimpleNamespace, ...] = ()
     closures: tuple[SimpleNamespace, ...] = ()
     blocks: tuple[SimpleNamespace, ...] = ()
+    group_sessions: tuple[SimpleNamespace, ...] = ()
 
     def email(self, login: str) -> str:
         return f"{login}@{self.domain}"
@@ -134,6 +145,20 @@ def _student(row: dict, faculty: set[str]) -> SimpleNamespace:
     return student
 
 
+def _group(row: dict, i: int, students: set[str], studios: set[str]) -> SimpleNamespace:
+    where = f"group_sessions[{i}]"
+    group = _entry(row, GROUP_KEYS, where)
+    group.participants = tuple(_entry(p, PARTICIPANT_KEYS, f"{where}.participants[{n}]")
+                               for n, p in enumerate(group.participants))
+    group.start = time.fromisoformat(group.start)
+    for login in (group.logged_by, *(p.student for p in group.participants)):
+        if login not in students:
+            raise ValueError(f"{DEMO_DATA_FILE.name}: {where}: {login!r} is not a demo student login")
+    if group.studio not in studios:
+        raise ValueError(f"{DEMO_DATA_FILE.name}: {where}.studio: {group.studio!r} is not a demo studio")
+    return group
+
+
 def load_school(path: Path = DEMO_DATA_FILE) -> DemoSchool:
     """Read and check the demo's data file."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -147,6 +172,8 @@ def load_school(path: Path = DEMO_DATA_FILE) -> DemoSchool:
         students=tuple(_student(row, {f.login for f in faculty}) for row in data["students"]),
         **{key: tuple(_entry(row, keys, f"{key}[{i}]") for i, row in enumerate(data.get(key, ())))
            for key, keys in CALENDAR_KEYS.items()},
+        group_sessions=tuple(_group(row, i, {s["login"] for s in data["students"]}, {s["name"] for s in data["studios"]})
+                             for i, row in enumerate(data.get("group_sessions", []))),
     )
 
 
@@ -204,6 +231,7 @@ def seed(today: date | None = None, school: DemoSchool = SCHOOL) -> str:
         created["accounts"] += new
     catalog = {course.code: course.id for course in courses.catalog_for(program.id)}
     concentrations = {c.code: c.id for c in admin_catalog.concentrations_by_name(program.id)}
+    made: dict[str, tuple[User, User]] = {}  # the students created by this seeding: login -> (student, advisor)
     for spec in school.students:
         advisor = faculty[spec.advisor]
         enrollment = admin_accounts.EnrollmentInput(
@@ -215,6 +243,12 @@ def seed(today: date | None = None, school: DemoSchool = SCHOOL) -> str:
         created["accounts"] += 1
         _Records(student, spec, advisor, terms, catalog, [s.id for s in studios], ensemble_ids, today,
                  {s.name: s.id for s in studios}).build()
+        made[spec.login] = (student, advisor)
+    studio_ids = {s.name: s.id for s in studios}
+    for group in school.group_sessions:
+        # Only among students this seeding created, so seeding again changes nothing.
+        if all(login in made for login in (group.logged_by, *(p.student for p in group.participants))):
+            _group_session(group, made, terms, studio_ids, today)
     history.record(director, "demo.seeded", "program", program.id, summary="Loaded the demo program and accounts",
                    changes=created)
     db.session.commit()
@@ -303,6 +337,67 @@ def _at(day: date, hour: int) -> datetime:
 def _session_page(session_id: int) -> str:
     """The link a review notification carries (what review.routes builds with url_for, outside a request)."""
     return current_app.url_map.bind("localhost").build("studio.detail", {"session_id": session_id})
+
+
+def _group_session(spec: SimpleNamespace, made: dict[str, tuple[User, User]], terms: dict[str, Term],
+                   studio_ids: dict[str, int], today: date) -> None:
+    """Log a group session as its logger, answer as each participant, decide as the logger's advisor; then date it."""
+    term = terms[spec.term]
+    day = min(term.start_date + timedelta(days=spec.first_day), term.end_date, today - timedelta(days=1))
+    if day < term.start_date:
+        return  # the term has barely begun: nothing to log yet
+    logger, advisor = made[spec.logged_by]
+    end = (datetime.combine(day, spec.start) + timedelta(minutes=int(spec.hours * 60))).time()
+    own = group_sessions.log_group_session(
+        logger, studio.SessionInput(date=day, studio_id=studio_ids[spec.studio], start_time=spec.start, end_time=end,
+                                    activity=StudioActivity(spec.activity), project=spec.project,
+                                    role=StudioRole(spec.role), supervisor_id=advisor.id),
+        [group_sessions.ParticipantInput(n, made[p.student][0].id, StudioRole(p.role))
+         for n, p in enumerate(spec.participants, start=1)],
+        actor=logger, session_link=_session_page)
+    group_id, logged_at = own.group_id, datetime.combine(day, end, tzinfo=timezone.utc) + timedelta(hours=3)
+    rows = {row.student_id: row for row in db.session.scalars(
+        sa.select(StudioSession).where(StudioSession.group_id == group_id))}
+    answered_at, reviewed_at = logged_at + timedelta(days=1), logged_at + timedelta(days=2)
+    events = [{"entity": row.id, "act": "studio_session.logged" if sid == logger.id else "studio_session.named",
+               "at": logged_at} for sid, row in rows.items()]
+    for p in spec.participants:
+        student = made[p.student][0]
+        if p.answer in ("confirm", "decline"):
+            answer = group_sessions.confirm if p.answer == "confirm" else group_sessions.decline
+            answer(rows[student.id], actor=student)
+            events.append({"entity": rows[student.id].id, "act": f"studio_session.{p.answer}ed", "at": answered_at})
+    decided = []
+    if spec.review == "approve":
+        sessions = db.session.scalars(sa.select(StudioSession).where(StudioSession.group_id == group_id)).all()
+        result = group_sessions.approve_confirmed(sessions, [(s.id, None) for s in sessions], actor=advisor,
+                                                  session_link=_session_page)
+        decided = [s.id for s in db.session.scalars(sa.select(StudioSession).where(
+            StudioSession.group_id == group_id, StudioSession.status == SessionStatus.APPROVED))]
+        assert result.decided == len(decided)
+        events += [{"entity": i, "act": "studio_session.approved", "at": reviewed_at} for i in decided]
+    db.session.execute(HistoryEvent.__table__.update().where(
+        HistoryEvent.entity_type == studio.ENTITY, HistoryEvent.entity_id == sa.bindparam("entity"),
+        HistoryEvent.action == sa.bindparam("act")).values(created_at=sa.bindparam("at")), events)
+    table = StudioSession.__table__
+    db.session.execute(table.update().where(table.c.group_id == group_id).values(created_at=logged_at,
+                                                                                submitted_at=logged_at))
+    if decided:
+        db.session.execute(table.update().where(table.c.id.in_(decided)).values(reviewed_at=reviewed_at))
+    groups = StudioSessionGroup.__table__
+    db.session.execute(groups.update().where(groups.c.id == group_id).values(created_at=logged_at))
+    notices = Notification.__table__
+    for sid, row in rows.items():
+        mine = [notices.c.user_id == sid, notices.c.link == _session_page(row.id)]
+        named = notices.c.message.like("% named you as %")
+        db.session.execute(notices.update().where(*mine, named).values(created_at=logged_at))
+        db.session.execute(notices.update().where(*mine, ~named).values(created_at=reviewed_at))
+    db.session.commit()
+    # Those who answered have read what they were told; a named student still to answer has it waiting, unread.
+    for p in spec.participants:
+        if p.answer:
+            notifications.mark_all_read(made[p.student][0])
+    notifications.mark_all_read(logger)
 
 
 class _Records:

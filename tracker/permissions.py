@@ -16,7 +16,8 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from .extensions import db
-from .models import BookingKind, Enrollment, Notification, ProgressDocument, Role, StudioBooking, StudioSession, User
+from .models import (BookingKind, Confirmation, Enrollment, Notification, ProgressDocument, Role, SessionStatus,
+                     StudioBooking, StudioSession, User)
 
 T = TypeVar("T")
 
@@ -96,6 +97,13 @@ def may_change_term_sessions(user: User, *, closed: bool) -> bool:
 def may_review(user: User, studio_session: StudioSession) -> bool:
     """Who decides a studio session: its supervisor (faculty) or an admin."""
     return user.is_admin or (user.is_faculty and studio_session.supervisor_id == user.id)
+
+
+def may_answer_group_session(user: User, studio_session: StudioSession) -> bool:
+    """Who confirms or declines a row of a group session: the student it names, while it waits for their answer."""
+    return (user.is_student and studio_session.student_id == user.id
+            and studio_session.confirmation == Confirmation.AWAITING
+            and studio_session.status == SessionStatus.PENDING)
 
 
 def may_sign_milestone(user: User, enrollment: Enrollment, milestone) -> bool:
@@ -192,6 +200,21 @@ def get_studio_session_or_404(session_id: int) -> StudioSession:
                  joinedload(StudioSession.reviewer), joinedload(StudioSession.studio), joinedload(StudioSession.term))
     )
     if found is None:
+        abort(404)
+    return found
+
+
+def get_group_sessions_or_404(group_id: int) -> list[StudioSession]:
+    """A group session's rows that the current user reviews (review_scope), with what the group's page shows; 404
+    when there is none. Students never get here: each of them sees the group only as their own row."""
+    found = list(db.session.scalars(
+        sa.select(StudioSession)
+        .where(StudioSession.group_id == group_id, review_scope(current_user))
+        .options(joinedload(StudioSession.student), joinedload(StudioSession.supervisor),
+                 joinedload(StudioSession.reviewer), joinedload(StudioSession.studio), joinedload(StudioSession.term))
+        .order_by(StudioSession.id)
+    ))
+    if not found:
         abort(404)
     return found
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import (
+    Confirmation,
     Enrollment,
     HistoryEvent,
     Role,
@@ -132,7 +133,8 @@ def _on_quarter_hour(t: time) -> bool:
     return t.minute % 15 == 0 and t.second == 0 and t.microsecond == 0
 
 
-def _check(student: User, data: SessionInput, actor: User, studio_session: StudioSession | None) -> dict:
+def _check(student: User, data: SessionInput, actor: User, studio_session: StudioSession | None,
+           overlap: bool = True) -> dict:
     """Every refusal of the issue, each at its field, all of them at once; returns the column values to store.
 
     A check that needs an earlier one to pass (the term needs a date, the duration both times) is skipped when
@@ -197,7 +199,8 @@ def _check(student: User, data: SessionInput, actor: User, studio_session: Studi
     if supervisor is None or supervisor.role != Role.FACULTY or not supervisor.active:
         problems.add("supervisor_id", "Choose an active faculty member as the supervisor.")
     problems.raise_any()
-    _refuse_overlap(student, data.date, data.start_time, data.end_time, studio_session)
+    if overlap:
+        _refuse_overlap(student, data.date, data.start_time, data.end_time, studio_session)
     return {
         "date": data.date, "studio_id": studio.id, "term_id": term.id, "start_time": data.start_time,
         "end_time": data.end_time, "minutes": minutes, "activity": activity, "project": project[:200],
@@ -205,29 +208,53 @@ def _check(student: User, data: SessionInput, actor: User, studio_session: Studi
     }
 
 
-def _refuse_overlap(student: User, day: date, start: time, end: time, studio_session: StudioSession | None) -> None:
-    """Refuse a time range that intersects another of the student's sessions that still counts."""
-    # Serialise one student's session writes on PostgreSQL, so a double submit cannot pass this check twice.
-    db.session.execute(sa.select(User.id).where(User.id == student.id).with_for_update())
+def find_overlap(student_id: int, day: date, start: time, end: time,
+                 exclude_id: int | None = None) -> StudioSession | None:
+    """The first of the student's sessions that still occupies part of this time range that day, if any.
+
+    A row waiting for the student's confirmation (a group session someone else logged) occupies its slot too: the
+    student answers it before logging another session at that time."""
     query = (
         sa.select(StudioSession)
         .where(
-            StudioSession.student_id == student.id, StudioSession.date == day,
+            StudioSession.student_id == student_id, StudioSession.date == day,
             StudioSession.status.in_(OCCUPYING), StudioSession.start_time < end, StudioSession.end_time > start,
         )
         .options(joinedload(StudioSession.studio))
         .order_by(StudioSession.start_time)
         .limit(1)
     )
-    if studio_session is not None:
-        query = query.where(StudioSession.id != studio_session.id)
-    clash = db.session.scalar(query)
+    if exclude_id is not None:
+        query = query.where(StudioSession.id != exclude_id)
+    return db.session.scalar(query)
+
+
+def _refuse_overlap(student: User, day: date, start: time, end: time, studio_session: StudioSession | None) -> None:
+    """Refuse a time range that intersects another of the student's sessions that still counts."""
+    # Serialise one student's session writes on PostgreSQL, so a double submit cannot pass this check twice.
+    db.session.execute(sa.select(User.id).where(User.id == student.id).with_for_update())
+    clash = find_overlap(student.id, day, start, end, studio_session.id if studio_session is not None else None)
     if clash is not None:
-        raise ServiceError(
-            f"This overlaps your session from {clash.start_time:%H:%M} to {clash.end_time:%H:%M} that day "
-            f"in {clash.studio.name} ({clash.status.label.lower()}). Change the times, or edit that session.",
-            "start_time",
-        )
+        raise ServiceError(overlap_message(clash), "start_time")
+
+
+def overlap_message(clash: StudioSession) -> str:
+    """The refusal of a time range that overlaps the student's own session `clash` (shown at the start time)."""
+    state = ("waiting for your confirmation" if clash.confirmation == Confirmation.AWAITING
+             else clash.status.label.lower())
+    return (f"This overlaps your session from {clash.start_time:%H:%M} to {clash.end_time:%H:%M} that day "
+            f"in {clash.studio.name} ({state}). Change the times, or edit that session.")
+
+
+def new_session_values(student: User, data: SessionInput, *, actor: User) -> dict:
+    """Every check of a new session's fields for `student` but the overlap (find_overlap; the caller locks and checks
+    it), refusing with all problems at once; the column values to store."""
+    return _check(student, data, actor, None, overlap=False)
+
+
+def readable(values: dict) -> SimpleNamespace:
+    """The history's view of a session's values (see _readable)."""
+    return _readable(values)
 
 
 def _readable(values: dict) -> SimpleNamespace:
@@ -257,6 +284,12 @@ def _stale_message(studio_session: StudioSession) -> str:
         return REVIEWED_WHILE_EDITING
     return ("This session was changed in another window while you were editing it, so your changes were not saved. "
             "Open it again to see the current version.")
+
+
+def _refuse_unanswered(studio_session: StudioSession) -> None:
+    # A participant named in a group session answers first: until then the row is not theirs to change.
+    if studio_session.confirmation != Confirmation.CONFIRMED:
+        raise ServiceError("Confirm or decline this group session first: you were named in it by another student.")
 
 
 def _refuse_closed_term(studio_session: StudioSession, actor: User) -> None:
@@ -298,9 +331,7 @@ def log_session(student: User, data: SessionInput, *, actor: User,
                 booking: StudioBooking | None = None) -> StudioSession:
     """Log a new session; it waits for the supervisor's review. Logged from `booking` (the student's own, not logged
     yet), the booking is linked to it in the same transaction."""
-    if booking is not None and (booking.user_id != student.id or booking.session_id is not None):
-        raise ServiceError("This booking has already been logged as a session." if booking.user_id == student.id
-                           else "This booking is not yours to log.")
+    refuse_booking_to_log(student, booking)
     values = _check(student, data, actor, None)
     now = utcnow()
     studio_session = StudioSession(student_id=student.id, status=SessionStatus.PENDING, submitted_at=now,
@@ -308,7 +339,7 @@ def log_session(student: User, data: SessionInput, *, actor: User,
     db.session.add(studio_session)
     db.session.flush()
     if booking is not None:
-        _link_booking(booking, studio_session)
+        link_booking(booking, studio_session)
     readable = vars(_readable(values))
     history.record(
         actor, "studio_session.logged", ENTITY, studio_session.id, subject_id=student.id,
@@ -319,7 +350,14 @@ def log_session(student: User, data: SessionInput, *, actor: User,
     return studio_session
 
 
-def _link_booking(booking: StudioBooking, studio_session: StudioSession) -> None:
+def refuse_booking_to_log(student: User, booking: StudioBooking | None) -> None:
+    """A session is logged from a booking only by the booking's own student, and only once."""
+    if booking is not None and (booking.user_id != student.id or booking.session_id is not None):
+        raise ServiceError("This booking has already been logged as a session." if booking.user_id == student.id
+                           else "This booking is not yours to log.")
+
+
+def link_booking(booking: StudioBooking, studio_session: StudioSession) -> None:
     """Record that the session was logged from the booking; of two logs of one booking at once, one links it."""
     linked = db.session.execute(
         sa.update(StudioBooking).where(StudioBooking.id == booking.id, StudioBooking.session_id.is_(None))
@@ -336,6 +374,7 @@ def update_session(studio_session: StudioSession, data: SessionInput, *, actor: 
     expected_version = studio_session.version if expected_version is None else expected_version
     if studio_session.version != expected_version or not studio_session.editable:
         raise ServiceError(_stale_message(studio_session))
+    _refuse_unanswered(studio_session)
     _refuse_closed_term(studio_session, actor)
     values = _check(studio_session.student, data, actor, studio_session)
     resubmit = studio_session.status == SessionStatus.NEEDS_CHANGES
@@ -362,6 +401,7 @@ def withdraw_session(studio_session: StudioSession, *, actor: User, expected_ver
     expected_version = studio_session.version if expected_version is None else expected_version
     if studio_session.version != expected_version or not studio_session.editable:
         raise ServiceError(_stale_message(studio_session))
+    _refuse_unanswered(studio_session)
     _refuse_closed_term(studio_session, actor)
     old_status = studio_session.status
     _guarded_update(studio_session, expected_version, {"status": SessionStatus.WITHDRAWN})
@@ -400,7 +440,8 @@ def waiting_for_review(student_id: int, limit: int = 10) -> list[StudioSession]:
     """Sessions still with the supervisor or sent back to the student, oldest first."""
     return list(db.session.scalars(
         sa.select(StudioSession)
-        .where(StudioSession.student_id == student_id, StudioSession.status.in_(EDITABLE))
+        .where(StudioSession.student_id == student_id, StudioSession.status.in_(EDITABLE),
+               StudioSession.confirmation == Confirmation.CONFIRMED)  # unanswered ones wait for the student
         .options(joinedload(StudioSession.studio), joinedload(StudioSession.supervisor))
         .order_by(StudioSession.date, StudioSession.start_time)
         .limit(limit)
@@ -450,7 +491,8 @@ def hours_by_term(student_id: int, enrollment: Enrollment | None, rule: StudioRu
     """Approved, pending and rejected hours for each term since the student started (and any with sessions)."""
     sums = db.session.execute(
         sa.select(StudioSession.term_id, StudioSession.status, sa.func.sum(StudioSession.minutes))
-        .where(StudioSession.student_id == student_id)
+        # A group session the student has not confirmed counts nowhere (a declined one is withdrawn).
+        .where(StudioSession.student_id == student_id, StudioSession.confirmation == Confirmation.CONFIRMED)
         .group_by(StudioSession.term_id, StudioSession.status)
     ).all()
     minutes: dict[int, dict[SessionStatus, int]] = {}

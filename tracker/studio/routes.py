@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -18,11 +19,12 @@ from ..permissions import (
     role_required,
 )
 from ..query_args import form_count, id_arg, paginate
-from ..services import ServiceError, studio
+from ..services import ServiceError, group_sessions, studio
 from ..services.audit import load_enrollment
 from ..formatting import format_number
+from ..markdown import render_markdown
 from . import bp
-from .forms import EditSessionForm, SessionForm
+from .forms import EditSessionForm, LogSessionForm, SessionForm
 
 
 def _fill_choices(form: SessionForm, studio_session: StudioSession | None = None) -> None:
@@ -42,6 +44,24 @@ def _input(form: SessionForm) -> studio.SessionInput:
         end_time=form.end_time.data, activity=form.activity.data, project=form.project.data or "",
         role=form.role.data, supervisor_id=form.supervisor_id.data, notes=form.notes.data or "",
     )
+
+
+def _fill_participants(form: LogSessionForm) -> None:
+    students = [SelectChoice("", "No one")] + [
+        SelectChoice(s.id, s.display_name) for s in group_sessions.other_students(current_user.id)]
+    for _, student_field, _ in form.participant_rows():
+        student_field.choices = students
+
+
+def _participants(form: LogSessionForm) -> list[group_sessions.ParticipantInput]:
+    """The participant rows the student filled in (a row with neither a student nor a role is left out)."""
+    return [group_sessions.ParticipantInput(row, student.data, role.data or None)
+            for row, student, role in form.participant_rows() if student.data or role.data]
+
+
+def _session_page(session_id: int) -> str:
+    """The page a named student's notification links to: their own row, with Confirm and Decline."""
+    return url_for("studio.detail", session_id=session_id)
 
 
 def _posted_version() -> int:
@@ -80,12 +100,13 @@ def index():
 @role_required(Role.STUDENT)
 def log():
     """Log a studio session for review."""
-    form = SessionForm()
+    form = LogSessionForm()
     _fill_choices(form)
     booking = _booking_to_log()
     if booking is not None and booking.session_id is not None:
         flash("This booking has already been logged as a session.", "info")
         return redirect(url_for("studio.detail", session_id=booking.session_id))
+    _fill_participants(form)
     if not form.is_submitted():
         form.date.data = date.today()
         enrollment = load_enrollment(current_user.id)
@@ -96,12 +117,22 @@ def log():
             _prefill_from_booking(form, booking)
     if form.validate_on_submit():
         user = current_actor()
+        participants = _participants(form)
         try:
-            studio_session = studio.log_session(user, _input(form), actor=user, booking=booking)
+            if participants:
+                studio_session = group_sessions.log_group_session(user, _input(form), participants, actor=user,
+                                                                  session_link=_session_page, booking=booking)
+            else:
+                studio_session = studio.log_session(user, _input(form), actor=user, booking=booking)
         except ServiceError as err:
             attach_error(form, err)
         else:
-            flash(f"Session logged: {format_number(studio_session.hours)} hours, waiting for review.", "success")
+            if participants:
+                flash(f"Group session logged: {format_number(studio_session.hours)} hours, waiting for review. "
+                      f"The {len(participants)} student{'s' if len(participants) != 1 else ''} you named "
+                      "will each confirm or decline it.", "success")
+            else:
+                flash(f"Session logged: {format_number(studio_session.hours)} hours, waiting for review.", "success")
             return redirect(url_for("studio.index"))
     return render_template("studio/form.html", form=form, session=None)
 
@@ -159,6 +190,34 @@ def withdraw(session_id: int):
     return redirect(url_for("studio.index"))
 
 
+@bp.route("/sessions/<int:session_id>/confirm", methods=["POST"])
+@role_required(Role.STUDENT)
+def confirm(session_id: int):
+    """Confirm taking part in a group session another student named you in (POST only)."""
+    studio_session = _own_session_or_404(session_id)
+    try:
+        group_sessions.confirm(studio_session, actor=current_actor())
+    except ServiceError as err:
+        flash(err.message, "warning")
+    else:
+        flash("Confirmed: the session now waits for the supervisor's review.", "success")
+    return redirect(url_for("studio.detail", session_id=session_id))
+
+
+@bp.route("/sessions/<int:session_id>/decline", methods=["POST"])
+@role_required(Role.STUDENT)
+def decline(session_id: int):
+    """Decline a group session another student named you in (POST only): it will not count for you."""
+    studio_session = _own_session_or_404(session_id)
+    try:
+        group_sessions.decline(studio_session, actor=current_actor())
+    except ServiceError as err:
+        flash(err.message, "warning")
+    else:
+        flash("Declined: the session will not count for you. The others in it are not affected.", "success")
+    return redirect(url_for("dashboard.student"))
+
+
 @bp.route("/hours")
 @role_required(Role.STUDENT)
 def hours():
@@ -169,3 +228,11 @@ def hours():
     today = date.today()
     forecasts = {t.term.id: t.forecast(today) for t in terms}
     return render_template("studio/hours.html", terms=terms, rule=rule, forecasts=forecasts)
+
+
+@bp.route("/group-sessions-help")
+@role_required(Role.STUDENT, Role.FACULTY, Role.ADMIN)
+def group_help():
+    """How group sessions work, for students, faculty and directors (docs/group-sessions.md, the one source)."""
+    source = Path(current_app.root_path).parent / "docs" / "group-sessions.md"
+    return render_template("studio/group_help.html", body=render_markdown(source.read_text(encoding="utf-8")))
