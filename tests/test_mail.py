@@ -8,7 +8,8 @@ import email.policy
 import re
 import socket
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -481,3 +482,62 @@ def test_mail_to_a_deactivated_account_fails_at_once_without_retrying(app, smtp,
     (message,) = _outbox()
     assert message.status == MailStatus.FAILED and "deactivated" in message.last_error
     assert smtp.inbox.messages == []
+
+
+# ---------------------------------------------------------------- booking reminders
+
+def _bookable_studio(make_studio):
+    from tracker.models import StudioOpeningHours
+    studio = make_studio("Studio A")
+    db.session.add_all(StudioOpeningHours(studio_id=studio.id, weekday=day, opens_at=time(0, 0),
+                                          closes_at=time(23, 45)) for day in range(7))
+    db.session.commit()
+    return studio
+
+
+def _book(student, studio, day, start, end=None):
+    from tracker.services import bookings
+    start_at = datetime.combine(day, start)
+    return bookings.book(student, studio.id, None, day, start, end or (start_at + timedelta(hours=2)).time(),
+                         "Tracking drums", booking_link=lambda booking_id: f"/bookings/{booking_id}")
+
+
+def test_a_booking_is_reminded_the_day_before_and_a_cancelled_one_is_not(app, runner, smtp, make_student,
+                                                                         make_studio, monkeypatch):
+    from tracker.services import bookings
+    monkeypatch.setitem(app.config, "APP_TIMEZONE", "America/New_York")
+    student = make_student(name="Robin Vega", email="robin@example.edu")
+    studio = _bookable_studio(make_studio)
+    day = date.today() + timedelta(days=3)
+    booking = _book(student, studio, day, time(14, 0))
+    (reminder,) = _outbox(kind=MailKind.BOOKING_REMINDER)
+    starts = datetime.combine(day, time(14, 0), tzinfo=ZoneInfo("America/New_York"))
+    assert reminder.next_attempt_at == starts.astimezone(timezone.utc) - timedelta(hours=24)
+    assert reminder.booking_id == booking.id and reminder.status == MailStatus.QUEUED
+
+    _send(runner)
+    assert smtp.inbox.messages == []  # not due yet
+    db.session.execute(sa.update(OutboxMessage).values(next_attempt_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    _send(runner)
+    (mail,) = smtp.inbox.to("robin@example.edu")
+    assert mail["Subject"] == f"Reminder: Studio A, {day:%A %-d %B} 14:00–16:00"
+    assert f"{PUBLIC_URL}/bookings/{booking.id}" in _text(mail) and "cancel the booking" in _text(mail)
+
+    # A second booking, cancelled before its reminder is due: the reminder goes with it.
+    other = _book(student, studio, day + timedelta(days=1), time(9, 0))
+    assert len(_outbox(kind=MailKind.BOOKING_REMINDER, booking_id=other.id)) == 1
+    bookings.cancel(student, db.session.get(type(other), other.id))
+    assert _outbox(kind=MailKind.BOOKING_REMINDER, booking_id=other.id) == []
+
+
+def test_no_reminder_for_a_booking_made_less_than_a_day_ahead_or_when_turned_off(app, make_student, make_studio):
+    student = make_student()
+    studio = _bookable_studio(make_studio)
+    soon = datetime.now() + timedelta(hours=3)
+    _book(student, studio, soon.date(), time(soon.hour, 0) if soon.hour < 21 else time(21, 0))
+    assert _outbox(kind=MailKind.BOOKING_REMINDER) == []
+    mail_service.set_modes(student, {MailKind.BOOKING_REMINDER.value: MailMode.OFF.value},
+                           [MailKind.BOOKING_REMINDER])
+    _book(student, studio, date.today() + timedelta(days=4), time(10, 0))
+    assert _outbox(kind=MailKind.BOOKING_REMINDER) == []

@@ -40,11 +40,14 @@ def upgrade():
     sa.Column('last_error', sa.String(length=500), server_default='', nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('booking_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['booking_id'], ['studio_booking.id'], name=op.f('fk_outbox_message_booking_id_studio_booking'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['recipient_id'], ['user.id'], name=op.f('fk_outbox_message_recipient_id_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message'))
     )
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_message_recipient_id'), ['recipient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_message_booking_id'), ['booking_id'], unique=False)
         batch_op.create_index('ix_outbox_message_status_next_attempt_at', ['status', 'next_attempt_at'], unique=False)
 
 
@@ -53,6 +56,7 @@ def downgrade():
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_message_status_next_attempt_at')
         batch_op.drop_index(batch_op.f('ix_outbox_message_recipient_id'))
+        batch_op.drop_index(batch_op.f('ix_outbox_message_booking_id'))
 
     op.drop_table('outbox_message')
     op.drop_table('mail_preference')

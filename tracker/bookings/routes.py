@@ -35,6 +35,11 @@ def _time_arg(name: str) -> time | None:
         return None
 
 
+def _booking_page(booking_id: int) -> str:
+    """The booking's page, for its reminder e-mail."""
+    return url_for("bookings.detail", booking_id=booking_id)
+
+
 def _what(booking) -> str:
     return (f"{booking.studio.name} on {booking.date:%a %-d %b %Y}, "
             f"{booking.start_time:%H:%M}–{booking.end_time:%H:%M}")
@@ -103,7 +108,8 @@ def new():
                 booking = bookings.book(actor, form.studio_id.data,
                                         form.for_user_id.data if "for_user_id" in form else None,
                                         form.date.data, form.start_time.data, form.end_time.data,
-                                        form.purpose.data or "", form.project.data or "")
+                                        form.purpose.data or "", form.project.data or "",
+                                        booking_link=_booking_page)
         except ServiceError as err:
             attach_error(form, err)
         else:

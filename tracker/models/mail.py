@@ -35,6 +35,9 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    # The booking a reminder is about: cancelling the booking withdraws a reminder not sent yet.
+    booking_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("studio_booking.id", ondelete="CASCADE"),
+                                                      index=True, nullable=True)
 
     recipient: Mapped[User] = relationship()
 

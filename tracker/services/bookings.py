@@ -12,10 +12,13 @@ Times are the studio's local wall-clock time, like the studio sessions' (the ser
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -34,7 +37,7 @@ from ..models import (
     utcnow,
 )
 from ..permissions import may_cancel_booking
-from . import Problems, ServiceError, history
+from . import Problems, ServiceError, history, mail
 from .values import MAX_DATE, MIN_DATE, parse_id
 
 ENTITY = "studio_booking"
@@ -48,8 +51,10 @@ LOG_WITHIN_DAYS = 30
 
 
 def _now(now: datetime | None) -> datetime:
-    """The studio's wall-clock time (naive local, as the bookings' dates and times are)."""
-    return now if now is not None else datetime.now()
+    """The studio's wall-clock time (naive local, as the bookings' dates and times are): now in APP_TIMEZONE."""
+    if now is not None:
+        return now
+    return datetime.now(ZoneInfo(current_app.config.get("APP_TIMEZONE") or "UTC")).replace(tzinfo=None)
 
 
 def duration(minutes: int) -> str:
@@ -261,8 +266,10 @@ def _text(problems: Problems, value, name: str, label: str, required: bool) -> s
 # ---------------------------------------------------------------- use cases
 
 def book(actor: User, studio_id, for_user_id, day: date | None, start: time | None, end: time | None,
-         purpose: str, project: str = "", *, now: datetime | None = None) -> StudioBooking:
-    """Book a studio slot for `for_user_id` (None: the actor); refused with every problem at once."""
+         purpose: str, project: str = "", *, now: datetime | None = None,
+         booking_link: Callable[[int], str] | None = None) -> StudioBooking:
+    """Book a studio slot for `for_user_id` (None: the actor); refused with every problem at once. With
+    `booking_link` (a booking id -> its page), the person gets an e-mail reminder the day before."""
     now = _now(now)
     problems = Problems()
     studio = _locked_studio(studio_id)
@@ -286,6 +293,8 @@ def book(actor: User, studio_id, for_user_id, day: date | None, start: time | No
                    subject_id=person.id if person.is_student else None,
                    summary=f"Booked {studio.name} on {day:%Y-%m-%d} {_span(start, end)}{for_whom}",
                    changes=_readable(booking, studio, person))
+    if booking_link is not None:
+        mail.booking_reminder(booking, booking_link(booking.id))
     db.session.commit()
     return booking
 
@@ -342,6 +351,7 @@ def cancel(actor: User, booking: StudioBooking, *, now: datetime | None = None) 
     if result.rowcount != 1:
         db.session.rollback()
         raise ServiceError("This booking was already cancelled.")
+    mail.withdraw_booking_reminder(booking.id)
     what = "block" if booking.kind == BookingKind.BLOCK else "booking"
     history.record(actor, "studio_booking.cancelled", ENTITY, booking.id,
                    subject_id=booking.user_id if booking.user is not None and booking.user.is_student else None,

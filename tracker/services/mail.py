@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -19,8 +20,8 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..formatting import format_number
-from ..models import (MailKind, MailMode, MailPreference, MailStatus, OutboxMessage, SessionStatus, StudioSession,
-                      User, utcnow)
+from ..models import (MailKind, MailMode, MailPreference, MailStatus, OutboxMessage, SessionStatus, StudioBooking,
+                      StudioSession, User, utcnow)
 from . import ServiceError, history
 
 # Without a preference row: every kind right away, except the sessions waiting for review (one summary a day).
@@ -29,7 +30,11 @@ DEFAULT_MODES = {kind: MailMode.IMMEDIATE for kind in MailKind} | {MailKind.SESS
 ALLOWED_MODES = {kind: tuple(MailMode) for kind in MailKind} | {
     MailKind.SESSIONS_WAITING: (MailMode.DAILY, MailMode.OFF),
     MailKind.PASSWORD_RESET: (MailMode.IMMEDIATE, MailMode.OFF),
+    # A reminder goes the day before the booking; in a summary it would come too early or too late.
+    MailKind.BOOKING_REMINDER: (MailMode.IMMEDIATE, MailMode.OFF),
 }
+# How long before a booking's start its reminder is sent (none for a booking made later than that).
+REMINDER_AHEAD = timedelta(hours=24)
 MAX_SUBJECT = 200
 MAX_ERROR = 500
 # A signed unsubscribe token is about 40 characters; anything much longer is not one of ours.
@@ -165,7 +170,8 @@ def unsubscribe(user: User, kind: MailKind) -> bool:
 # ---------------------------------------------------------------- enqueueing (in the caller's transaction)
 
 def enqueue(recipient_id: int, kind: MailKind, subject: str, text: str, html: str | None = None,
-            *, mode: MailMode | None = None) -> OutboxMessage | None:
+            *, mode: MailMode | None = None, send_at: datetime | None = None,
+            booking_id: int | None = None) -> OutboxMessage | None:
     """Add a message to the outbox in the caller's transaction, as the recipient's preference for its kind says:
     queued (right away), held for the daily summary, or nothing at all (off). The caller commits."""
     mode = mode or mode_for(recipient_id, kind)
@@ -174,7 +180,7 @@ def enqueue(recipient_id: int, kind: MailKind, subject: str, text: str, html: st
     message = OutboxMessage(recipient_id=recipient_id, kind=kind, subject=" ".join(subject.split())[:MAX_SUBJECT],
                             body_text=text, body_html=html,
                             status=MailStatus.HELD if mode == MailMode.DAILY else MailStatus.QUEUED,
-                            next_attempt_at=utcnow())
+                            next_attempt_at=send_at or utcnow(), booking_id=booking_id)
     db.session.add(message)
     return message
 
@@ -191,6 +197,32 @@ def milestone_signed_off(student_id: int, label: str, signer: str, completed_on,
     return enqueue(student_id, MailKind.MILESTONE_SIGNED_OFF, f"“{label}” was signed off",
                    f"{signer} signed off “{label}” (passed on {completed_on:%-d %B %Y}).\n\n"
                    f"Your milestones: {absolute(link)}\n")
+
+
+def booking_reminder(booking: StudioBooking, link: str, now_utc: datetime | None = None) -> OutboxMessage | None:
+    """'Tomorrow 14:00–16:00: Studio A' to the booking's person, queued to go REMINDER_AHEAD before the start
+    (the sender leaves it until then). None for blocked time, or a booking that starts sooner than that."""
+    if booking.user_id is None:
+        return None
+    zone = ZoneInfo(current_app.config.get("APP_TIMEZONE") or "UTC")
+    starts = datetime.combine(booking.date, booking.start_time, tzinfo=zone).astimezone(timezone.utc)
+    send_at = starts - REMINDER_AHEAD
+    if send_at <= (now_utc or utcnow()):
+        return None
+    when = f"{booking.date:%A %-d %B} {booking.start_time:%H:%M}–{booking.end_time:%H:%M}"
+    return enqueue(booking.user_id, MailKind.BOOKING_REMINDER,
+                   f"Reminder: {booking.studio.name}, {when}",
+                   f"You have booked {booking.studio.name} on {when} ({booking.purpose}).\n\n"
+                   f"If you cannot come, cancel the booking so someone else can use the studio: {absolute(link)}\n",
+                   send_at=send_at, booking_id=booking.id)
+
+
+def withdraw_booking_reminder(booking_id: int) -> int:
+    """Drop a cancelled booking's reminder that has not gone out yet (in the caller's transaction)."""
+    return db.session.execute(
+        sa.delete(OutboxMessage).where(OutboxMessage.booking_id == booking_id,
+                                       OutboxMessage.status.in_([MailStatus.QUEUED, MailStatus.HELD]))
+        .execution_options(synchronize_session=False)).rowcount
 
 
 def password_link(user: User, link: str, hours: int) -> OutboxMessage | None:
