@@ -7,7 +7,7 @@ a user who may use the page but not see that object, while the object's owner or
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from flask import url_for
@@ -15,6 +15,7 @@ from werkzeug.routing import AnyConverter
 
 from tracker.extensions import db
 from tracker.models import (
+    ApiToken,
     AuditException,
     EnsembleRecord,
     EnsembleRole,
@@ -35,7 +36,7 @@ ANY_ROLE = {"auth.logout", "auth.password_change", "dashboard.home", "notificati
             "notifications.read", "progress.student", "progress.student_export", "progress.student_what_if",
             "studio.detail"}
 # URL variables that name one student's objects: a page using them must hide other students' objects.
-OWNED = {"student_id", "session_id", "record_id", "exception_id", "notification_id", "document_id"}
+OWNED = {"student_id", "session_id", "record_id", "exception_id", "notification_id", "document_id", "token_id"}
 
 
 def _routes(app):
@@ -122,6 +123,8 @@ def world(make_user, make_student, make_term, make_course, make_course_record, m
         "notification": Notification(user_id=student_b.id, message="Your session was approved."),
         "document": ProgressDocument(token="route-guards", student_id=student_b.id, issued_by_id=faculty_b.id,
                                      content="{}", signature="-", key_id="-"),
+        "api_token": ApiToken(user_id=student_b.id, name="B's sync", token_hash="0" * 64, prefix="mtt_000000",
+                              expires_at=datetime.now(timezone.utc) + timedelta(days=1)),
     }
     db.session.add_all(obj for obj in objects.values() if obj.id is None)
     db.session.commit()
@@ -135,7 +138,8 @@ def _owned_values(endpoint: str, world) -> dict:
     ids = world["ids"]
     record = {"courses": "course_record", "ensembles": "ensemble_record", "advising": "milestone"}
     return {"student_id": world["student_id"], "session_id": ids["session"], "exception_id": ids["exception"],
-            "notification_id": ids["notification"], "document_id": ids["document"], "record_id": ids[record.get(endpoint.split(".")[0], "session")]}
+            "notification_id": ids["notification"], "document_id": ids["document"], "token_id": ids["api_token"],
+            "record_id": ids[record.get(endpoint.split(".")[0], "session")]}
 
 
 def test_pages_naming_a_students_object_hide_it_from_everyone_else(app, world):

@@ -151,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
     """Mount each feature's blueprint."""
     from .admin import bp as admin_bp
     from .advising import bp as advising_bp
+    from .api_tokens import bp as api_tokens_bp
     from .auth import bp as auth_bp
     from .courses import bp as courses_bp
     from .documents import bp as documents_bp
@@ -174,6 +175,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(api_tokens_bp)
 
 
 def register_errors(app: Flask) -> None:

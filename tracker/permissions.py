@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from .extensions import db
-from .models import Enrollment, Notification, ProgressDocument, Role, StudioSession, User
+from .models import ApiToken, Enrollment, Notification, ProgressDocument, Role, StudioSession, User
 
 T = TypeVar("T")
 
@@ -186,5 +186,13 @@ def get_document_or_404(document_id: int) -> ProgressDocument:
     looks the document up by its token instead)."""
     found = db.session.get(ProgressDocument, document_id)
     if found is None or not can_view_student(current_user, found.student_id):
+        abort(404)
+    return found
+
+
+def get_api_token_or_404(token_id: int) -> ApiToken:
+    """One of the current user's own API tokens (nobody else's, administrators' included: a token is personal)."""
+    found = db.session.scalar(sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == current_user.id))
+    if found is None:
         abort(404)
     return found
