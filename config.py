@@ -66,6 +66,8 @@ class Config:
     # Signs progress documents (HMAC-SHA256); unset, SECRET_KEY signs them. Set it on its own so a SECRET_KEY
     # rotation (which logs everyone out) does not also make every issued document fail verification.
     DOCUMENT_SIGNING_KEY: str | None = None
+    # Requests each API token may make (tracker/api); requests without a usable token share their address's.
+    API_RATE_LIMIT = "120 per minute;5000 per hour"
 
 
 class DevelopmentConfig(Config):
@@ -141,6 +143,7 @@ ENVIRONMENT = (
     ("TRUSTED_PROXIES", "TRUSTED_PROXIES", int),
     ("AUDIT_CACHE_SIZE", "AUDIT_CACHE_SIZE", int),
     ("DOCUMENT_SIGNING_KEY", "DOCUMENT_SIGNING_KEY", str),
+    ("API_RATE_LIMIT", "API_RATE_LIMIT", str),
 )
 
 

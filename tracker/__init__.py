@@ -177,6 +177,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(api_tokens_bp)
 
+    from .api import register as register_api
+
+    register_api(app)
+
 
 def register_errors(app: Flask) -> None:
     """Friendly error pages; never a traceback."""
