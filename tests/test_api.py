@@ -4,13 +4,13 @@ pages; every refusal is an RFC 9457 problem document."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from tracker.extensions import db
-from tracker.models import ApiToken, HistoryEvent, utcnow
+from tracker.models import ApiToken, HistoryEvent, StudioSession, utcnow
 from tracker.services import ServiceError
 from tracker.services import api_tokens as token_service
 
@@ -111,3 +111,271 @@ def test_a_user_has_at_most_twenty_active_tokens(make_user):
         _token(user)
     with pytest.raises(ServiceError, match="revoke one"):
         _token(user)
+
+
+# ---------------------------------------------------------------- using a token
+
+def _bearer(secret: str) -> dict:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def _problem(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json(force=True)
+    assert body["status"] == status and body["title"] and body["type"] and body["detail"]
+    return body
+
+
+@pytest.fixture
+def people(make_user, make_student):
+    faculty = make_user("faculty", name="Prof. Ada Reyes")
+    student = make_student(advisor=faculty, name="Sofia Rossi")
+    return faculty, student
+
+
+@pytest.fixture
+def session_body(people, make_studio, make_term):
+    """A valid body for POST /api/v1/studio-sessions (yesterday, 10:00 to 12:00, in a term around today)."""
+    faculty, _ = people
+    make_term()
+    studio = make_studio()
+    return {"date": (date.today() - timedelta(days=1)).isoformat(), "studio_id": studio.id, "start_time": "10:00",
+            "end_time": "12:00", "activity": "mixing", "project": "Thesis EP", "role": "engineer",
+            "supervisor_id": faculty.id}
+
+
+def test_a_token_answers_me_without_its_secret_and_stamps_its_use(client, people):
+    _, student = people
+    token, secret = _token(student)
+    response = client.get("/api/v1/me", headers=_bearer(secret))
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["id"] == student.id and body["role"] == "student" and body["token"]["scopes"] == ["read"]
+    assert secret not in response.get_data(as_text=True)
+    db.session.refresh(token)
+    assert token.last_used_at is not None
+
+
+def test_the_session_cookie_alone_never_authenticates_the_api(client, login_as):
+    login_as("student")
+    body = _problem(client.get("/api/v1/me"), 401)
+    assert "Bearer" in client.get("/api/v1/me").headers["WWW-Authenticate"]
+    assert body["instance"] == "/api/v1/me"
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Bearer mtt_nope", "Basic dXNlcjpwYXNz", "Bearer mtt_" + "a" * 43,
+                                    "Bearer " + "x" * 5000, "bearer\x00mtt_x"])
+def test_unknown_or_garbled_tokens_get_401(client, header):
+    _problem(client.get("/api/v1/me", headers={"Authorization": header}), 401)
+
+
+def test_revoked_expired_and_deactivated_tokens_stop_working(client, people, make_user):
+    _, student = people
+    revoked, revoked_secret = _token(student)
+    token_service.revoke_token(revoked, actor=student)
+    _problem(client.get("/api/v1/me", headers=_bearer(revoked_secret)), 401)
+
+    expired, expired_secret = _token(student, days=1)
+    expired.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    _problem(client.get("/api/v1/me", headers=_bearer(expired_secret)), 401)
+
+    former = make_user("faculty")
+    _, former_secret = _token(former)
+    former.active = False
+    db.session.commit()
+    _problem(client.get("/api/v1/me", headers=_bearer(former_secret)), 401)
+
+
+def test_a_read_token_cannot_log_a_session_and_a_write_token_can(client, people, session_body):
+    _, student = people
+    _, read_secret = _token(student, scopes=("read",))
+    body = _problem(client.post("/api/v1/studio-sessions", json=session_body, headers=_bearer(read_secret)), 403)
+    assert "write" in body["detail"]
+    assert db.session.scalar(sa.select(sa.func.count(StudioSession.id))) == 0
+
+    _, write_secret = _token(student, scopes=("read", "write"))
+    response = client.post("/api/v1/studio-sessions", json=session_body, headers=_bearer(write_secret))
+    assert response.status_code == 201, response.get_json()
+    logged = response.get_json()
+    assert logged["status"] == "pending" and logged["hours"] == 2 and logged["supervisor"]["display_name"] == \
+        "Prof. Ada Reyes"
+    row = db.session.get(StudioSession, logged["id"])
+    assert row.student_id == student.id and row.minutes == 120
+    event = db.session.scalar(sa.select(HistoryEvent).where(HistoryEvent.action == "studio_session.logged"))
+    assert event.actor_id == student.id and event.entity_id == row.id
+    # And it is in the student's list.
+    listed = client.get("/api/v1/studio-sessions", headers=_bearer(read_secret)).get_json()
+    assert [item["id"] for item in listed["items"]] == [row.id] and listed["total"] == 1
+
+
+def test_a_refused_session_names_every_field_like_the_form(client, people, session_body):
+    _, student = people
+    _, secret = _token(student, scopes=("read", "write"))
+    bad = dict(session_body, start_time="10:07", end_time="09:00", project="  ",
+               date=(date.today() + timedelta(days=3)).isoformat())
+    body = _problem(client.post("/api/v1/studio-sessions", json=bad, headers=_bearer(secret)), 422)
+    fields = {e["field"]: e["detail"] for e in body["errors"]}
+    assert set(fields) == {"date", "start_time", "end_time", "project"}
+    assert "in the future" in fields["date"] and "quarter hour" in fields["start_time"]
+    assert "after the start time" in fields["end_time"] and fields["project"] == "Enter the project's title."
+    assert all(e["pointer"] == "#/" + e["field"] for e in body["errors"])
+    assert db.session.scalar(sa.select(sa.func.count(StudioSession.id))) == 0
+
+
+@pytest.mark.parametrize("data, content_type, status", [
+    ("{not json", "application/json", 400),
+    ("[" * 50_000, "application/json", 400),
+    ('{"studio_id": ' + "9" * 5000 + "}", "application/json", 400),
+    (b"\xff\xfe{}", "application/json", 400),
+    ("[]", "application/json", 422),
+    ('"text"', "application/json", 422),
+    ("", "application/json", 422),
+    ("date=2026-01-01", "application/x-www-form-urlencoded", 422),
+])
+def test_bodies_that_are_not_a_json_object_are_refused_as_problems(client, people, data, content_type, status):
+    _, student = people
+    _, secret = _token(student, scopes=("read", "write"))
+    _problem(client.post("/api/v1/studio-sessions", data=data, content_type=content_type,
+                         headers=_bearer(secret)), status)
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("studio_id", 10**30, "less than or equal"),
+    ("studio_id", 2**63, "less than or equal"),
+    ("studio_id", 1.5, "Not a valid integer"),
+    ("studio_id", "1", "Not a valid integer"),
+    ("supervisor_id", -1, "greater than or equal"),
+    ("project", "Thesis\x00EP", "NUL"),
+    ("notes", "\ud800", "valid Unicode"),
+    ("project", "x" * 201, "Longer than maximum"),
+    ("date", "9999-99-99", "Not a valid date"),
+    ("date", "0001-01-01", ""),
+    ("start_time", "10:00+02:00", "time zone"),
+    ("activity", "karaoke", "Must be one of"),
+    ("status", "approved", "Unknown field"),
+])
+def test_hostile_values_are_refused_at_their_field(client, people, session_body, field, value, words):
+    _, student = people
+    _, secret = _token(student, scopes=("read", "write"))
+    body = _problem(client.post("/api/v1/studio-sessions", json=dict(session_body, **{field: value}),
+                                headers=_bearer(secret)), 422)
+    [error] = [e for e in body["errors"] if e["field"] == field]
+    assert words in error["detail"]
+    assert db.session.scalar(sa.select(sa.func.count(StudioSession.id))) == 0
+
+
+@pytest.mark.parametrize("query", ["?page=0", "?page=99999999999999999999999", "?per_page=101", "?page=abc",
+                                   "?per_page=%00", "?page=1%002"])
+def test_hostile_query_arguments_are_problems_not_errors(client, people, query):
+    _, student = people
+    _, secret = _token(student)
+    response = client.get("/api/v1/studio-sessions" + query, headers=_bearer(secret))
+    assert response.status_code in (400, 422) and response.mimetype == "application/problem+json"
+
+
+def test_unknown_addresses_and_methods_are_problems(client, people):
+    _, student = people
+    _, secret = _token(student)
+    _problem(client.get("/api/v1/nothing-here", headers=_bearer(secret)), 404)
+    response = client.delete("/api/v1/me", headers=_bearer(secret))
+    _problem(response, 405)
+    assert "GET" in response.headers["Allow"]
+
+
+def test_a_student_sees_only_their_own_records(client, people, make_student, make_session, make_course,
+                                                make_course_record, make_term):
+    faculty, student = people
+    other = make_student(advisor=faculty)
+    term = make_term()
+    mine = make_session(student, faculty, term=term)
+    theirs = make_session(other, faculty, term=term, start="14:00")
+    course = make_course()
+    my_record = make_course_record(student, course, term)
+    make_course_record(other, course, term)
+    _, secret = _token(student)
+    sessions = client.get("/api/v1/studio-sessions", headers=_bearer(secret)).get_json()
+    assert [s["id"] for s in sessions["items"]] == [mine.id] != [theirs.id]
+    records = client.get("/api/v1/course-records", headers=_bearer(secret)).get_json()
+    assert [r["id"] for r in records["items"]] == [my_record.id]
+    assert records["items"][0]["course"]["code"] == course.code and records["items"][0]["grade"] == "A"
+    # A student's token gets 403 on the reviewers' queue.
+    _problem(client.get("/api/v1/review-queue", headers=_bearer(secret)), 403)
+
+
+def test_progress_is_the_audit_the_progress_page_shows(client, people, demo_program, make_course,
+                                                      make_course_record, make_term):
+    _, student = people
+    make_course_record(student, make_course(code="MPT 501", credits=3), make_term(), grade="A")
+    _, secret = _token(student)
+    body = client.get("/api/v1/progress", headers=_bearer(secret)).get_json()
+    from tracker.services.audit import audit_student
+
+    audit = audit_student(student.id)
+    assert body["student"] == {"id": student.id, "display_name": "Sofia Rossi"}
+    assert [r["key"] for r in body["requirements"]][:len(audit.result.blocks)] == \
+        [b.key for b in audit.result.walk()][:len(audit.result.blocks)]
+    assert body["total_credits_done"] == float(audit.result.total_credits_done)
+    assert body["overall"]["percent_done"] == audit.result.overall_percent
+    assert body["gpa"] == float(audit.result.gpa)
+    assert {r["status"] for r in body["requirements"]} <= {"complete", "in_progress", "not_started"}
+
+
+def test_a_faculty_token_reads_only_the_sessions_it_reviews(client, people, make_user, make_student, make_session):
+    faculty, student = people
+    colleague = make_user("faculty")
+    mine = make_session(student, faculty)
+    make_session(make_student(advisor=colleague), colleague, start="15:00")
+    _, secret = _token(faculty)
+    body = client.get("/api/v1/review-queue", headers=_bearer(secret)).get_json()
+    assert [item["id"] for item in body["items"]] == [mine.id]
+    assert body["items"][0]["student"]["display_name"] == "Sofia Rossi" and body["items"][0]["flags"] == []
+    filtered = client.get(f"/api/v1/review-queue?student_id={student.id + 1000}", headers=_bearer(secret))
+    assert filtered.get_json()["total"] == 0
+    _problem(client.get("/api/v1/progress", headers=_bearer(secret)), 403)
+
+
+def test_each_token_has_its_own_rate_limit(app, client, people):
+    faculty, student = people
+    _, first = _token(student)
+    _, second = _token(faculty)
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    try:
+        assert [client.get("/api/v1/me", headers=_bearer(first)).status_code for _ in range(3)] == [200] * 3
+        response = client.get("/api/v1/me", headers=_bearer(first))
+        body = _problem(response, 429)
+        assert "3 per 1 minute" in body["detail"] and response.headers["Retry-After"]
+        assert client.get("/api/v1/me", headers=_bearer(second)).status_code == 200
+    finally:
+        app.config["API_RATE_LIMIT"] = "120 per minute;5000 per hour"
+
+
+@pytest.mark.parametrize("url", ["/api/v1/studio-sessions", "/api/v1/review-queue"])
+def test_lists_cost_the_same_queries_at_two_sizes(client, people, make_session, make_term, count_queries, url):
+    faculty, student = people
+    term = make_term()
+    role_user = faculty if "review" in url else student
+    _, secret = _token(role_user)
+    counts = []
+    for n in (2, 8):
+        while db.session.scalar(sa.select(sa.func.count(StudioSession.id))) < n:
+            k = db.session.scalar(sa.select(sa.func.count(StudioSession.id)))
+            make_session(student, faculty, term=term, day=date.today() - timedelta(days=2 + k))
+        client.get(url, headers=_bearer(secret))  # the token's use stamp is written once a minute
+        with count_queries() as queries:
+            assert client.get(url, headers=_bearer(secret)).get_json()["total"] == n
+        counts.append(queries.count)
+    assert counts[0] == counts[1]
+
+
+def test_the_openapi_description_and_docs_page_need_no_token(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"] == "3.1.0"
+    assert {"/api/v1/me", "/api/v1/progress", "/api/v1/studio-sessions", "/api/v1/course-records",
+            "/api/v1/review-queue"} <= set(spec["paths"])
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert "application/problem+json" in spec["components"]["responses"]["DEFAULT_ERROR"]["content"]
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert "Log a studio session" in page_text(page) and "<script>" not in page.get_data(as_text=True)
