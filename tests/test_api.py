@@ -244,6 +244,7 @@ def test_bodies_that_are_not_a_json_object_are_refused_as_problems(client, peopl
 @pytest.mark.parametrize("field, value, words", [
     ("studio_id", 10**30, "less than or equal"),
     ("studio_id", 2**63, "less than or equal"),
+    ("studio_id", 2**31, "less than or equal"),  # PostgreSQL's INTEGER ends at 2^31-1
     ("studio_id", 1.5, "Not a valid integer"),
     ("studio_id", "1", "Not a valid integer"),
     ("supervisor_id", -1, "greater than or equal"),
@@ -266,12 +267,15 @@ def test_hostile_values_are_refused_at_their_field(client, people, session_body,
     assert db.session.scalar(sa.select(sa.func.count(StudioSession.id))) == 0
 
 
-@pytest.mark.parametrize("query", ["?page=0", "?page=99999999999999999999999", "?per_page=101", "?page=abc",
+@pytest.mark.parametrize("query", ["?student_id=3000000000", "?nonsense=1", "?page=0", "?page=99999999999999999999999", "?per_page=101", "?page=abc",
                                    "?per_page=%00", "?page=1%002"])
 def test_hostile_query_arguments_are_problems_not_errors(client, people, query):
     _, student = people
     _, secret = _token(student)
-    response = client.get("/api/v1/studio-sessions" + query, headers=_bearer(secret))
+    url = "/api/v1/review-queue" if "student_id" in query else "/api/v1/studio-sessions"
+    if "student_id" in query:
+        _, secret = _token(people[0])
+    response = client.get(url + query, headers=_bearer(secret))
     assert response.status_code in (400, 422) and response.mimetype == "application/problem+json"
 
 
@@ -379,3 +383,66 @@ def test_the_openapi_description_and_docs_page_need_no_token(client):
     page = client.get("/api/v1/docs")
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert "Log a studio session" in page_text(page) and "<script>" not in page.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- the description holds: schemathesis, in process
+
+@pytest.mark.parametrize("mode", ["positive", "negative"])
+def test_schemathesis_finds_no_server_error_and_responses_match_the_description(app, mode):
+    """Schemathesis generates requests from openapi.json (valid ones, then invalid ones) for every operation, sends
+    them to the app in process with a valid token (a faculty member's for the review queue, the demo student's
+    otherwise) and checks: no 5xx, every status, content type, header and body as the description says, and
+    (negative mode) invalid data refused. The demo data gives the lists and the audit something to show."""
+    import contextvars
+
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis.errors import Unsatisfiable
+    from schemathesis import GenerationMode
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (content_type_conformance, negative_data_rejection,
+                                                   response_headers_conformance, response_schema_conformance,
+                                                   status_code_conformance)
+
+    from tracker.demo import seed
+    from tracker.models import User
+
+    seed()
+    app.config["API_RATE_LIMIT"] = "100000 per minute"
+    try:
+        student = db.session.scalar(sa.select(User).where(User.email == "maya@demo.mmtracker.test"))
+        faculty = db.session.scalar(sa.select(User).where(User.email == "amoreno@demo.mmtracker.test"))
+        secrets = {"student": _token(student, scopes=("read", "write"))[1], "faculty": _token(faculty)[1]}
+        checks = [not_a_server_error, status_code_conformance, content_type_conformance,
+                  response_headers_conformance, response_schema_conformance]
+        if mode == "negative":
+            checks.append(negative_data_rejection)
+        schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+        failures, tried, statuses = [], 0, set()
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            secret = secrets["faculty" if "faculty" in operation.definition.raw.get("tags", []) else "student"]
+
+            @given(case=operation.as_strategy(generation_mode=GenerationMode(mode)))
+            @settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+            def run(case):
+                # Each request in a fresh context, as a server would (the test's app context holds a session).
+                response = contextvars.Context().run(case.call_and_validate, checks=checks,
+                                                     headers={"Authorization": f"Bearer {secret}"})
+                statuses.add((operation.method.upper(), operation.path, response.status_code))
+
+            try:
+                run()
+                tried += 1
+            except Unsatisfiable:  # no invalid request exists for an operation without parameters
+                pass
+            except Exception as exc:  # noqa: BLE001 (collect every operation's failure, then report them all)
+                failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:2000]}")
+        assert failures == [], "\n\n".join(failures)
+        assert tried >= (7 if mode == "positive" else 4)
+        if mode == "positive":  # the tokens worked: every read answered 200 at least once
+            for path in ("/api/v1/me", "/api/v1/progress", "/api/v1/studio-sessions", "/api/v1/course-records",
+                         "/api/v1/review-queue"):
+                assert ("GET", path, 200) in statuses, path
+    finally:
+        app.config["API_RATE_LIMIT"] = "120 per minute;5000 per hour"

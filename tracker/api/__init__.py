@@ -42,7 +42,8 @@ class _Parser(FlaskParser):
 
 
 class ApiBlueprint(SmorestBlueprint):
-    ARGUMENTS_PARSER = _Parser()
+    # unknown=None: each schema's own Meta.unknown decides (webargs would otherwise ignore unknown query arguments).
+    ARGUMENTS_PARSER = _Parser(unknown=None)
 
 
 class TrackerApi(Api):

@@ -27,11 +27,15 @@ def _secret() -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+_TOKEN_KEY = "tracker.api_token"
+
+
 def current_token() -> ApiToken | None:
-    """The usable token this request presents (looked up once per request), or None."""
-    if "api_token" not in g:
-        g.api_token = token_service.authenticate(_secret())
-    return g.api_token
+    """The usable token this request presents (looked up once per request, kept on the request itself), or None."""
+    environ = request.environ
+    if _TOKEN_KEY not in environ:
+        environ[_TOKEN_KEY] = token_service.authenticate(_secret())
+    return environ[_TOKEN_KEY]
 
 
 def rate_limit_key() -> str:

@@ -11,7 +11,7 @@ from flask import current_app, jsonify, render_template
 
 from .. import markdown
 from ..extensions import db
-from ..models import Role
+from ..models import Role, StudioSession
 from ..permissions import current_actor
 from ..progress.present import overall_bar, overall_status, placed_blocks
 from ..services import ServiceError, courses, review, studio
@@ -124,8 +124,8 @@ def studio_sessions_log(data: dict):
     except ServiceError as err:
         raise Problem(422, "The session was not logged; see errors.", type_=VALIDATION, title="Validation failed",
                       errors=service_errors(err)) from None
-    found = db.session.scalar(studio.sessions_query(user.id).where(studio.StudioSession.id == logged.id))
-    return _session(found)
+    # Read back with the studio, supervisor and term the response shows (one query).
+    return _session(db.session.scalar(studio.sessions_query(user.id).where(StudioSession.id == logged.id)))
 
 
 def _record(r) -> dict:

@@ -60,10 +60,11 @@ class Schema(ma.Schema):
 # ---------------------------------------------------------------- query arguments
 
 class PageArgs(ma.Schema):
-    """?page=&per_page= of a list."""
+    """?page=&per_page= of a list; an argument the operation does not know is refused (a typo such as
+    `per-page` must not silently give the default)."""
 
     class Meta:
-        unknown = ma.EXCLUDE
+        unknown = ma.RAISE
 
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE),
                           metadata={"description": "Page number, from 1."})
