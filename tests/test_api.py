@@ -391,8 +391,8 @@ def test_the_openapi_description_and_docs_page_need_no_token(client):
 def test_schemathesis_finds_no_server_error_and_responses_match_the_description(app, mode):
     """Schemathesis generates requests from openapi.json (valid ones, then invalid ones) for every operation, sends
     them to the app in process with a valid token (a faculty member's for the review queue, the demo student's
-    otherwise) and checks: no 5xx, every status, content type, header and body as the description says, and
-    (negative mode) invalid data refused. The demo data gives the lists and the audit something to show."""
+    otherwise) and checks: no 5xx, and every status, content type, header and body as the description says. The
+    demo data gives the lists and the audit something to show. Derandomised, so CI sees the same requests each run."""
     import contextvars
 
     import schemathesis
@@ -400,9 +400,8 @@ def test_schemathesis_finds_no_server_error_and_responses_match_the_description(
     from hypothesis.errors import Unsatisfiable
     from schemathesis import GenerationMode
     from schemathesis.checks import not_a_server_error
-    from schemathesis.specs.openapi.checks import (content_type_conformance, negative_data_rejection,
-                                                   response_headers_conformance, response_schema_conformance,
-                                                   status_code_conformance)
+    from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
+                                                   response_schema_conformance, status_code_conformance)
 
     from tracker.demo import seed
     from tracker.models import User
@@ -415,8 +414,9 @@ def test_schemathesis_finds_no_server_error_and_responses_match_the_description(
         secrets = {"student": _token(student, scopes=("read", "write"))[1], "faculty": _token(faculty)[1]}
         checks = [not_a_server_error, status_code_conformance, content_type_conformance,
                   response_headers_conformance, response_schema_conformance]
-        if mode == "negative":
-            checks.append(negative_data_rejection)
+        # Not negative_data_rejection: it reports requests whose invalid part was lost on the way (an extra query
+        # argument that serialises to nothing) as accepted invalid data. The refusals it would check (unknown query
+        # arguments and body fields, out-of-range values) are asserted above, request by request.
         schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
         failures, tried, statuses = [], 0, set()
         for result in schema.get_all_operations():
@@ -424,7 +424,8 @@ def test_schemathesis_finds_no_server_error_and_responses_match_the_description(
             secret = secrets["faculty" if "faculty" in operation.definition.raw.get("tags", []) else "student"]
 
             @given(case=operation.as_strategy(generation_mode=GenerationMode(mode)))
-            @settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+            @settings(max_examples=30, deadline=None, database=None, derandomize=True,
+                      suppress_health_check=list(HealthCheck))
             def run(case):
                 # Each request in a fresh context, as a server would (the test's app context holds a session).
                 response = contextvars.Context().run(case.call_and_validate, checks=checks,
