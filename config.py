@@ -103,6 +103,8 @@ class Config:
     MAIL_BATCH_SIZE = 50  # messages `flask tracker send-mail` sends per round
     # Send a request's mail right after it commits (what fails stays queued for send-mail).
     MAIL_SEND_AT_ONCE = False
+    # Requests each API token may make (tracker/api); requests without a usable token share their address's.
+    API_RATE_LIMIT = "120 per minute;5000 per hour"
 
 
 class DevelopmentConfig(Config):
@@ -221,6 +223,7 @@ ENVIRONMENT = (
     ("MAIL_RETRY_SECONDS", "MAIL_RETRY_SECONDS", int),
     ("MAIL_BATCH_SIZE", "MAIL_BATCH_SIZE", int),
     ("MAIL_SEND_AT_ONCE", "MAIL_SEND_AT_ONCE", _yes),
+    ("API_RATE_LIMIT", "API_RATE_LIMIT", str),
 )
 
 

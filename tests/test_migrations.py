@@ -349,3 +349,25 @@ def test_mail_migration_adds_the_outbox_and_preferences_and_down_removes_only_th
     assert _execute(app, 'SELECT email FROM "user"') == [[("s@x.edu",)]]
     with app.app_context():
         db.engine.dispose()
+
+
+def test_api_token_migration_adds_the_table_and_down_drops_it_keeping_the_users(empty_database_url):
+    """Up: the table of personal access tokens, one secret hash once only; down: gone, the accounts stay."""
+    app = _app_at(empty_database_url, "2430514b56c9")
+    _execute(app, STUDENT_ROW)
+    with app.app_context():
+        upgrade(revision="3a3ae9d03824")
+    _execute(app, "INSERT INTO api_token (id, user_id, name, token_hash, prefix, scopes, created_at, expires_at) "
+                  f"VALUES (1, 1, 'Sync', '{'a' * 64}', 'mtt_abcdef', 'read write', {NOW}, {NOW})")
+    with pytest.raises(sa.exc.IntegrityError):
+        _execute(app, "INSERT INTO api_token (id, user_id, name, token_hash, prefix, scopes, created_at, expires_at) "
+                      f"VALUES (2, 1, 'Copy', '{'a' * 64}', 'mtt_abcdef', 'read', {NOW}, {NOW})")
+    assert _execute(app, "SELECT name, scopes FROM api_token") == [[("Sync", "read write")]]
+    with app.app_context():
+        downgrade(revision="2430514b56c9")
+    with app.app_context():
+        assert "api_token" not in sa.inspect(db.engine).get_table_names()
+        db.engine.dispose()
+    assert _execute(app, "SELECT email FROM \"user\"") == [[("s@x.edu",)]]
+    with app.app_context():
+        db.engine.dispose()

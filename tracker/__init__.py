@@ -153,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
     """Mount each feature's blueprint."""
     from .admin import bp as admin_bp
     from .advising import bp as advising_bp
+    from .api_tokens import bp as api_tokens_bp
     from .auth import bp as auth_bp
     from .calendar import bp as calendar_bp
     from .bookings import bp as bookings_bp
@@ -182,6 +183,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(mail_bp)
+    app.register_blueprint(api_tokens_bp)
+
+    from .api import register as register_api
+
+    register_api(app)
 
 
 def register_errors(app: Flask) -> None:

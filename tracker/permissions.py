@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from .extensions import db
-from .models import (BookingKind, Confirmation, Enrollment, Notification, ProgressDocument, Role, SessionStatus,
+from .models import (ApiToken, BookingKind, Confirmation, Enrollment, Notification, ProgressDocument, Role, SessionStatus,
                      StudioBooking, StudioSession, User)
 
 T = TypeVar("T")
@@ -260,6 +260,14 @@ def get_booking_to_log_or_404(booking_id: int | None) -> StudioBooking:
                    StudioBooking.kind == BookingKind.BOOKING)
             .options(joinedload(StudioBooking.studio))
         )
+    if found is None:
+        abort(404)
+    return found
+
+
+def get_api_token_or_404(token_id: int) -> ApiToken:
+    """One of the current user's own API tokens (nobody else's, administrators' included: a token is personal)."""
+    found = db.session.scalar(sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == current_user.id))
     if found is None:
         abort(404)
     return found

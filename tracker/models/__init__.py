@@ -1,4 +1,5 @@
 """All models, imported here so Alembic's autogenerate sees every table."""
+from .api_tokens import ApiToken
 from .audit_stamps import AuditGeneration, AuditStamp
 from .base import utcnow
 from .bookings import StudioBooking, StudioClosure, StudioOpeningHours

@@ -289,3 +289,16 @@ def courses_by_term(student_id: int) -> list[TermCourses]:
 def recent_courses(student_id: int, limit: int = 5) -> list[CourseRecord]:
     """The student's most recently added or changed course records."""
     return recent_records(CourseRecord, CourseRecord.course, student_id, limit)
+
+
+def records_query(student_id: int) -> sa.Select:
+    """The student's course records, oldest term first (then by course code), with their course and term: the
+    order of the courses page, for one page at a time (the JSON API's list)."""
+    return (
+        sa.select(CourseRecord)
+        .join(Term, Term.id == CourseRecord.term_id)
+        .join(Course, Course.id == CourseRecord.course_id)
+        .where(CourseRecord.student_id == student_id)
+        .options(joinedload(CourseRecord.course), joinedload(CourseRecord.term))
+        .order_by(Term.start_date, Term.id, Course.code, CourseRecord.id)
+    )
