@@ -66,6 +66,45 @@ class Config:
     # Signs progress documents (HMAC-SHA256); unset, SECRET_KEY signs them. Set it on its own so a SECRET_KEY
     # rotation (which logs everyone out) does not also make every issued document fail verification.
     DOCUMENT_SIGNING_KEY: str | None = None
+    # Single sign-on through the university's OpenID Connect provider (tracker/auth/sso.py): on when an issuer and a
+    # client id are set. The e-mail claim finds the account; the optional role claim and map set its role.
+    OIDC_ISSUER: str | None = None
+    OIDC_CLIENT_ID: str | None = None
+    OIDC_CLIENT_SECRET: str | None = None
+    OIDC_PROVIDER_NAME = "your university account"
+    OIDC_SCOPES = "openid email profile"
+    OIDC_EMAIL_CLAIM = "email"
+    OIDC_ROLE_CLAIM: str | None = None
+    OIDC_ROLE_MAP = ""  # "claim value=role,...", e.g. "music-faculty=faculty,music-office=admin"
+    OIDC_NEW_ACCOUNTS = False  # an unknown e-mail gets a student account (no password) instead of a refusal
+    OIDC_END_PROVIDER_SESSION = True  # logging out also ends the provider's session where it offers that
+    # With single sign-on on, password login can be turned off (it stays on when single sign-on is not configured).
+    PASSWORD_LOGIN = True
+    # The school's time zone (an IANA name such as "Europe/Berlin"): studio bookings and sessions are kept as local
+    # wall-clock times, and the calendar feeds (tracker/calendar) say which zone those times are in.
+    APP_TIMEZONE = "UTC"
+    # E-mail (docs/email.md). Links in mails start with PUBLIC_URL, the address users open the app at.
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    # "file": each mail becomes an .eml file in MAIL_FILE_DIR (instance/mail/ when unset), so development needs no
+    # mail server; "smtp": MAIL_SERVER and the settings below.
+    MAIL_BACKEND = "file"
+    MAIL_FILE_DIR: str | None = None
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False  # STARTTLS after connecting (port 587)
+    MAIL_USE_SSL = False  # TLS from the start (port 465)
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_FROM = "Program tracker <tracker@localhost>"
+    MAIL_TIMEOUT = 20  # seconds, for connecting and each SMTP command
+    # A failed send is tried again after MAIL_RETRY_SECONDS, then twice as long each time, MAIL_MAX_ATTEMPTS in all.
+    MAIL_MAX_ATTEMPTS = 6
+    MAIL_RETRY_SECONDS = 60
+    MAIL_BATCH_SIZE = 50  # messages `flask tracker send-mail` sends per round
+    # Send a request's mail right after it commits (what fails stays queued for send-mail).
+    MAIL_SEND_AT_ONCE = False
+    # Requests each API token may make (tracker/api); requests without a usable token share their address's.
+    API_RATE_LIMIT = "120 per minute;5000 per hour"
 
 
 class DevelopmentConfig(Config):
@@ -81,7 +120,10 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True  # tests post real tokens; a test proves a POST without one is refused
     # The suite keeps its own secret and limiter storage whatever the shell has, and takes its database from
     # TEST_DATABASE_URL rather than DATABASE_URL (which may name a real one).
-    environment_ignored = ("SECRET_KEY", "RATELIMIT_STORAGE_URI")
+    # Nor does a developer's mail server receive the suite's mail.
+    environment_ignored = ("SECRET_KEY", "RATELIMIT_STORAGE_URI", "PUBLIC_URL", "MAIL_BACKEND", "MAIL_FILE_DIR",
+                           "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_USERNAME",
+                           "MAIL_PASSWORD", "MAIL_FROM", "MAIL_SEND_AT_ONCE")
     database_variable = "TEST_DATABASE_URL"
 
 
@@ -92,6 +134,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     SEED_DEMO_ALLOWED = False
     RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"
+    MAIL_BACKEND = "smtp"
 
     @classmethod
     def check(cls, settings: dict) -> None:
@@ -125,6 +168,18 @@ def check_secret_key(config_name: str, secret: str | None) -> None:
         )
 
 
+def check_timezone(name: str | None) -> None:
+    """Refuse to start with an APP_TIMEZONE that is not a time zone the system knows (a typo would otherwise shift
+    every calendar feed's times)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name or "")
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise RuntimeError(f"APP_TIMEZONE={name!r} is not a known time zone; use an IANA name such as "
+                           "'Europe/Berlin' or 'America/New_York' (or 'UTC').") from None
+
+
 # Environment variable -> the setting it overrides and how its text is read (README's configuration table).
 # DATABASE_URL stands for the configuration's database_variable.
 ENVIRONMENT = (
@@ -141,6 +196,34 @@ ENVIRONMENT = (
     ("TRUSTED_PROXIES", "TRUSTED_PROXIES", int),
     ("AUDIT_CACHE_SIZE", "AUDIT_CACHE_SIZE", int),
     ("DOCUMENT_SIGNING_KEY", "DOCUMENT_SIGNING_KEY", str),
+    ("OIDC_ISSUER", "OIDC_ISSUER", str),
+    ("OIDC_CLIENT_ID", "OIDC_CLIENT_ID", str),
+    ("OIDC_CLIENT_SECRET", "OIDC_CLIENT_SECRET", str),
+    ("OIDC_PROVIDER_NAME", "OIDC_PROVIDER_NAME", str),
+    ("OIDC_SCOPES", "OIDC_SCOPES", str),
+    ("OIDC_EMAIL_CLAIM", "OIDC_EMAIL_CLAIM", str),
+    ("OIDC_ROLE_CLAIM", "OIDC_ROLE_CLAIM", str),
+    ("OIDC_ROLE_MAP", "OIDC_ROLE_MAP", str),
+    ("OIDC_NEW_ACCOUNTS", "OIDC_NEW_ACCOUNTS", _yes),
+    ("OIDC_END_PROVIDER_SESSION", "OIDC_END_PROVIDER_SESSION", _yes),
+    ("PASSWORD_LOGIN", "PASSWORD_LOGIN", _yes),
+    ("APP_TIMEZONE", "APP_TIMEZONE", str),
+    ("PUBLIC_URL", "PUBLIC_URL", str),
+    ("MAIL_BACKEND", "MAIL_BACKEND", str),
+    ("MAIL_FILE_DIR", "MAIL_FILE_DIR", str),
+    ("MAIL_SERVER", "MAIL_SERVER", str),
+    ("MAIL_PORT", "MAIL_PORT", int),
+    ("MAIL_USE_TLS", "MAIL_USE_TLS", _yes),
+    ("MAIL_USE_SSL", "MAIL_USE_SSL", _yes),
+    ("MAIL_USERNAME", "MAIL_USERNAME", str),
+    ("MAIL_PASSWORD", "MAIL_PASSWORD", str),
+    ("MAIL_FROM", "MAIL_FROM", str),
+    ("MAIL_TIMEOUT", "MAIL_TIMEOUT", int),
+    ("MAIL_MAX_ATTEMPTS", "MAIL_MAX_ATTEMPTS", int),
+    ("MAIL_RETRY_SECONDS", "MAIL_RETRY_SECONDS", int),
+    ("MAIL_BATCH_SIZE", "MAIL_BATCH_SIZE", int),
+    ("MAIL_SEND_AT_ONCE", "MAIL_SEND_AT_ONCE", _yes),
+    ("API_RATE_LIMIT", "API_RATE_LIMIT", str),
 )
 
 

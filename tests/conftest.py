@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.fixtures.records",    # make_studio, make_ensemble, make_course_record, make_session
     "tests.fixtures.queries",    # count_queries
     "tests.fixtures.audits",     # handmade (a made-up audit of nested groups)
+    "tests.fixtures.sso",        # oidc_provider (a real OpenID provider), sso_on (the app configured for it)
 ]

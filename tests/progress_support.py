@@ -59,10 +59,29 @@ def course(code: str) -> Course:
     return found
 
 
+def course_record(student: User, course: Course, term: Term, status: str = "completed",
+                  grade: str | None = "A") -> CourseRecord:
+    """An unsaved course record; the grade is kept only for a completed course."""
+    return CourseRecord(student_id=student.id, course_id=course.id, term_id=term.id, status=CourseStatus(status),
+                        grade=grade if status == "completed" else None)
+
+
+def studio_session(student: User, supervisor: User, studio: Studio, term: Term, day: date, start: time, minutes: int,
+                   status: str, **values) -> StudioSession:
+    """An unsaved studio session of `minutes` from `start`; a reviewed one (neither pending nor withdrawn) was
+    reviewed by its supervisor just now. `values`: the other columns (activity, project, role, ...)."""
+    end = (datetime.combine(day, start) + timedelta(minutes=minutes)).time()
+    reviewed = status not in ("pending", "withdrawn")
+    return StudioSession(
+        student_id=student.id, supervisor_id=supervisor.id, studio_id=studio.id, term_id=term.id, date=day,
+        start_time=start, end_time=end, minutes=minutes, status=SessionStatus(status),
+        reviewer_id=supervisor.id if reviewed else None,
+        reviewed_at=datetime.now(timezone.utc) if reviewed else None, **values)
+
+
 def add_course(student: User, code: str, term: Term, status: str = "completed", grade: str | None = "A",
                commit: bool = True) -> CourseRecord:
-    record = CourseRecord(student_id=student.id, course_id=course(code).id, term_id=term.id,
-                          status=CourseStatus(status), grade=grade if status == "completed" else None)
+    record = course_record(student, course(code), term, status, grade)
     db.session.add(record)
     if commit:
         db.session.commit()
@@ -103,16 +122,8 @@ def add_sessions(student: User, supervisor: User, term: Term, *, count: int = 1,
     made = []
     for i in range(count):
         day = min(term.start_date + timedelta(days=i % 90), term.end_date)
-        minutes = int(hours * 60)
-        end = (datetime.combine(day, time(10, 0)) + timedelta(minutes=minutes)).time()
-        reviewed = status not in ("pending", "withdrawn")
-        made.append(StudioSession(
-            student_id=student.id, supervisor_id=supervisor.id, studio_id=room.id, term_id=term.id, date=day,
-            start_time=time(10, 0), end_time=end, minutes=minutes, activity=StudioActivity.MIXING,
-            project="Thesis EP", role=StudioRole.ENGINEER, status=SessionStatus(status),
-            reviewer_id=supervisor.id if reviewed else None,
-            reviewed_at=datetime.now(timezone.utc) if reviewed else None,
-        ))
+        made.append(studio_session(student, supervisor, room, term, day, time(10, 0), int(hours * 60), status,
+                                   activity=StudioActivity.MIXING, project="Thesis EP", role=StudioRole.ENGINEER))
     db.session.add_all(made)
     if commit:
         db.session.commit()

@@ -20,6 +20,18 @@ def admin(login_as):
     return login_as("admin")
 
 
+def preview(client, program, text: str):
+    """Post a definition to the program's editor (the preview step)."""
+    return client.post_form(f"/admin/programs/{program.id}/definition", {"definition": text})
+
+
+def preview_page(client, program, text: str) -> str:
+    """The page the editor answers a posted definition with (shown again, never redirected)."""
+    response = preview(client, program, text)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
 def test_program_page_shows_the_current_requirements(client, admin, demo_program):
     page = client.get(f"/admin/programs/{demo_program.id}").get_data(as_text=True)
     for title in ("Core courses", "Concentration courses", "Electives", "Thesis milestones"):
@@ -35,9 +47,7 @@ def test_definition_form_is_prefilled_with_the_stored_definition(client, admin, 
 
 def test_preview_lists_the_changes_and_writes_nothing(client, admin, demo_program):
     edited = DEMO.replace('title = "Electives"', 'title = "Free electives"').replace("credits = 6\n", "credits = 9\n", 1)
-    response = client.post_form(f"/admin/programs/{demo_program.id}/definition", {"definition": edited})
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
+    page = preview_page(client, demo_program, edited)
     assert "change requirement “Free electives”" in page
     assert 'name="definition" type="hidden"' in page
     assert "Apply changes" in page
@@ -60,9 +70,7 @@ def test_apply_changes_the_requirements_and_records_history(client, admin, demo_
 
 def test_malformed_definition_shows_each_problem_by_key_and_changes_nothing(client, admin, demo_program):
     broken = DEMO.replace("credits = 12\n", "credits = -4\n", 1).replace('kind = "gpa"', 'kind = "nonsense"')
-    response = client.post_form(f"/admin/programs/{demo_program.id}/definition", {"definition": broken})
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
+    page = preview_page(client, demo_program, broken)
     assert "problems; nothing was changed" in page
     assert "requirements[2].credits" in page
     assert 'aria-invalid="true"' in page
@@ -72,9 +80,7 @@ def test_malformed_definition_shows_each_problem_by_key_and_changes_nothing(clie
 
 
 def test_not_toml_at_all_is_refused(client, admin, demo_program):
-    response = client.post_form(f"/admin/programs/{demo_program.id}/definition", {"definition": "this is [ not toml"})
-    assert response.status_code == 200
-    assert "nothing was changed" in response.get_data(as_text=True)
+    assert "nothing was changed" in preview_page(client, demo_program, "this is [ not toml")
 
 
 def test_apply_checks_the_text_again(client, admin, demo_program):
@@ -105,9 +111,7 @@ def test_upload_must_be_a_toml_file(client, admin, demo_program):
 
 def test_editing_one_program_with_another_programs_code_is_refused(client, admin, demo_program):
     other = DEMO.replace('code = "MM-PROD"', 'code = "MM-OTHER"')
-    response = client.post_form(f"/admin/programs/{demo_program.id}/definition", {"definition": other})
-    assert response.status_code == 200
-    assert "not MM-PROD" in response.get_data(as_text=True)
+    assert "not MM-PROD" in preview_page(client, demo_program, other)
     response = client.post_form("/admin/programs/apply", {"definition": other, "program_id": demo_program.id})
     assert response.status_code == 200
     assert db.session.scalar(sa.select(Program).where(Program.code == "MM-OTHER")) is None
@@ -149,8 +153,7 @@ def line_of(text: str, line: str, after: int = 0) -> int:
 def test_editor_shows_each_problem_with_its_line(client, admin, demo_program):
     broken = DEMO.replace('title = "Total credits"\ncredits = 36', 'title = "Total credits"\ncredits = 30').replace(
         'milestones = ["capstone", "comprehensive_exam"]', 'milestones = ["capstone", "party"]')
-    response = client.post_form(f"/admin/programs/{demo_program.id}/definition", {"definition": broken})
-    page = response.get_data(as_text=True)
+    page = preview(client, demo_program, broken).get_data(as_text=True)
     assert "The definition has 2 problems; nothing was changed. Each problem names its line" in page
     total = line_of(broken, "credits = 30")
     assert (f"line {total}: requirements[11].credits: asks for 30 credits in all, but program.total_credits "
@@ -162,20 +165,17 @@ def test_editor_shows_each_problem_with_its_line(client, admin, demo_program):
 
 def test_preview_shows_the_warnings_and_can_still_be_applied(client, admin, demo_program):
     lenient = DEMO.replace("max_transfer_credits = 6\n", "")
-    response = client.post_form(f"/admin/programs/{demo_program.id}/definition", {"definition": lenient})
-    page = response.get_data(as_text=True)
+    page = preview(client, demo_program, lenient).get_data(as_text=True)
     assert 'id="definition-warnings"' in page and "1 warning: the definition can still be applied" in page
     assert (f"line {line_of(lenient, '[program]')}: program.max_transfer_credits: not set, so the default of 6 "
             "transfer credits applies") in page
     assert "Apply changes" in page
-    quiet = client.post_form(f"/admin/programs/{demo_program.id}/definition", {"definition": DEMO})
-    assert 'id="definition-warnings"' not in quiet.get_data(as_text=True)
+    assert 'id="definition-warnings"' not in preview(client, demo_program, DEMO).get_data(as_text=True)
 
 
 def test_warnings_are_shown_beside_the_problems(client, admin, demo_program):
     both = DEMO.replace("max_transfer_credits = 6\n", "").replace('kind = "gpa"', 'kind = "nonsense"')
-    page = client.post_form(f"/admin/programs/{demo_program.id}/definition", {"definition": both}).get_data(
-        as_text=True)
+    page = preview(client, demo_program, both).get_data(as_text=True)
     assert "requirements[12].kind: unknown kind" in page
     assert "program.max_transfer_credits: not set" in page and "would load once the problems are fixed" in page
 

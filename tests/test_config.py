@@ -3,6 +3,7 @@ TRACKER_ENV refuses the public development secret (fail closed) outside the `fla
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -150,3 +151,21 @@ def test_the_environment_is_read_when_the_app_is_created(monkeypatch):
     monkeypatch.delenv("SESSION_COOKIE_SECURE")
     production = config.settings_for("production")
     assert production["RATELIMIT_STORAGE_URI"].startswith("redis://") and production["SESSION_COOKIE_SECURE"] is True
+
+
+def test_the_readme_documents_every_environment_variable():
+    """A director or an operator finds every setting in the README's configuration table."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    documented = set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", readme, flags=re.M))
+    missing = {variable for variable, _key, _read in config.ENVIRONMENT} - documented
+    assert not missing, f"add a row to the README's configuration table for {sorted(missing)}"
+
+
+def test_the_mail_settings_are_read_from_the_environment():
+    settings = config.settings_for("development", {"MAIL_PORT": "587", "MAIL_USE_TLS": "yes",
+                                                   "MAIL_SEND_AT_ONCE": "1", "PUBLIC_URL": "https://t.example.edu"})
+    assert (settings["MAIL_PORT"], settings["MAIL_USE_TLS"], settings["MAIL_SEND_AT_ONCE"], settings["PUBLIC_URL"]) \
+        == (587, True, True, "https://t.example.edu")
+    assert settings["MAIL_BACKEND"] == "file" and config.settings_for("production", {})["MAIL_BACKEND"] == "smtp"
+    # The suite never mails through a developer's server.
+    assert config.settings_for("testing", {"MAIL_BACKEND": "smtp"})["MAIL_BACKEND"] == "file"

@@ -319,3 +319,55 @@ def test_studio_life_migration_keeps_sessions_and_their_audit_stamps_both_ways(e
     assert _execute(app, "SELECT project, notes FROM studio_session") == [[("EP", "edited")]]
     with app.app_context():
         db.engine.dispose()
+
+
+def test_mail_migration_adds_the_outbox_and_preferences_and_down_removes_only_them(empty_database_url):
+    """Up: the two tables appear, existing accounts stay, and a message and a preference can be stored; the status
+    and kind columns refuse unknown values. Down: both tables go, the account stays."""
+    app = _app_at(empty_database_url, "89afc694247d")
+    _execute(app, STUDENT_ROW)
+    with app.app_context():
+        upgrade(revision="2430514b56c9")
+    _execute(
+        app,
+        "INSERT INTO outbox_message (recipient_id, kind, subject, body_text, status, attempts, next_attempt_at, "
+        f"last_error, created_at) VALUES (1, 'session_reviewed', 'Hi', 'Text', 'queued', 0, {NOW}, '', {NOW})",
+        f"INSERT INTO mail_preference (user_id, kind, mode, updated_at) VALUES (1, 'sessions_waiting', 'off', {NOW})",
+    )
+    assert _execute(app, "SELECT status, attempts FROM outbox_message", "SELECT kind, mode FROM mail_preference") \
+        == [[("queued", 0)], [("sessions_waiting", "off")]]
+    with pytest.raises(sa.exc.IntegrityError):
+        _execute(app, "INSERT INTO outbox_message (recipient_id, kind, subject, body_text, status, attempts, "
+                      f"next_attempt_at, last_error, created_at) VALUES (1, 'session_reviewed', 'Hi', 'Text', "
+                      f"'lost', 0, {NOW}, '', {NOW})")
+    with pytest.raises(sa.exc.IntegrityError):  # one choice per user and kind
+        _execute(app, "INSERT INTO mail_preference (user_id, kind, mode, updated_at) VALUES "
+                      f"(1, 'sessions_waiting', 'daily', {NOW})")
+    with app.app_context():
+        downgrade(revision="89afc694247d")
+    assert {"outbox_message", "mail_preference"}.isdisjoint(_tables(app))
+    assert _execute(app, 'SELECT email FROM "user"') == [[("s@x.edu",)]]
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_api_token_migration_adds_the_table_and_down_drops_it_keeping_the_users(empty_database_url):
+    """Up: the table of personal access tokens, one secret hash once only; down: gone, the accounts stay."""
+    app = _app_at(empty_database_url, "2430514b56c9")
+    _execute(app, STUDENT_ROW)
+    with app.app_context():
+        upgrade(revision="3a3ae9d03824")
+    _execute(app, "INSERT INTO api_token (id, user_id, name, token_hash, prefix, scopes, created_at, expires_at) "
+                  f"VALUES (1, 1, 'Sync', '{'a' * 64}', 'mtt_abcdef', 'read write', {NOW}, {NOW})")
+    with pytest.raises(sa.exc.IntegrityError):
+        _execute(app, "INSERT INTO api_token (id, user_id, name, token_hash, prefix, scopes, created_at, expires_at) "
+                      f"VALUES (2, 1, 'Copy', '{'a' * 64}', 'mtt_abcdef', 'read', {NOW}, {NOW})")
+    assert _execute(app, "SELECT name, scopes FROM api_token") == [[("Sync", "read write")]]
+    with app.app_context():
+        downgrade(revision="2430514b56c9")
+    with app.app_context():
+        assert "api_token" not in sa.inspect(db.engine).get_table_names()
+        db.engine.dispose()
+    assert _execute(app, "SELECT email FROM \"user\"") == [[("s@x.edu",)]]
+    with app.app_context():
+        db.engine.dispose()

@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from tracker.extensions import db
-from tracker.models import BookingKind, BookingStatus, Confirmation, Program, StudioBooking, StudioSession
+from tracker.models import (BookingKind, BookingStatus, Confirmation, Program, StudioBooking, StudioSession,
+                            StudioSessionGroup)
 from tracker.services import reconciliation
 
 from .fixtures import saved
@@ -445,3 +446,28 @@ def test_the_flag_expression_is_a_plain_boolean(people, make_session, make_booki
     found = db.session.scalar(sa.select(reconciliation.booked_expression()).select_from(StudioSession)
                               .where(StudioSession.id == session.id))
     assert found is True
+
+
+def test_a_group_session_booked_by_one_participant_is_booked_for_everyone(client, people, make_session,
+                                                                         make_booking, make_user):
+    s, other, studio, faculty = people["student"], people["other"], people["studio"], people["faculty"]
+    group = saved(StudioSessionGroup(created_by_id=s.id))
+    booker_row = make_session(s, faculty, day=DAY, start="10:00", hours=2, studio=studio)
+    guest_row = make_session(other, faculty, day=DAY, start="10:00", hours=2, studio=studio)
+    declined = make_session(make_user("student"), faculty, day=DAY, start="10:00", hours=2, studio=studio)
+    for row in (booker_row, guest_row, declined):
+        row.group_id = group.id
+    declined.confirmation = Confirmation.DECLINED
+    db.session.commit()
+    booking = make_booking(s, studio, DAY, "10:00", "12:00")
+    report = _report(make_user("admin"))
+    assert report.unbooked == [] and report.mismatches == [] and booking.id not in _ids(report.no_shows)
+    # the queue shows the group once, without the flag
+    client.login(faculty.email)
+    page = page_html(client.get("/review"))
+    assert "No booking" not in page
+    # a booking by someone who declined covers nobody
+    booking.user_id = declined.student_id
+    db.session.commit()
+    assert _ids(_report(make_user("admin")).unbooked) == {booker_row.id, guest_row.id}
+    assert "No booking" in page_html(client.get("/review"))

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import CONFIGS, check_secret_key, settings_for
+from config import CONFIGS, check_secret_key, check_timezone, settings_for
 
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import csrf, db, limiter, login_manager, migrate, oauth
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -32,6 +32,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     if overrides:
         app.config.update(overrides)
     check_secret_key(config_name, app.config.get("SECRET_KEY"))
+    check_timezone(app.config.get("APP_TIMEZONE"))
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "tracker.sqlite3")
@@ -126,6 +127,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    oauth.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
@@ -151,11 +153,15 @@ def register_blueprints(app: Flask) -> None:
     """Mount each feature's blueprint."""
     from .admin import bp as admin_bp
     from .advising import bp as advising_bp
+    from .api_tokens import bp as api_tokens_bp
     from .auth import bp as auth_bp
+    from .calendar import bp as calendar_bp
+    from .bookings import bp as bookings_bp
     from .courses import bp as courses_bp
     from .documents import bp as documents_bp
     from .dashboard import bp as dashboard_bp
     from .ensembles import bp as ensembles_bp
+    from .mail import bp as mail_bp
     from .notifications import bp as notifications_bp
     from .progress import bp as progress_bp
     from .reconciliation import bp as reconciliation_bp
@@ -168,6 +174,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses_bp)
     app.register_blueprint(ensembles_bp)
     app.register_blueprint(studio_bp)
+    app.register_blueprint(bookings_bp)
     app.register_blueprint(progress_bp)
     app.register_blueprint(advising_bp)
     app.register_blueprint(documents_bp)
@@ -176,6 +183,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(reconciliation_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(calendar_bp)
+    app.register_blueprint(mail_bp)
+    app.register_blueprint(api_tokens_bp)
+
+    from .api import register as register_api
+
+    register_api(app)
 
 
 def register_errors(app: Flask) -> None:
@@ -194,6 +208,10 @@ def register_hooks(app: Flask) -> None:
     register_security_headers(app)
     register_template_helpers(app)
     history.read_client_address_with(client_address)
+
+    from . import mail_delivery
+
+    mail_delivery.register(app)  # MAIL_SEND_AT_ONCE: a request's mail goes out once its transaction commits
 
 
 def register_cli(app: Flask) -> None:

@@ -116,3 +116,52 @@ def seed_demo(if_empty: bool) -> None:
 
     created = seed()
     click.echo(created)
+
+
+@tracker_cli.command("send-mail")
+@click.option("--once", is_flag=True, help="Send one batch of what is due, then stop (for cron and the tests).")
+@click.option("--batch", type=click.IntRange(1, 10_000), default=None,
+              help="Messages per round (default MAIL_BATCH_SIZE).")
+@click.option("--interval", type=click.FloatRange(0.1, 3600), default=10.0, show_default=True,
+              help="Seconds to wait when nothing is due.")
+def send_mail(once: bool, batch: int | None, interval: float) -> None:
+    """Send the outbox: each due message claimed once (several senders may run), retried with backoff on failure.
+    Without --once it keeps going until stopped (SIGTERM or Ctrl-C finish the message in hand first)."""
+    import signal
+    import time
+
+    from .mail_delivery import send_due
+
+    app = current_app._get_current_object()
+    stopping = []
+    if not once:
+        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    try:
+        while True:
+            result = send_due(app, batch)
+            if result.handled:
+                click.echo(f"Sent {result.sent}, to retry {result.retried}, failed {result.failed}.")
+            if once or stopping:
+                break
+            if not result.handled or result.handled < (batch or app.config["MAIL_BATCH_SIZE"]):
+                for _ in range(max(1, int(interval * 10))):  # wake up promptly when asked to stop
+                    if stopping:
+                        break
+                    time.sleep(0.1)
+            if stopping:
+                break
+    except KeyboardInterrupt:
+        pass
+
+
+@tracker_cli.command("mail-digest")
+def mail_digest() -> None:
+    """Queue the daily summaries: each supervisor's sessions waiting for review, and every message held for a
+    user's daily summary, one e-mail per user and kind (run once a day, then send-mail sends them)."""
+    from .mail_delivery import public_url
+    from .services import mail as mail_service
+
+    app = current_app._get_current_object()
+    result = mail_service.build_digests(public_url(app, "review.queue"))
+    click.echo(f"Queued {result.waiting} summaries of waiting sessions and {result.summaries} daily summaries "
+               f"({result.merged} messages folded in).")

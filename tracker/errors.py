@@ -101,14 +101,22 @@ def render_error(code: int, message: str | None = None):
 def register(app: Flask) -> None:
     """Install the handlers."""
 
+    from .api import problems as api_problems  # errors under /api/ answer RFC 9457 problem documents
+
     @app.errorhandler(CSRFError)
     def _csrf(err: CSRFError):
+        if api_problems.is_api_request():
+            return api_problems.response(400)
         log.warning("CSRF refusal on %s %s: %s", request.method, request.path, err.description)
         return render_error(400, "The form expired or was not sent from this site. Reload the page and try again.")
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
+        if api_problems.is_api_request() and (err.code or 500) < 500:
+            return api_problems.from_exception(err)
         if err.code == 503:
+            if api_problems.is_api_request():
+                return api_problems.response(503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
             return render_unavailable()
         if err.code and err.code >= 500:
             return _server_error(err)
@@ -125,7 +133,11 @@ def register(app: Flask) -> None:
         original = getattr(err, "original_exception", None) if isinstance(err, InternalServerError) else err
         if original is not None and database_unavailable(original):
             outage.begin(original)
+            if api_problems.is_api_request():
+                return api_problems.response(503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
             return render_unavailable()
         if not isinstance(err, InternalServerError):
             log.exception("unhandled error on %s %s", request.method, request.path)
+        if api_problems.is_api_request():
+            return api_problems.response(500)
         return render_error(500)

@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and initialised in create_app()."""
 from __future__ import annotations
 
+from authlib.integrations.flask_client import OAuth
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -28,6 +29,8 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+# The single sign-on provider's client (tracker/auth/sso.py registers it from the OIDC_* settings).
+oauth = OAuth()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

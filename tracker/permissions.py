@@ -16,7 +16,8 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from .extensions import db
-from .models import Enrollment, Notification, ProgressDocument, Role, StudioBooking, StudioSession, User
+from .models import (ApiToken, BookingKind, Confirmation, Enrollment, Notification, ProgressDocument, Role, SessionStatus,
+                     StudioBooking, StudioSession, User)
 
 T = TypeVar("T")
 
@@ -82,6 +83,12 @@ def may_revoke_document(user: User, document: ProgressDocument) -> bool:
     return user.is_admin or document.issued_by_id == user.id
 
 
+def may_see_booking_names(user: User, booking) -> bool:
+    """Who sees whom a studio booking (a StudioBooking) is for and why: staff, and the person it is for. Everyone
+    else (other students, in a studio's calendar feed) sees only that the slot is booked."""
+    return not user.is_student or (booking.user_id is not None and booking.user_id == user.id)
+
+
 def may_change_term_sessions(user: User, *, closed: bool) -> bool:
     """The closed-term rule: a closed term's studio sessions are logged, changed or decided by administrators only."""
     return not closed or user.is_admin
@@ -92,10 +99,36 @@ def may_review(user: User, studio_session: StudioSession) -> bool:
     return user.is_admin or (user.is_faculty and studio_session.supervisor_id == user.id)
 
 
+def may_answer_group_session(user: User, studio_session: StudioSession) -> bool:
+    """Who confirms or declines a row of a group session: the student it names, while it waits for their answer."""
+    return (user.is_student and studio_session.student_id == user.id
+            and studio_session.confirmation == Confirmation.AWAITING
+            and studio_session.status == SessionStatus.PENDING)
+
+
 def may_sign_milestone(user: User, enrollment: Enrollment, milestone) -> bool:
     """The program's signed_by rule for one milestone kind (a tracker.domain.MilestoneDef) and this student."""
     return milestone.may_sign(is_admin=user.is_admin,
                               is_advisor=enrollment.advisor_id is not None and enrollment.advisor_id == user.id)
+
+
+def may_see_booker(user: User, booking: StudioBooking) -> bool:
+    """Who a calendar shows a booking's person to: staff (faculty, admins), and the person themself; students see
+    someone else's booking as just "Booked"."""
+    return not user.is_student or booking.user_id == user.id
+
+
+def may_view_booking(user: User, booking: StudioBooking) -> bool:
+    """Who opens a booking's page: admins, the person it is for (or who made it), and a student's advisor."""
+    if user.is_admin or booking.user_id == user.id or booking.booked_by_id == user.id:
+        return True
+    return (user.is_faculty and booking.kind == BookingKind.BOOKING and booking.user_id is not None
+            and can_view_student(user, booking.user_id))
+
+
+def may_cancel_booking(user: User, booking: StudioBooking) -> bool:
+    """Who cancels a booking: the person it is for, or an admin (who also removes blocked time)."""
+    return user.is_admin or (booking.kind == BookingKind.BOOKING and booking.user_id == user.id)
 
 
 # ---------------------------------------------------------------- query scopes for services
@@ -182,6 +215,21 @@ def get_studio_session_or_404(session_id: int) -> StudioSession:
     return found
 
 
+def get_group_sessions_or_404(group_id: int) -> list[StudioSession]:
+    """A group session's rows that the current user reviews (review_scope), with what the group's page shows; 404
+    when there is none. Students never get here: each of them sees the group only as their own row."""
+    found = list(db.session.scalars(
+        sa.select(StudioSession)
+        .where(StudioSession.group_id == group_id, review_scope(current_user))
+        .options(joinedload(StudioSession.student), joinedload(StudioSession.supervisor),
+                 joinedload(StudioSession.reviewer), joinedload(StudioSession.studio), joinedload(StudioSession.term))
+        .order_by(StudioSession.id)
+    ))
+    if not found:
+        abort(404)
+    return found
+
+
 def get_notification_or_404(notification_id: int) -> Notification:
     """One of the current user's own notifications."""
     found = db.session.scalar(
@@ -197,5 +245,40 @@ def get_document_or_404(document_id: int) -> ProgressDocument:
     looks the document up by its token instead)."""
     found = db.session.get(ProgressDocument, document_id)
     if found is None or not can_view_student(current_user, found.student_id):
+        abort(404)
+    return found
+
+
+def get_booking_or_404(booking_id: int) -> StudioBooking:
+    """A studio booking the current user may see (may_view_booking), with its studio and people."""
+    found = db.session.scalar(
+        sa.select(StudioBooking).where(StudioBooking.id == booking_id)
+        .options(joinedload(StudioBooking.studio), joinedload(StudioBooking.user), joinedload(StudioBooking.booked_by),
+                 joinedload(StudioBooking.cancelled_by), joinedload(StudioBooking.session))
+    )
+    if found is None or not may_view_booking(current_user, found):
+        abort(404)
+    return found
+
+
+def get_booking_to_log_or_404(booking_id: int | None) -> StudioBooking:
+    """One of the current student's own bookings (not blocked time), for logging it as a session."""
+    found = None
+    if booking_id is not None:
+        found = db.session.scalar(
+            sa.select(StudioBooking)
+            .where(StudioBooking.id == booking_id, StudioBooking.user_id == current_user.id,
+                   StudioBooking.kind == BookingKind.BOOKING)
+            .options(joinedload(StudioBooking.studio))
+        )
+    if found is None:
+        abort(404)
+    return found
+
+
+def get_api_token_or_404(token_id: int) -> ApiToken:
+    """One of the current user's own API tokens (nobody else's, administrators' included: a token is personal)."""
+    found = db.session.scalar(sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == current_user.id))
+    if found is None:
         abort(404)
     return found

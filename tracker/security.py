@@ -54,20 +54,32 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")
 
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+def content_security_policy(form_targets: str = "") -> str:
+    """The Content-Security-Policy header; `form_targets` are origins besides ours that a form's redirect may reach
+    (the single sign-on provider: logging in and out are POSTs that end on its pages)."""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            " ".join(["form-action 'self'", form_targets]).strip(),
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def _policy(app: Flask) -> str:
+    """This app's policy: forms may also lead to the single sign-on provider's origin when one is configured."""
+    issuer = app.config.get("OIDC_ISSUER")
+    if not issuer:
+        return content_security_policy()
+    parts = urlsplit(issuer)
+    return content_security_policy(f"{parts.scheme}://{parts.netloc}")
 
 
 def client_address() -> str | None:
@@ -80,7 +92,7 @@ def register_security_headers(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", _policy(app))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 from flask import Flask, current_app, request, url_for
 
 from .formatting import format_number
-from .permissions import may_change_term_sessions
+from .permissions import may_answer_group_session, may_change_term_sessions
 from .query_args import filter_args
 
 
@@ -71,5 +71,6 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["nav_has"] = nav_has
     # The closed-term rule, so pages offer only what the services would accept (one rule, in permissions).
     app.jinja_env.globals["may_change_term_sessions"] = may_change_term_sessions
+    app.jinja_env.globals["may_answer_group_session"] = may_answer_group_session
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["today"] = date.today

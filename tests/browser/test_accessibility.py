@@ -253,6 +253,7 @@ def test_every_reachable_page_has_no_serious_accessibility_violations(page, app,
 
 @pytest.mark.parametrize("email, url", [("maya@demo.mmtracker.test", "/progress"),
                                         ("maya@demo.mmtracker.test", "/studio/hours"),
+                                        ("maya@demo.mmtracker.test", "/bookings"),
                                         ("amoreno@demo.mmtracker.test", "/review")])
 def test_pages_fit_a_phone_screen(browser, live_server, demo, email, url):
     context = browser.new_context(base_url=live_server, viewport={"width": 375, "height": 740})

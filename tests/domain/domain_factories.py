@@ -1,9 +1,13 @@
 """Builders for domain tests: terms, records from the demo catalog, small ad-hoc programs and one-call audits."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+
+from hypothesis import assume
+from hypothesis import strategies as st
 
 from tracker.domain import (
     AllCoursesRequirement,
@@ -19,6 +23,7 @@ from tracker.domain import (
     Term,
     Waiver,
     audit,
+    grade_points,
     load_program_definition,
 )
 
@@ -149,3 +154,23 @@ def done_extras(track: str = "thesis"):
                                                                                         "comprehensive_exam"]
     ms = [milestone(kind, date(2026, 1, 1 + i)) for i, kind in enumerate(kinds)]
     return ens, studio, ms
+
+
+def replacing(items, chosen, **changes) -> list:
+    """The items with `chosen` (the very object) replaced by a copy that has `changes`."""
+    return [dataclasses.replace(item, **changes) if item is chosen else item for item in items]
+
+
+def assume_gpa_kept(grade: str, before) -> None:
+    """Skip an example where the new grade is below the audit's GPA (`before`): it lowers the GPA, and so the GPA
+    block, which is not a regression of the audit."""
+    points = grade_points(grade)
+    assume(points is None or before.gpa is None or points >= before.gpa + Decimal("0.005"))
+
+
+def draw_with_status(data, items, statuses: tuple[str, ...]):
+    """One of the items whose status is among `statuses`, drawn from hypothesis' `data` (skipping an example that
+    has none)."""
+    candidates = [item for item in items if item.status in statuses]
+    assume(candidates)
+    return data.draw(st.sampled_from(candidates))

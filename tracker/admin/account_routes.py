@@ -17,7 +17,7 @@ from ..permissions import current_actor, role_required
 from ..query_args import paginate, parse_id
 from ..services import ServiceError, accounts, admin_accounts, admin_catalog, history
 from . import bp
-from .catalog_routes import get_or_404, run_action
+from .catalog_routes import get_or_404, run_switch, save_form
 from ..forms import attach_error, form_refusal
 from .forms import (
     AdvisorForm,
@@ -32,6 +32,11 @@ from .forms import (
 def reset_url(token: str) -> str:
     """The full one-time link to hand over."""
     return url_for("auth.password_reset", token=token, _external=True)
+
+
+def _reset_path(token: str) -> str:
+    """The one-time link's path, for the e-mail (the mail service puts PUBLIC_URL in front)."""
+    return url_for("auth.password_reset", token=token)
 
 
 def _no_store(html: str, status: int = 200):
@@ -60,6 +65,21 @@ def users():
     role = form.role.data if form.role.data and not form.role.errors else None
     page = paginate(admin_accounts.users_query(role, form.q.data), current_app.config["ITEMS_PER_PAGE"])
     return render_template("admin/users.html", form=form, page=page)
+
+
+@bp.route("/users/single-sign-on")
+@role_required(Role.ADMIN)
+def single_sign_on():
+    """The single sign-on settings in force (from the environment) and how it works (docs/single-sign-on.md)."""
+    from ..auth import sso
+    from .program_routes import _doc
+
+    return render_template("admin/single_sign_on.html", enabled=sso.enabled(),
+                           password_login=sso.password_login_enabled(), config=current_app.config,
+                           role_map=sso.role_map(current_app.config.get("OIDC_ROLE_MAP", "")),
+                           callback=url_for("auth.sso_callback", _external=True),
+                           after_logout=url_for("auth.login", _external=True),
+                           body=_doc("single-sign-on.md"))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -148,7 +168,7 @@ def user_reset_link(user_id: int):
     """Make a new one-time password link (older links stop working) and show it once."""
     target = _load_user(user_id)
     try:
-        token = admin_accounts.issue_reset_link(target, actor=current_actor())
+        token = admin_accounts.issue_reset_link(target, actor=current_actor(), reset_link=_reset_path)
     except ServiceError as err:
         flash(err.message, "danger")
         return redirect(url_for("admin.user", user_id=user_id))
@@ -160,9 +180,9 @@ def user_reset_link(user_id: int):
 def user_active(user_id: int, action: str):
     """Deactivate an account (ending its sessions) or reactivate it."""
     target = get_or_404(User, user_id)
-    active = action == "reactivate"
-    return run_action(lambda: accounts.set_active(target, active, actor=current_actor()),
-                      f"{target.display_name} is {'reactivated' if active else 'deactivated and logged out'}.",
+    return run_switch(action, lambda active: accounts.set_active(target, active, actor=current_actor()),
+                      lambda active: f"{target.display_name} is "
+                                     f"{'reactivated' if active else 'deactivated and logged out'}.",
                       url_for("admin.user", user_id=user_id))
 
 
@@ -173,15 +193,10 @@ def advisor_assign(user_id: int):
     student = _load_student(user_id)
     form = AdvisorForm()
     form.advisor_id.choices = advisor_choices()
-    if form.validate_on_submit():
-        try:
-            admin_accounts.assign_advisor(student, _int(form.advisor_id.data), actor=current_actor())
-        except ServiceError as err:
-            attach_error(form, err)
-        else:
-            flash(f"Advisor of {student.display_name} saved.", "success")
-            return redirect(url_for("admin.user", user_id=user_id))
-    return _user_page(student, advisor_form=form)
+    saved = save_form(form, lambda: admin_accounts.assign_advisor(student, _int(form.advisor_id.data),
+                                                                  actor=current_actor()),
+                      lambda _: f"Advisor of {student.display_name} saved.", url_for("admin.user", user_id=user_id))
+    return saved if saved is not None else _user_page(student, advisor_form=form)
 
 
 @bp.route("/users/<int:user_id>/enrollment", methods=["POST"])
@@ -193,16 +208,11 @@ def enrollment_change(user_id: int):
     form.concentration_id.choices = concentration_choices(
         student.enrollment.program_id, blank=None, active_only=True, keep_id=student.enrollment.concentration_id)
     form.track.choices = track_choices(student.enrollment.program)
-    if form.validate_on_submit():
-        try:
-            admin_accounts.change_enrollment(student, _int(form.concentration_id.data), form.track.data,
-                                             actor=current_actor())
-        except ServiceError as err:
-            attach_error(form, err)
-        else:
-            flash(f"Concentration and track of {student.display_name} saved.", "success")
-            return redirect(url_for("admin.user", user_id=user_id))
-    return _user_page(student, enrollment_form=form)
+    saved = save_form(form, lambda: admin_accounts.change_enrollment(student, _int(form.concentration_id.data),
+                                                                     form.track.data, actor=current_actor()),
+                      lambda _: f"Concentration and track of {student.display_name} saved.",
+                      url_for("admin.user", user_id=user_id))
+    return saved if saved is not None else _user_page(student, enrollment_form=form)
 
 
 # ---------------------------------------------------------------- CSV import

@@ -55,6 +55,38 @@ def run_action(action, success: str, target: str):
     return redirect(target)
 
 
+def run_switch(action: str, switch, success, target: str):
+    """Run a retire or deactivate (`switch(False)`) or a reactivate (`switch(True)`) as the URL's `action` says, like
+    run_action; `success(active)` says what happened."""
+    active = action == "reactivate"
+    return run_action(lambda: switch(active), success(active), target)
+
+
+def active_again_or_retired(name: str):
+    """The success message of a catalog item's retire / reactivate switch."""
+    return lambda active: f"{name} is {'active again' if active else 'retired'}."
+
+
+def save_form(form, save, success, target: str, *, rollback: bool = False):
+    """Run `save()` for a valid submitted form: flash `success(result)` and answer a redirect to `target`.
+
+    None when the form was not submitted or not valid, or when the service refused (its problems are then on the
+    form, after a rollback when `rollback`: an edit form's object may hold the refused values), so the caller
+    renders its page again with the input kept.
+    """
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = save()
+    except ServiceError as err:
+        if rollback:
+            db.session.rollback()
+        attach_error(form, err)
+        return None
+    flash(success(result), "success")
+    return redirect(target)
+
+
 # ---------------------------------------------------------------- terms
 
 @bp.route("/terms", methods=["GET", "POST"])
@@ -62,15 +94,11 @@ def run_action(action, success: str, target: str):
 def terms():
     """Every term with its state and use; add a term."""
     form = TermForm()
-    if form.validate_on_submit():
-        try:
-            term = admin_terms.create_term(form.name.data, form.start_date.data, form.end_date.data,
-                                           actor=current_actor())
-        except ServiceError as err:
-            attach_error(form, err)
-        else:
-            flash(f"Added {term.name}.", "success")
-            return redirect(url_for("admin.terms"))
+    saved = save_form(form, lambda: admin_terms.create_term(form.name.data, form.start_date.data, form.end_date.data,
+                                                            actor=current_actor()),
+                      lambda term: f"Added {term.name}.", url_for("admin.terms"))
+    if saved is not None:
+        return saved
     rows = admin_terms.newest_first()
     return render_template("admin/terms.html", form=form, terms=rows, used=admin_terms.records_by_term())
 
@@ -81,16 +109,11 @@ def term_edit(term_id: int):
     """Rename a term or change its dates."""
     term = get_or_404(Term, term_id)
     form = TermForm(obj=term)
-    if form.validate_on_submit():
-        try:
-            admin_terms.update_term(term, form.name.data, form.start_date.data, form.end_date.data,
-                                    actor=current_actor())
-        except ServiceError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            flash(f"Saved {term.name}.", "success")
-            return redirect(url_for("admin.terms"))
+    saved = save_form(form, lambda: admin_terms.update_term(term, form.name.data, form.start_date.data,
+                                                            form.end_date.data, actor=current_actor()),
+                      lambda _: f"Saved {term.name}.", url_for("admin.terms"), rollback=True)
+    if saved is not None:
+        return saved
     return render_template("admin/edit.html", form=form, title=f"Edit {term.name}", back=url_for("admin.terms"))
 
 
@@ -173,14 +196,11 @@ def _simple_items(page: SimpleItemPage):
     """Every item of this kind with its use; add one."""
     kind = page.kind
     form = page.form()
-    if form.validate_on_submit():
-        try:
-            item = admin_catalog.save_item(kind, None, form.name.data, form[kind.detail].data, actor=current_actor())
-        except ServiceError as err:
-            attach_error(form, err)
-        else:
-            flash(f"Added {item.name}.", "success")
-            return redirect(page.url("list"))
+    saved = save_form(form, lambda: admin_catalog.save_item(kind, None, form.name.data, form[kind.detail].data,
+                                                            actor=current_actor()),
+                      lambda item: f"Added {item.name}.", page.url("list"))
+    if saved is not None:
+        return saved
     rows = db.session.scalars(sa.select(kind.model).order_by(kind.model.active.desc(), kind.model.name)).all()
     return render_template("admin/simple_items.html", page=page, form=form, items=rows,
                            used=admin_catalog.usage_by_item(kind))
@@ -191,24 +211,20 @@ def _simple_item_edit(page: SimpleItemPage, item_id: int):
     kind = page.kind
     item = get_or_404(kind.model, item_id)
     form = page.form(obj=item)
-    if form.validate_on_submit():
-        try:
-            admin_catalog.save_item(kind, item, form.name.data, form[kind.detail].data, actor=current_actor())
-        except ServiceError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            flash(f"Saved {item.name}.", "success")
-            return redirect(page.url("list"))
+    saved = save_form(form, lambda: admin_catalog.save_item(kind, item, form.name.data, form[kind.detail].data,
+                                                            actor=current_actor()),
+                      lambda _: f"Saved {item.name}.", page.url("list"), rollback=True)
+    if saved is not None:
+        return saved
     return render_template("admin/edit.html", form=form, title=f"Edit {item.name}", back=page.url("list"))
 
 
 def _simple_item_active(page: SimpleItemPage, item_id: int, action: str):
     """Retire or reactivate an item."""
     item = get_or_404(page.kind.model, item_id)
-    active = action == "reactivate"
-    return run_action(lambda: admin_catalog.set_item_active(page.kind, item, active, actor=current_actor()),
-                      f"{item.name} is {'active again' if active else 'retired'}.", page.url("list"))
+    return run_switch(action, lambda active: admin_catalog.set_item_active(page.kind, item, active,
+                                                                           actor=current_actor()),
+                      active_again_or_retired(item.name), page.url("list"))
 
 
 def _simple_item_delete(page: SimpleItemPage, item_id: int):
@@ -283,15 +299,11 @@ def concentrations():
     """Concentrations by program, with their students; add a concentration."""
     form = ConcentrationForm()
     form.program_id.choices = program_choices()
-    if form.validate_on_submit():
-        try:
-            conc = admin_catalog.create_concentration(_program(form.program_id.data),
-                                                      form.code.data, form.name.data, actor=current_actor())
-        except ServiceError as err:
-            attach_error(form, err)
-        else:
-            flash(f"Added the {conc.name} concentration.", "success")
-            return redirect(url_for("admin.concentrations"))
+    saved = save_form(form, lambda: admin_catalog.create_concentration(_program(form.program_id.data), form.code.data,
+                                                                       form.name.data, actor=current_actor()),
+                      lambda conc: f"Added the {conc.name} concentration.", url_for("admin.concentrations"))
+    if saved is not None:
+        return saved
     rows = db.session.scalars(
         sa.select(Concentration).join(Program).options(joinedload(Concentration.program))
         .order_by(Program.name, Concentration.active.desc(), Concentration.name)
@@ -306,15 +318,10 @@ def concentration_edit(conc_id: int):
     """Rename a concentration (its code stays)."""
     conc = get_or_404(Concentration, conc_id)
     form = RenameConcentrationForm(obj=conc)
-    if form.validate_on_submit():
-        try:
-            admin_catalog.rename_concentration(conc, form.name.data, actor=current_actor())
-        except ServiceError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            flash(f"Renamed to {conc.name}.", "success")
-            return redirect(url_for("admin.concentrations"))
+    saved = save_form(form, lambda: admin_catalog.rename_concentration(conc, form.name.data, actor=current_actor()),
+                      lambda _: f"Renamed to {conc.name}.", url_for("admin.concentrations"), rollback=True)
+    if saved is not None:
+        return saved
     return render_template("admin/edit.html", form=form, title=f"Rename the {conc.name} concentration",
                            note=f"Its code, “{conc.code}”, stays: requirements and program definitions use it.",
                            back=url_for("admin.concentrations"))
@@ -325,10 +332,9 @@ def concentration_edit(conc_id: int):
 def concentration_active(conc_id: int, action: str):
     """Retire or reactivate a concentration."""
     conc = get_or_404(Concentration, conc_id)
-    active = action == "reactivate"
-    return run_action(lambda: admin_catalog.set_concentration_active(conc, active, actor=current_actor()),
-                      f"The {conc.name} concentration is {'active again' if active else 'retired'}.",
-                      url_for("admin.concentrations"))
+    return run_switch(action, lambda active: admin_catalog.set_concentration_active(conc, active,
+                                                                                    actor=current_actor()),
+                      active_again_or_retired(f"The {conc.name} concentration"), url_for("admin.concentrations"))
 
 
 # ---------------------------------------------------------------- courses
@@ -359,18 +365,13 @@ def catalog_new():
     """Add a course to a program's catalog."""
     form = CourseForm()
     _course_choices(form)
-    if form.validate_on_submit():
-        program = _program(form.program_id.data)
-        try:
-            course = admin_catalog.create_course(
-                program, form.code.data, form.title.data, form.credits.data, form.category.data,
-                form.concentration_id.data or None, form.pass_fail.data, form.description.data, actor=current_actor(),
-                max_credits=form.max_credits.data)
-        except ServiceError as err:
-            attach_error(form, err)
-        else:
-            flash(f"Added {course.code} {course.title}.", "success")
-            return redirect(url_for("admin.catalog"))
+    saved = save_form(form, lambda: admin_catalog.create_course(
+        _program(form.program_id.data), form.code.data, form.title.data, form.credits.data, form.category.data,
+        form.concentration_id.data or None, form.pass_fail.data, form.description.data, actor=current_actor(),
+        max_credits=form.max_credits.data),
+        lambda course: f"Added {course.code} {course.title}.", url_for("admin.catalog"))
+    if saved is not None:
+        return saved
     return render_template("admin/edit.html", form=form, title="Add a course", back=url_for("admin.catalog"))
 
 
@@ -382,17 +383,12 @@ def catalog_edit(course_id: int):
     course = get_or_404(Course, course_id)
     form = CourseEditForm(obj=course)
     _course_choices(form, course.program_id)
-    if form.validate_on_submit():
-        try:
-            admin_catalog.update_course(course, form.title.data, form.credits.data, form.category.data,
-                                        form.concentration_id.data or None, form.pass_fail.data,
-                                        form.description.data, actor=current_actor(), max_credits=form.max_credits.data)
-        except ServiceError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            flash(f"Saved {course.code}.", "success")
-            return redirect(url_for("admin.catalog"))
+    saved = save_form(form, lambda: admin_catalog.update_course(
+        course, form.title.data, form.credits.data, form.category.data, form.concentration_id.data or None,
+        form.pass_fail.data, form.description.data, actor=current_actor(), max_credits=form.max_credits.data),
+        lambda _: f"Saved {course.code}.", url_for("admin.catalog"), rollback=True)
+    if saved is not None:
+        return saved
     return render_template("admin/edit.html", form=form, title=f"Edit {course.code} {course.title}",
                            note=f"{course.code} in {course.program.name}; the code cannot change.",
                            back=url_for("admin.catalog"))
@@ -403,10 +399,8 @@ def catalog_edit(course_id: int):
 def catalog_active(course_id: int, action: str):
     """Retire or reactivate a course."""
     course = get_or_404(Course, course_id)
-    active = action == "reactivate"
-    return run_action(lambda: admin_catalog.set_course_active(course, active, actor=current_actor()),
-                      f"{course.code} is {'active again' if active else 'retired'}.",
-                      _back_to_courses(request.referrer))
+    return run_switch(action, lambda active: admin_catalog.set_course_active(course, active, actor=current_actor()),
+                      active_again_or_retired(course.code), _back_to_courses(request.referrer))
 
 
 @bp.route("/catalog/<int:course_id>/delete", methods=["POST"])

@@ -131,7 +131,8 @@ def milestones(student_id: int):
     if form.validate_on_submit():
         try:
             record = milestone_service.sign_off(current_actor(), student_id, form.kind.data,
-                                                form.completed_on.data, form.note.data or "")
+                                                form.completed_on.data, form.note.data or "",
+                                                milestones_link=url_for("progress.milestones"))
         except ServiceError as err:
             attach_error(form, err)
         else:

@@ -42,6 +42,14 @@ class LoginForm(TrackerForm):
     submit = SubmitField("Log in")
 
 
+class SsoLoginForm(TrackerForm):
+    """The "Log in with <provider>" button: a POST, so another site cannot start a login in this browser."""
+
+    one_time_submission = False
+
+    submit = SubmitField("Log in")
+
+
 class ChangePasswordForm(TrackerForm):
     """The current password, then the new one twice."""
 

@@ -9,11 +9,11 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Enrollment, Program, Role, SessionStatus, StudioSession, Term, User
+from ..models import Confirmation, Enrollment, Program, Role, SessionStatus, StudioSession, Term, User
 from ..permissions import role_required
 from ..progress.present import overall_bar
 from ..services import audit as audit_service
-from ..services import courses, ensembles, studio
+from ..services import bookings, courses, ensembles, group_sessions, studio
 from . import bp
 
 
@@ -38,9 +38,11 @@ def student():
     return render_template(
         "dashboard/student.html", enrollment=enrollment, this_term=this_term, rule=rule,
         waiting=studio.waiting_for_review(current_user.id), reviews=studio.recent_reviews(current_user.id),
+        to_confirm=group_sessions.awaiting_confirmation(current_user.id),
         recent_courses=courses.recent_courses(current_user.id),
         recent_ensembles=ensembles.recent_ensembles(current_user.id),
         audit=audit, overall=overall_bar(audit.result) if audit else None,
+        to_log=bookings.bookings_to_log(current_user.id),
     )
 
 
@@ -58,7 +60,8 @@ def faculty():
     ).all()
     pending = db.session.scalar(
         sa.select(sa.func.count(StudioSession.id)).where(
-            StudioSession.supervisor_id == current_user.id, StudioSession.status == SessionStatus.PENDING
+            StudioSession.supervisor_id == current_user.id, StudioSession.status == SessionStatus.PENDING,
+            StudioSession.confirmation == Confirmation.CONFIRMED,  # a named student's answer comes first
         )
     )
     return render_template("dashboard/faculty.html", advisees=advisees, pending=pending)

@@ -419,10 +419,15 @@ class _Problem:
 
     def _value(self, state) -> tuple[int, int, int, int]:
         """The objective of a final (capped) state: progress, completed blocks, completed with in-progress, total."""
+        return self._levels(state[0::2], state[1::2])
+
+    def _levels(self, done, total) -> tuple[int, int, int, int]:
+        """The objective of each block's progress (`done`, `total`: scaled, at most its need), as `_value` orders it:
+        weighted completed progress, blocks complete, blocks complete counting in-progress records, weighted total."""
         weights, complete_weight = self.weight, self.complete_weight
         l1 = l2 = l3 = l4 = 0
         for p, need in enumerate(self.need):
-            d, t = state[2 * p], state[2 * p + 1]
+            d, t = done[p], total[p]
             if d >= need:
                 l1 += complete_weight[p]
             if t >= need:
@@ -638,7 +643,7 @@ class _Problem:
         chosen = [len(opts) - 1 for opts in self.options]  # "none"
 
         pair_caps, cap_limit = self.pair_caps, self.cap_limit
-        needs, weights, complete_weight = self.need, self.weight, self.complete_weight
+        needs = self.need
 
         def move(i, index, sign):
             _, adds, pair, uses = self.options[i][index]
@@ -657,18 +662,10 @@ class _Problem:
                     and (not used or all(u <= c for u, c in zip(used, cap_limit))))
 
         def score():
-            l1 = l2 = l3 = l4 = 0
-            waste = 0
-            for p, need in enumerate(needs):
-                d, t = min(need, done[p]), min(need, total[p])
-                if d >= need:
-                    l1 += complete_weight[p]
-                if t >= need:
-                    l2 += complete_weight[p]
-                l3 += d * weights[p]
-                l4 += t * weights[p]
-                waste += max(0, total[p] - need)
-            return (l3, l1, l2, l4, -waste)
+            waste = sum(max(0, t - need) for need, t in zip(needs, total))
+            levels = self._levels([min(need, d) for need, d in zip(needs, done)],
+                                  [min(need, t) for need, t in zip(needs, total)])
+            return (*levels, -waste)
 
         for i in range(n):
             for index, (_, adds, _pair, _uses) in enumerate(self.options[i][:-1]):

@@ -400,20 +400,10 @@ def parse_program_definition(text: str) -> ProgramDefinition:
     if errors:
         raise DefinitionError(errors, warnings)
     return ProgramDefinition(
-        code=code,
-        name=name,
-        degree=degree,
-        total_credits=total_credits,
-        min_gpa=min_gpa,
-        concentrations=tuple(concentrations),
-        courses=tuple(courses),
-        requirements=tuple(requirements),
-        max_transfer_credits=max_transfer,
-        tracks=tracks,
-        milestones=milestones,
-        equivalences=equivalences,
-        policies=policies,
-        warnings=tuple(warnings),
+        code=code, name=name, degree=degree, total_credits=total_credits, min_gpa=min_gpa,
+        concentrations=tuple(concentrations), courses=tuple(courses), requirements=tuple(requirements),
+        max_transfer_credits=max_transfer, tracks=tracks, milestones=milestones, equivalences=equivalences,
+        policies=policies, warnings=tuple(warnings),
     )
 
 

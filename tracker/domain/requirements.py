@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Union
 
 from .grades import LETTER_GRADES
-from .selectors import STUDENT_CONCENTRATION, Selector
+from .selectors import STUDENT_CONCENTRATION, Selector, SelectorSettings
 from .vocabulary import DEFAULT_MILESTONES, DEFAULT_TRACKS
 
 KINDS: tuple[str, ...] = (
@@ -124,7 +124,7 @@ class Cap:
 
 
 @dataclass(frozen=True, kw_only=True)
-class CreditsRequirement(RequirementBase):
+class CreditsRequirement(RequirementBase, SelectorSettings):
     """Credits and/or a number of courses (`count`) from the courses its selector takes (tracker.domain.selectors).
 
     `caps` limit what may come from a sub-selection; `max_pass_fail_credits` limits pass/fail credit.
@@ -134,15 +134,7 @@ class CreditsRequirement(RequirementBase):
     unit: ClassVar[str] = "credits"  # "courses" when only `count` is given: see `measure`
     credits: Decimal | None = None
     count: int | None = None
-    courses: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    course_concentrations: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    subjects: tuple[str, ...] = ()
-    not_subjects: tuple[str, ...] = ()
-    number_range: tuple[int, int] | None = None
-    exclude_courses: tuple[str, ...] = ()
-    exclude_tags: tuple[str, ...] = ()
+    # The course filters (courses, categories, ... exclude_tags) come from SelectorSettings.
     min_grade: str | None = None
     max_pass_fail_credits: Decimal | None = None
     caps: tuple[Cap, ...] = ()

@@ -44,9 +44,9 @@ class CourseFacts:
         return any(code in listed for code in (self.codes or (self.code,)))
 
 
-@dataclass(frozen=True)
-class Selector:
-    """A course filter; see the module docstring for how its settings combine."""
+@dataclass(frozen=True, kw_only=True)
+class SelectorSettings:
+    """The settings of a course filter (SELECTOR_SETTINGS), as a Selector and a credits block both declare them."""
 
     courses: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
@@ -57,6 +57,11 @@ class Selector:
     number_range: tuple[int, int] | None = None
     exclude_courses: tuple[str, ...] = ()
     exclude_tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Selector(SelectorSettings):
+    """A course filter; see the module docstring for how its settings combine."""
 
     @property
     def has_pool(self) -> bool:

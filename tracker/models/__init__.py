@@ -1,4 +1,5 @@
 """All models, imported here so Alembic's autogenerate sees every table."""
+from .api_tokens import ApiToken
 from .audit_stamps import AuditGeneration, AuditStamp
 from .base import utcnow
 from .bookings import StudioBooking, StudioClosure, StudioOpeningHours
@@ -15,12 +16,16 @@ from .enums import (
     EnrollmentStatus,
     EnsembleRole,
     ExceptionKind,
+    MailKind,
+    MailMode,
+    MailStatus,
     Role,
     SessionStatus,
     StudioActivity,
     StudioRole,
 )
 from .history import HistoryEvent
+from .mail import MailPreference, OutboxMessage
 from .people import Enrollment, PasswordResetToken, User
 from .records import (AuditException, CourseRecord, EnsembleRecord, MilestoneRecord, Notification, StudioSession,
                       StudioSessionGroup)

@@ -95,3 +95,33 @@ class Confirmation(LabelledEnum):
     CONFIRMED = ("confirmed", "Confirmed")
     AWAITING = ("awaiting", "Waiting for confirmation")
     DECLINED = ("declined", "Declined")
+
+
+class MailKind(LabelledEnum):
+    """What an e-mail is about; each user chooses per kind how (or whether) to receive it."""
+
+    SESSION_REVIEWED = ("session_reviewed", "A supervisor reviewed one of my studio sessions")
+    SESSIONS_WAITING = ("sessions_waiting", "Studio sessions are waiting for my review")
+    MILESTONE_SIGNED_OFF = ("milestone_signed_off", "One of my milestones was signed off")
+    PASSWORD_RESET = ("password_reset", "A password link was issued for my account")
+    BOOKING_REMINDER = ("booking_reminder", "Reminders of my studio bookings")
+
+
+class MailMode(LabelledEnum):
+    """How a user receives one kind of e-mail."""
+
+    IMMEDIATE = ("immediate", "Right away")
+    DAILY = ("daily", "In one daily summary")
+    OFF = ("off", "Never")
+
+
+class MailStatus(LabelledEnum):
+    """Where an outbox message is. HELD messages wait for the recipient's daily summary (`flask tracker
+    mail-digest` folds them into one queued message per kind)."""
+
+    HELD = ("held", "Waiting for the daily summary")
+    QUEUED = ("queued", "Queued")
+    SENDING = ("sending", "Sending")
+    SENT = ("sent", "Sent")
+    FAILED = ("failed", "Failed")
+    MERGED = ("merged", "Sent in a daily summary")

@@ -59,3 +59,11 @@ class BulkDecisionForm(TrackerForm):
                          description="Required to reject the selected sessions; every student sees it.")
     approve = SubmitField("Approve selected")
     reject = SubmitField("Reject selected")
+
+
+class GroupDecisionForm(TrackerForm):
+    """"Approve all confirmed" of a group session: hidden 'id:version' values of the rows the page showed."""
+
+    selected = SelectMultipleField("Participants", choices=[], validate_choice=False)
+    next = HiddenField()
+    approve = SubmitField("Approve all confirmed")

@@ -7,15 +7,15 @@ from wtforms import SelectChoice
 from ..forms import attach_error
 from ..extensions import db
 from ..models import Role
-from ..permissions import current_actor, role_required
+from ..permissions import current_actor, get_group_sessions_or_404, role_required
 from ..query_args import id_arg, page_arg, parse_count, parse_id, text_arg
 from ..security import is_safe_next
-from ..services import ServiceError, review
+from ..services import ServiceError, group_sessions, review
 from ..services.studio import session_history
 from ..formatting import format_number
 from ..templating import format_date, url_with
 from . import bp
-from .forms import BulkDecisionForm, DecisionForm, QueueFilterForm
+from .forms import BulkDecisionForm, DecisionForm, GroupDecisionForm, QueueFilterForm
 
 
 def _back(target: str | None) -> str:
@@ -45,6 +45,9 @@ def _bulk_message(result: review.BulkResult, decision: str | None) -> str:
         parts.append(f"{result.already_reviewed} had already been reviewed or withdrawn; they were left as they are.")
     if result.changed:
         parts.append(f"{result.changed} changed after you loaded the page; review them again.")
+    if result.awaiting:
+        parts.append(f"{result.awaiting} {'are' if result.awaiting != 1 else 'is'} still waiting for the student's "
+                     "confirmation of a group session; decide them once they confirm.")
     if result.unavailable:
         parts.append(f"{result.unavailable} could not be decided by you (not in your queue, or in a closed term).")
     return " ".join(parts)
@@ -73,7 +76,7 @@ def queue():
                        per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     if not page.items and page.page > 1 and page.pages:
         return redirect(url_with(page=page.pages))
-    rows = review.queue_rows(page.items)
+    rows = review.queue_rows(page.items, user)
     students, studios, terms = review.filter_choices(user)
     filters_form.student_id.choices = [SelectChoice("", "All students")] + [SelectChoice(*s) for s in students]
     filters_form.studio_id.choices = [SelectChoice("", "All studios")] + [SelectChoice(*s) for s in studios]
@@ -114,3 +117,36 @@ def decide(session_id: int):
     return render_template("review/decide.html", session=studio_session, form=form,
                            events=session_history(studio_session.id),
                            back=_back(form.next.data))
+
+
+@bp.route("/groups/<int:group_id>")
+@role_required(Role.FACULTY, Role.ADMIN)
+def group(group_id: int):
+    """A group session in one place: every participant's row (that this reviewer reviews) with their role,
+    confirmation, flags and decision, "Approve all confirmed", and the history of every step for every student."""
+    sessions = get_group_sessions_or_404(group_id)
+    rows = review.queue_rows(sessions)
+    here = url_for("review.group", group_id=group_id)
+    return render_template("review/group.html", group_id=group_id, rows=rows, here=here,
+                           events=group_sessions.group_history([s.id for s in sessions]),
+                           back=_back(text_arg("next", 2000)))
+
+
+@bp.route("/groups/<int:group_id>/decide", methods=["POST"])
+@role_required(Role.FACULTY, Role.ADMIN)
+def group_decide(group_id: int):
+    """Approve every confirmed participant of a group session still waiting for review (POST; the page sends the
+    version of each row it showed, so a row changed since is left for another look)."""
+    sessions = get_group_sessions_or_404(group_id)
+    form = GroupDecisionForm()
+    if not form.validate_on_submit():
+        flash("This form is out of date. Reload the page and send it again.", "warning")
+        return redirect(_back(form.next.data))
+    try:
+        result = group_sessions.approve_confirmed(sessions, _selected(form.selected.data), actor=current_actor(),
+                                                  session_link=_session_page)
+    except ServiceError as err:
+        flash(err.message, "warning")
+    else:
+        flash(_bulk_message(result, "approve"), "success" if result.decided else "warning")
+    return redirect(_back(form.next.data))

@@ -71,6 +71,37 @@ def authenticate(email: str, password: str, remote_addr: str | None) -> tuple[Us
     return user, None
 
 
+def sso_login(email: str, name: str, role: Role | None, *, allow_new: bool,
+              remote_addr: str | None) -> tuple[User | None, str | None]:
+    """The account for someone the single sign-on provider vouches for: (user, None) or (None, message).
+
+    The e-mail finds the account. An unknown e-mail is refused unless `allow_new` (just-in-time accounts): then it
+    gets an account without a password, in the role the provider's claims map to, else a student's; an existing
+    account keeps the role the program office gave it. A deactivated account is refused as at the password login.
+    """
+    email = normalise_email(email)[:254]
+    user = find_user_by_email(email)
+    if user is None:
+        if not allow_new:
+            log.warning("single sign-on refused for unknown email=%r from %s", email, remote_addr)
+            return None, (f"There is no account for {email} here. Ask the program office to create one, "
+                          "then log in again.")
+        user = User(email=email, display_name=(name or email.split("@")[0]).strip()[:120],
+                    role=role or Role.STUDENT, password_hash=None, active=True)
+        db.session.add(user)
+        db.session.flush()
+        history.record(user, "user.created", "user", user.id,
+                       subject_id=user.id if user.is_student else None,
+                       summary=f"Account created at first single sign-on: {user.role.label.lower()} {user.email}",
+                       changes={"email": user.email, "display_name": user.display_name, "role": user.role})
+    elif not user.active:
+        log.warning("single sign-on refused for deactivated account email=%r from %s", email, remote_addr)
+        return None, "This account is deactivated. Ask the program office to reactivate it."
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user, None
+
+
 def logout(user: User) -> None:
     """End every session of the user (a copied cookie stops working)."""
     user.rotate_session_token()

@@ -7,6 +7,7 @@ import hashlib
 import io
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -17,7 +18,7 @@ from ..domain import DEFAULT_VOCABULARY
 from ..extensions import db
 from ..models import Concentration, Enrollment, PasswordResetToken, Program, Role, Term, User, utcnow
 from ..security import hash_password, password_problem
-from . import Problems, ServiceError, history, unique_or_refuse
+from . import Problems, ServiceError, history, mail, unique_or_refuse
 from .accounts import find_user_by_email, normalise_email
 
 RESET_LINK_LIFETIME = timedelta(hours=72)
@@ -66,14 +67,17 @@ def _new_reset_token(user: User, actor: User | None, *, replace_older: bool = Tr
     return raw
 
 
-def issue_reset_link(user: User, *, actor: User) -> str:
-    """A new one-time password link for the user (valid 72 hours); returns the token to put in the URL."""
+def issue_reset_link(user: User, *, actor: User, reset_link: Callable[[str], str] | None = None) -> str:
+    """A new one-time password link for the user (valid 72 hours); returns the token to put in the URL. With
+    `reset_link` (token -> the link, built by the view) the link is also e-mailed to the user."""
     if not user.active:
         raise ServiceError("This account is deactivated; reactivate it before sending a reset link.")
     raw = _new_reset_token(user, actor)
     history.record(actor, "user.reset_link_issued", "user", user.id,
                    subject_id=user.id if user.is_student else None,
                    summary=f"Issued a password reset link for {user.email}")
+    if reset_link is not None:
+        mail.password_link(user, reset_link(raw), int(RESET_LINK_LIFETIME.total_seconds() // 3600))
     db.session.commit()
     return raw
 

@@ -49,6 +49,7 @@ from ..models import (
     AuditException,
     CatalogVersion,
     Concentration,
+    Confirmation,
     Course,
     CourseRecord,
     Enrollment,
@@ -165,7 +166,8 @@ def _records_query(student_ids, program_ids, version_ids) -> sa.CompoundSelect:
         id=StudioSession.id, student_id=StudioSession.student_id, term_id=Term.id, term_name=Term.name,
         term_start=Term.start_date, term_end=Term.end_date, status=StudioSession.status,
         minutes=StudioSession.minutes, date=StudioSession.date,
-    ).where(student_ids(StudioSession.student_id))
+    # A group session its participant has not confirmed counts nowhere in their audit (tracker/services/group_sessions).
+    ).where(student_ids(StudioSession.student_id), StudioSession.confirmation == Confirmation.CONFIRMED)
     milestones = _MILESTONE.select(
         sa.join(MilestoneRecord, signer, MilestoneRecord.signed_by_id == signer.id),
         id=MilestoneRecord.id, student_id=MilestoneRecord.student_id, kind=MilestoneRecord.kind,

@@ -24,7 +24,8 @@ from ..models import (
 from ..permissions import may_advise
 from . import Problems, ServiceError, history, unique_or_refuse
 from .catalog_versions import rules_for_enrollment
-from .student_records import active_or_kept, refuse_duplicate
+from .student_records import (active_or_kept, chosen_term, offered_item, recent_records, records_in_term_order,
+                              refuse_duplicate)
 from .values import parse_decimal
 
 ENTITY = "course_record"
@@ -128,15 +129,12 @@ def _check(
     if program_id is None:
         raise ServiceError("You are not enrolled in a program yet, so there is no catalog to choose from.")
     problems = Problems()
-    course = db.session.get(Course, data.course_id) if data.course_id else None
-    keeping_retired = record is not None and course is not None and course.id == record.course_id
-    if course is None or course.program_id != program_id or not (course.active or keeping_retired):
+    course = offered_item(Course, data.course_id, record.course_id if record is not None else None)
+    if course is None or course.program_id != program_id:
         course = None
         problems.add("course_id", "Choose a course from your program's catalog.")
     credits = problems.check(_check_credits, course, data.credits) if course is not None else None
-    term = db.session.get(Term, data.term_id) if data.term_id else None
-    if term is None:
-        problems.add("term_id", "Choose a term.")
+    term = chosen_term(data.term_id, problems)
     try:
         status = CourseStatus(data.status)
     except ValueError:
@@ -274,14 +272,7 @@ def delete_course_record(record: CourseRecord, *, actor: User) -> None:
 
 def courses_by_term(student_id: int) -> list[TermCourses]:
     """The student's course records grouped by term (oldest term first) with credits per status."""
-    records = db.session.scalars(
-        sa.select(CourseRecord)
-        .join(Term, Term.id == CourseRecord.term_id)
-        .join(Course, Course.id == CourseRecord.course_id)
-        .where(CourseRecord.student_id == student_id)
-        .options(joinedload(CourseRecord.course), joinedload(CourseRecord.term))
-        .order_by(Term.start_date, Term.id, Course.code)
-    ).all()
+    records = records_in_term_order(CourseRecord, CourseRecord.course, Course.code, student_id)
     groups: dict[int, TermCourses] = {}
     totals: dict[int, dict[CourseStatus, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for record in records:
@@ -297,10 +288,17 @@ def courses_by_term(student_id: int) -> list[TermCourses]:
 
 def recent_courses(student_id: int, limit: int = 5) -> list[CourseRecord]:
     """The student's most recently added or changed course records."""
-    return list(db.session.scalars(
+    return recent_records(CourseRecord, CourseRecord.course, student_id, limit)
+
+
+def records_query(student_id: int) -> sa.Select:
+    """The student's course records, oldest term first (then by course code), with their course and term: the
+    order of the courses page, for one page at a time (the JSON API's list)."""
+    return (
         sa.select(CourseRecord)
+        .join(Term, Term.id == CourseRecord.term_id)
+        .join(Course, Course.id == CourseRecord.course_id)
         .where(CourseRecord.student_id == student_id)
         .options(joinedload(CourseRecord.course), joinedload(CourseRecord.term))
-        .order_by(CourseRecord.updated_at.desc(), CourseRecord.id.desc())
-        .limit(limit)
-    ))
+        .order_by(Term.start_date, Term.id, Course.code, CourseRecord.id)
+    )

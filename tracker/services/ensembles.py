@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Ensemble, EnsembleRecord, EnsembleRole, Term, User
 from . import Problems, ServiceError, history, unique_or_refuse
-from .student_records import active_or_kept, refuse_duplicate
+from .student_records import (active_or_kept, chosen_term, offered_item, recent_records, records_in_term_order,
+                              refuse_duplicate)
 
 ENTITY = "ensemble_record"
 
@@ -36,13 +36,10 @@ def _check(
 ) -> tuple[Ensemble, Term, EnsembleRole, str]:
     """Validate the input, every field at once; returns the clean values."""
     problems = Problems()
-    ensemble = db.session.get(Ensemble, data.ensemble_id) if data.ensemble_id else None
-    keeping_retired = record is not None and ensemble is not None and ensemble.id == record.ensemble_id
-    if ensemble is None or not (ensemble.active or keeping_retired):
+    ensemble = offered_item(Ensemble, data.ensemble_id, record.ensemble_id if record is not None else None)
+    if ensemble is None:
         problems.add("ensemble_id", "Choose one of the school's active ensembles.")
-    term = db.session.get(Term, data.term_id) if data.term_id else None
-    if term is None:
-        problems.add("term_id", "Choose a term.")
+    term = chosen_term(data.term_id, problems)
     try:
         role = EnsembleRole(data.role)
     except ValueError:
@@ -105,22 +102,9 @@ def delete_ensemble(record: EnsembleRecord, *, actor: User) -> None:
 
 def ensembles_of(student_id: int) -> list[EnsembleRecord]:
     """The student's ensemble records, oldest term first."""
-    return list(db.session.scalars(
-        sa.select(EnsembleRecord)
-        .join(Term, Term.id == EnsembleRecord.term_id)
-        .join(Ensemble, Ensemble.id == EnsembleRecord.ensemble_id)
-        .where(EnsembleRecord.student_id == student_id)
-        .options(joinedload(EnsembleRecord.ensemble), joinedload(EnsembleRecord.term))
-        .order_by(Term.start_date, Term.id, Ensemble.name)
-    ))
+    return records_in_term_order(EnsembleRecord, EnsembleRecord.ensemble, Ensemble.name, student_id)
 
 
 def recent_ensembles(student_id: int, limit: int = 3) -> list[EnsembleRecord]:
     """The student's most recently added or changed ensemble records."""
-    return list(db.session.scalars(
-        sa.select(EnsembleRecord)
-        .where(EnsembleRecord.student_id == student_id)
-        .options(joinedload(EnsembleRecord.ensemble), joinedload(EnsembleRecord.term))
-        .order_by(EnsembleRecord.updated_at.desc(), EnsembleRecord.id.desc())
-        .limit(limit)
-    ))
+    return recent_records(EnsembleRecord, EnsembleRecord.ensemble, student_id, limit)

@@ -18,7 +18,7 @@ from .. import domain
 from ..extensions import db
 from ..models import Enrollment, MilestoneRecord, User
 from ..permissions import may_sign_milestone
-from . import Problems, ServiceError, history, unique_or_refuse
+from . import Problems, ServiceError, history, mail, unique_or_refuse
 from .values import check_date
 from .audit import MilestoneRow, StudentAudit, load_enrollment
 from .catalog_versions import rules_for_enrollment
@@ -86,8 +86,9 @@ def _kinds_for(enrollment: Enrollment) -> list[str]:
 
 
 def sign_off(actor: User, student_id: int, kind: str, completed_on: date | None, note: str = "",
-             today: date | None = None) -> MilestoneRecord:
-    """Record that a milestone of the student's track was passed on `completed_on`; one transaction, one event."""
+             today: date | None = None, milestones_link: str = "") -> MilestoneRecord:
+    """Record that a milestone of the student's track was passed on `completed_on`; one transaction, one event.
+    The student's e-mail links to `milestones_link` (their milestones page, built by the view)."""
     today = today or date.today()
     enrollment = load_enrollment(student_id)
     if enrollment is None:
@@ -125,6 +126,7 @@ def sign_off(actor: User, student_id: int, kind: str, completed_on: date | None,
             summary=f"Signed off “{milestone.label}” for {enrollment.student.display_name}",
             changes={"kind": milestone.code, "completed_on": completed_on, "note": note},
         )
+        mail.milestone_signed_off(student_id, milestone.label, actor.display_name, completed_on, milestones_link)
         db.session.commit()
     return record
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Notification, SessionStatus, StudioSession, User, utcnow
+from ..models import Confirmation, Notification, SessionStatus, StudioSession, User, utcnow
 from ..permissions import review_scope
 
 MAX_MESSAGE = 500  # the column's length
@@ -27,8 +27,10 @@ def notifications_query(user_id: int) -> sa.Select:
 
 
 def pending_reviews_select(user: User) -> sa.Select:
-    """COUNT of the sessions waiting for this user's review: those they supervise, or every one for admins."""
+    """COUNT of the sessions waiting for this user's review: those they supervise, or every one for admins (not
+    those still waiting for a named participant's confirmation: they cannot be decided yet)."""
     return sa.select(sa.func.count(StudioSession.id)).where(StudioSession.status == SessionStatus.PENDING,
+                                                            StudioSession.confirmation == Confirmation.CONFIRMED,
                                                             review_scope(user))
 
 

@@ -167,6 +167,20 @@ def plan_changes(defn: ProgramDefinition, target: LoadTarget | None = None) -> P
     return changes
 
 
+def _keyed_changes(old_items, new_items, key, added, changed) -> list[str]:
+    """In the new order, `added(item)` for each new item whose key the old ones lack and `changed(before, item)` for
+    each whose old item with the same key differs."""
+    before_by_key = {key(item): item for item in old_items}
+    lines = []
+    for item in new_items:
+        before = before_by_key.get(key(item))
+        if before is None:
+            lines.append(added(item))
+        elif before != item:
+            lines.append(changed(before, item))
+    return lines
+
+
 def _definition_changes(old: ProgramDefinition, new: ProgramDefinition) -> list[str]:
     """The preview's lines: what differs between two definitions (values compared, not their spelling)."""
     lines = []
@@ -176,20 +190,14 @@ def _definition_changes(old: ProgramDefinition, new: ProgramDefinition) -> list[
         if before != after:
             lines.append(f"{label}: {before} → {after}")
     lines.extend(_vocabulary_changes(old.vocabulary, new.vocabulary))
-    existing_conc = dict(old.concentrations)
-    for code, name in new.concentrations:
-        if code not in existing_conc:
-            lines.append(f"add concentration {name}")
-        elif existing_conc[code] != name:
-            lines.append(f"rename concentration {existing_conc[code]} → {name}")
+    lines.extend(_keyed_changes(old.concentrations, new.concentrations, lambda conc: conc[0],
+                                lambda conc: f"add concentration {conc[1]}",
+                                lambda before, conc: f"rename concentration {before[1]} → {conc[1]}"))
     old_courses = {c.code: c for c in old.courses}
     new_codes = {c.code for c in new.courses}
-    for course in new.courses:
-        before = old_courses.get(course.code)
-        if before is None:
-            lines.append(f"add course {course.code} {course.title}")
-        elif before != course:
-            lines.append(f"update course {course.code} {course.title}")
+    lines.extend(_keyed_changes(old.courses, new.courses, lambda course: course.code,
+                                lambda course: f"add course {course.code} {course.title}",
+                                lambda _, course: f"update course {course.code} {course.title}"))
     lines.extend(f"remove course {code} {c.title} from this catalog (it stays for the records that use it)"
                  for code, c in old_courses.items() if code not in new_codes)
     if old.equivalences != new.equivalences:
@@ -198,15 +206,11 @@ def _definition_changes(old: ProgramDefinition, new: ProgramDefinition) -> list[
         lines.append("change policies")
     existing_reqs = {r.key: r for r in old.requirements}
     new_keys = [r.key for r in new.requirements]
-    for req in new.requirements:
-        before = existing_reqs.get(req.key)
-        if before is None:
-            lines.append(f"add requirement “{req.title}”")
-        elif before != req:
-            lines.append(f"change requirement “{req.title}”")
-    for key, before in existing_reqs.items():
-        if key not in new_keys:
-            lines.append(f"remove requirement “{before.title}”")
+    lines.extend(_keyed_changes(old.requirements, new.requirements, lambda req: req.key,
+                                lambda req: f"add requirement “{req.title}”",
+                                lambda _, req: f"change requirement “{req.title}”"))
+    lines.extend(f"remove requirement “{before.title}”"
+                 for key, before in existing_reqs.items() if key not in new_keys)
     if [r.key for r in old.requirements] != new_keys and not any(
         line.startswith(("add requirement", "remove requirement")) for line in lines
     ):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from ..models import (
@@ -112,10 +112,9 @@ def differs(session_start: time, session_end: time, booked_start: time, booked_e
 
 # ---------------------------------------------------------------- the matching rules, as SQL
 
-def counted_session():
+def counted_session(session=StudioSession):
     """The sessions reconciliation considers: all but withdrawn ones and declined group invitations."""
-    return sa.and_(StudioSession.status != SessionStatus.WITHDRAWN,
-                   StudioSession.confirmation != Confirmation.DECLINED)
+    return sa.and_(session.status != SessionStatus.WITHDRAWN, session.confirmation != Confirmation.DECLINED)
 
 
 def active_booking():
@@ -126,15 +125,28 @@ def active_booking():
 
 def overlapping(booking=StudioBooking, session=StudioSession):
     """A booking and a session of the same student, studio and date whose times overlap."""
-    return sa.and_(booking.user_id == session.student_id, booking.studio_id == session.studio_id,
-                   booking.date == session.date, booking.start_time < session.end_time,
-                   booking.end_time > session.start_time)
+    return sa.and_(booking.user_id == session.student_id, _same_slot(booking, session))
+
+
+def _same_slot(booking, session):
+    return sa.and_(booking.studio_id == session.studio_id, booking.date == session.date,
+                   booking.start_time < session.end_time, booking.end_time > session.start_time)
+
+
+def covering(booking=StudioBooking, session=StudioSession):
+    """A booking that covers a session: it overlaps the session and is its student's, or, for a row of a group
+    session, the booking of another participant of that group (one student books the studio for the band)."""
+    member = aliased(StudioSession)
+    participants = sa.select(member.student_id).where(member.group_id == session.group_id, counted_session(member))
+    return sa.and_(_same_slot(booking, session),
+                   sa.or_(booking.user_id == session.student_id,
+                          sa.and_(session.group_id.is_not(None), booking.user_id.in_(participants))))
 
 
 def booked_expression():
-    """True when an active booking of the session's studio by its student overlaps it (correlated to
-    StudioSession: the review queue reads it as a column of its own query)."""
-    return sa.exists().where(active_booking(), overlapping()).correlate(StudioSession)
+    """True when an active booking covers the session (see `covering`), correlated to StudioSession: the review
+    queue reads it as a column of its own query."""
+    return sa.exists().where(active_booking(), covering()).correlate(StudioSession)
 
 
 # ---------------------------------------------------------------- the report
@@ -194,7 +206,7 @@ def build(user: User, filters: Filters, *, now: datetime | None = None) -> Repor
     if rows:
         for session_id, booking in db.session.execute(
             sa.select(StudioSession.id, StudioBooking)
-            .join(StudioBooking, overlapping())
+            .join(StudioBooking, covering())
             .where(*session_where, active_booking())
             .order_by(StudioBooking.start_time, StudioBooking.id)
         ):

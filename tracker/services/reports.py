@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import (
+    Confirmation,
     Enrollment,
     Role,
     SessionStatus,
@@ -54,7 +55,8 @@ def studio_usage(term_id: int | None = None, studio_id: int | None = None) -> li
         .select_from(StudioSession)
         .join(Term, StudioSession.term_id == Term.id)
         .join(Studio, StudioSession.studio_id == Studio.id)
-        .where(StudioSession.status != SessionStatus.WITHDRAWN)
+        # Not withdrawn (nor declined), and not waiting for a named participant's confirmation.
+        .where(StudioSession.status != SessionStatus.WITHDRAWN, StudioSession.confirmation == Confirmation.CONFIRMED)
         .group_by(Term.id, Term.name, Term.start_date, Studio.id, Studio.name)
         .order_by(Term.start_date.desc(), Studio.name)
     )
@@ -104,7 +106,8 @@ def review_turnaround(now: datetime | None = None) -> list[TurnaroundRow]:
         for supervisor, count, oldest in db.session.execute(
             sa.select(StudioSession.supervisor_id, sa.func.count(StudioSession.id),
                       sa.func.min(StudioSession.submitted_at))
-            .where(StudioSession.status == SessionStatus.PENDING)
+            .where(StudioSession.status == SessionStatus.PENDING,
+                   StudioSession.confirmation == Confirmation.CONFIRMED)  # an unanswered one cannot be decided yet
             .group_by(StudioSession.supervisor_id))
     }
     durations: dict[int, list[float]] = {}

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, with_expression
+from sqlalchemy.orm import aliased, joinedload, with_expression
 
 from ..extensions import db
 from ..formatting import format_number
-from ..models import SessionStatus, Studio, StudioSession, Term, User, utcnow
+from ..models import Confirmation, SessionStatus, Studio, StudioSession, Term, User, utcnow
 from ..permissions import may_change_term_sessions, may_review, review_scope
-from . import ServiceError, history, notifications, where_given
+from . import ServiceError, history, mail, notifications, where_given
 from .reconciliation import booked_expression
 
 ENTITY = "studio_session"
@@ -28,6 +28,8 @@ LONG_SESSION_MINUTES = 8 * 60  # a session longer than 8 hours
 SEVERAL_SESSIONS_PER_DAY = 2  # the student has at least this many (non-withdrawn) sessions on that date
 LATE_LOG_DAYS = 14  # logged more than 14 days after the session took place
 MAX_NOTE = 2000
+AWAITING_MESSAGE = ("This student was named in a group session and has not confirmed taking part yet, so the session "
+                    "cannot be decided. It waits for their answer.")
 # The view passes how to link to a session's page (it builds URLs; services do not): session id -> URL.
 SessionLink = Callable[[int], str]
 
@@ -74,10 +76,18 @@ class QueueFilters:
 
 @dataclass(frozen=True)
 class QueueRow:
-    """A pending session in the queue with what the flags need."""
+    """A pending session in the queue with what the flags need; a group session's row also carries every
+    participant's row (in the reviewer's scope), each with its own flags."""
 
     session: StudioSession
     same_day_count: int
+    participants: tuple["QueueRow", ...] = ()
+
+    @property
+    def confirmed_pending(self) -> list[StudioSession]:
+        """The group's rows that "Approve all confirmed" would approve."""
+        return [p.session for p in self.participants if p.session.status == SessionStatus.PENDING
+                and p.session.confirmation == Confirmation.CONFIRMED]
 
     @property
     def long_session(self) -> bool:
@@ -129,6 +139,7 @@ class BulkResult:
     already_reviewed: int = 0  # no longer pending: another reviewer decided, or the student withdrew it
     changed: int = 0  # still pending, but the student edited it after the page was loaded
     unavailable: int = 0  # not in this reviewer's queue, or in a closed term they may not change
+    awaiting: int = 0  # a group session's participant who has not confirmed yet
 
 
 @dataclass(frozen=True)
@@ -145,11 +156,12 @@ class _Facts:
     review_note: str
     term_name: str
     term_closed: bool
+    confirmation: Confirmation = Confirmation.CONFIRMED
 
     @classmethod
     def of(cls, s: StudioSession) -> "_Facts":
         return cls(s.id, s.student_id, s.date, s.minutes, s.studio.name, s.status, s.version, s.review_note or "",
-                   s.term.name, s.term.closed)
+                   s.term.name, s.term.closed, s.confirmation)
 
 
 # ---------------------------------------------------------------- reading
@@ -169,7 +181,10 @@ def reviewable_or_none(user: User, session_id: int) -> StudioSession | None:
 
 
 def queue_query(user: User, filters: QueueFilters) -> sa.Select:
-    """Pending sessions for this reviewer, oldest submission first, with what each row shows."""
+    """Pending sessions for this reviewer, oldest submission first, with what each row shows.
+
+    A group session appears once: by the first of its pending rows (with the same supervisor) that the filters
+    match; queue_rows then attaches the other participants."""
     query = _scoped(
         sa.select(StudioSession)
         .where(StudioSession.status == SessionStatus.PENDING)
@@ -179,13 +194,30 @@ def queue_query(user: User, filters: QueueFilters) -> sa.Select:
         .order_by(StudioSession.submitted_at, StudioSession.id),
         user,
     )
-    return where_given(query, (StudioSession.student_id, filters.student_id),
-                       (StudioSession.studio_id, filters.studio_id), (StudioSession.term_id, filters.term_id))
+    query = where_given(query, (StudioSession.student_id, filters.student_id),
+                        (StudioSession.studio_id, filters.studio_id), (StudioSession.term_id, filters.term_id))
+    other = aliased(StudioSession)
+    earlier = where_given(
+        sa.select(other.id).where(other.group_id == StudioSession.group_id, other.id < StudioSession.id,
+                                  other.status == SessionStatus.PENDING,
+                                  other.supervisor_id == StudioSession.supervisor_id),
+        (other.student_id, filters.student_id), (other.studio_id, filters.studio_id), (other.term_id, filters.term_id))
+    return query.where(sa.or_(StudioSession.group_id.is_(None), ~earlier.exists()))
 
 
-def queue_rows(sessions: Sequence[StudioSession]) -> list[QueueRow]:
-    """Attach to each session how many sessions its student has that day — one grouped query for the whole page."""
+def queue_rows(sessions: Sequence[StudioSession], user: User | None = None) -> list[QueueRow]:
+    """Attach to each session how many sessions its student has that day — one grouped query for the whole page —
+    and, to a group session's row, every participant's row in `user`'s review scope (one more query when the page
+    shows a group)."""
+    group_ids = sorted({s.group_id for s in sessions if s.group_id is not None})
+    members: dict[int, list[StudioSession]] = {}
+    if group_ids and user is not None:
+        for member in db.session.scalars(_scoped(
+                sa.select(StudioSession).where(StudioSession.group_id.in_(group_ids))
+                .options(joinedload(StudioSession.student)).order_by(StudioSession.id), user)):
+            members.setdefault(member.group_id, []).append(member)
     pairs = {(s.student_id, s.date) for s in sessions}
+    pairs |= {(m.student_id, m.date) for group in members.values() for m in group}
     counts: dict[tuple[int, date], int] = {}
     if pairs:
         rows = db.session.execute(
@@ -195,7 +227,13 @@ def queue_rows(sessions: Sequence[StudioSession]) -> list[QueueRow]:
             .group_by(StudioSession.student_id, StudioSession.date)
         )
         counts = {(student_id, day): n for student_id, day, n in rows}
-    return [QueueRow(s, counts.get((s.student_id, s.date), 1)) for s in sessions]
+
+    def row(s: StudioSession) -> QueueRow:
+        group = members.get(s.group_id, ()) if s.group_id is not None else ()
+        return QueueRow(s, counts.get((s.student_id, s.date), 1),
+                        tuple(QueueRow(m, counts.get((m.student_id, m.date), 1)) for m in group))
+
+    return [row(s) for s in sessions]
 
 
 def filter_choices(user: User) -> tuple[list[tuple[int, str]], list[tuple[int, str]], list[tuple[int, str]]]:
@@ -257,7 +295,9 @@ def _apply(facts: _Facts, decision: Decision, note: str, actor: User, expected_v
            session_link: SessionLink) -> bool:
     """The conditional UPDATE, then history and notification in the same transaction; False if it matched nothing."""
     now = utcnow()
-    conditions = [StudioSession.id == facts.id, StudioSession.status == SessionStatus.PENDING]
+    # Only a confirmed row is decided: a participant named in a group session answers first.
+    conditions = [StudioSession.id == facts.id, StudioSession.status == SessionStatus.PENDING,
+                  StudioSession.confirmation == Confirmation.CONFIRMED]
     if expected_version is not None:
         conditions.append(StudioSession.version == expected_version)
     result = db.session.execute(
@@ -280,7 +320,9 @@ def _apply(facts: _Facts, decision: Decision, note: str, actor: User, expected_v
                 f"{facts.date:%Y-%m-%d} in {facts.studio}",
         changes=changes,
     )
-    notifications.notify(facts.student_id, _message(actor.display_name, decision, facts, note), session_link(facts.id))
+    message = _message(actor.display_name, decision, facts, note)
+    notifications.notify(facts.student_id, message, session_link(facts.id))
+    mail.session_reviewed(facts.student_id, message, session_link(facts.id))  # the e-mail, in this transaction
     db.session.commit()
     return True
 
@@ -297,6 +339,10 @@ def not_decided_message(studio_session: StudioSession | None) -> str:
     """Why a decision on this session was not recorded (someone got there first, or it changed)."""
     if studio_session is None:
         return "This session no longer exists."
+    if studio_session.confirmation == Confirmation.AWAITING:
+        return AWAITING_MESSAGE
+    if studio_session.confirmation == Confirmation.DECLINED:
+        return "The student declined being in this group session, so it is not reviewed. Your decision was not recorded."
     if studio_session.status == SessionStatus.WITHDRAWN:
         return "The student withdrew this session, so it no longer waits for review. Your decision was not recorded."
     if studio_session.status == SessionStatus.PENDING:
@@ -313,6 +359,8 @@ def decide(studio_session: StudioSession, decision: Decision | str | None, note:
     student's notification links to `session_link(session id)`."""
     decision = _decision(decision)
     facts = _Facts.of(studio_session)
+    if studio_session.confirmation != Confirmation.CONFIRMED:
+        raise ServiceError(not_decided_message(studio_session))
     if studio_session.status != SessionStatus.PENDING or (expected_version is not None
                                                           and expected_version != studio_session.version):
         raise ServiceError(not_decided_message(studio_session))
@@ -348,6 +396,8 @@ def decide_many(selected: Iterable[tuple[int, int | None]], decision: Decision |
             result.changed += 1
         elif not may_change_term_sessions(actor, closed=facts.term_closed):
             result.unavailable += 1
+        elif facts.confirmation != Confirmation.CONFIRMED:
+            result.awaiting += 1
         elif _apply(facts, decision, note, actor, expected, session_link):
             result.decided += 1
         else:

@@ -8,15 +8,18 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import (
+    Confirmation,
     Enrollment,
     HistoryEvent,
     Role,
     SessionStatus,
     Studio,
     StudioActivity,
+    StudioBooking,
     StudioRole,
     StudioSession,
     Term,
@@ -130,7 +133,8 @@ def _on_quarter_hour(t: time) -> bool:
     return t.minute % 15 == 0 and t.second == 0 and t.microsecond == 0
 
 
-def _check(student: User, data: SessionInput, actor: User, studio_session: StudioSession | None) -> dict:
+def _check(student: User, data: SessionInput, actor: User, studio_session: StudioSession | None,
+           overlap: bool = True) -> dict:
     """Every refusal of the issue, each at its field, all of them at once; returns the column values to store.
 
     A check that needs an earlier one to pass (the term needs a date, the duration both times) is skipped when
@@ -195,7 +199,8 @@ def _check(student: User, data: SessionInput, actor: User, studio_session: Studi
     if supervisor is None or supervisor.role != Role.FACULTY or not supervisor.active:
         problems.add("supervisor_id", "Choose an active faculty member as the supervisor.")
     problems.raise_any()
-    _refuse_overlap(student, data.date, data.start_time, data.end_time, studio_session)
+    if overlap:
+        _refuse_overlap(student, data.date, data.start_time, data.end_time, studio_session)
     return {
         "date": data.date, "studio_id": studio.id, "term_id": term.id, "start_time": data.start_time,
         "end_time": data.end_time, "minutes": minutes, "activity": activity, "project": project[:200],
@@ -203,29 +208,53 @@ def _check(student: User, data: SessionInput, actor: User, studio_session: Studi
     }
 
 
-def _refuse_overlap(student: User, day: date, start: time, end: time, studio_session: StudioSession | None) -> None:
-    """Refuse a time range that intersects another of the student's sessions that still counts."""
-    # Serialise one student's session writes on PostgreSQL, so a double submit cannot pass this check twice.
-    db.session.execute(sa.select(User.id).where(User.id == student.id).with_for_update())
+def find_overlap(student_id: int, day: date, start: time, end: time,
+                 exclude_id: int | None = None) -> StudioSession | None:
+    """The first of the student's sessions that still occupies part of this time range that day, if any.
+
+    A row waiting for the student's confirmation (a group session someone else logged) occupies its slot too: the
+    student answers it before logging another session at that time."""
     query = (
         sa.select(StudioSession)
         .where(
-            StudioSession.student_id == student.id, StudioSession.date == day,
+            StudioSession.student_id == student_id, StudioSession.date == day,
             StudioSession.status.in_(OCCUPYING), StudioSession.start_time < end, StudioSession.end_time > start,
         )
         .options(joinedload(StudioSession.studio))
         .order_by(StudioSession.start_time)
         .limit(1)
     )
-    if studio_session is not None:
-        query = query.where(StudioSession.id != studio_session.id)
-    clash = db.session.scalar(query)
+    if exclude_id is not None:
+        query = query.where(StudioSession.id != exclude_id)
+    return db.session.scalar(query)
+
+
+def _refuse_overlap(student: User, day: date, start: time, end: time, studio_session: StudioSession | None) -> None:
+    """Refuse a time range that intersects another of the student's sessions that still counts."""
+    # Serialise one student's session writes on PostgreSQL, so a double submit cannot pass this check twice.
+    db.session.execute(sa.select(User.id).where(User.id == student.id).with_for_update())
+    clash = find_overlap(student.id, day, start, end, studio_session.id if studio_session is not None else None)
     if clash is not None:
-        raise ServiceError(
-            f"This overlaps your session from {clash.start_time:%H:%M} to {clash.end_time:%H:%M} that day "
-            f"in {clash.studio.name} ({clash.status.label.lower()}). Change the times, or edit that session.",
-            "start_time",
-        )
+        raise ServiceError(overlap_message(clash), "start_time")
+
+
+def overlap_message(clash: StudioSession) -> str:
+    """The refusal of a time range that overlaps the student's own session `clash` (shown at the start time)."""
+    state = ("waiting for your confirmation" if clash.confirmation == Confirmation.AWAITING
+             else clash.status.label.lower())
+    return (f"This overlaps your session from {clash.start_time:%H:%M} to {clash.end_time:%H:%M} that day "
+            f"in {clash.studio.name} ({state}). Change the times, or edit that session.")
+
+
+def new_session_values(student: User, data: SessionInput, *, actor: User) -> dict:
+    """Every check of a new session's fields for `student` but the overlap (find_overlap; the caller locks and checks
+    it), refusing with all problems at once; the column values to store."""
+    return _check(student, data, actor, None, overlap=False)
+
+
+def readable(values: dict) -> SimpleNamespace:
+    """The history's view of a session's values (see _readable)."""
+    return _readable(values)
 
 
 def _readable(values: dict) -> SimpleNamespace:
@@ -255,6 +284,12 @@ def _stale_message(studio_session: StudioSession) -> str:
         return REVIEWED_WHILE_EDITING
     return ("This session was changed in another window while you were editing it, so your changes were not saved. "
             "Open it again to see the current version.")
+
+
+def _refuse_unanswered(studio_session: StudioSession) -> None:
+    # A participant named in a group session answers first: until then the row is not theirs to change.
+    if studio_session.confirmation != Confirmation.CONFIRMED:
+        raise ServiceError("Confirm or decline this group session first: you were named in it by another student.")
 
 
 def _refuse_closed_term(studio_session: StudioSession, actor: User) -> None:
@@ -292,14 +327,19 @@ def _reload(studio_session: StudioSession) -> StudioSession:
 
 # ---------------------------------------------------------------- use cases
 
-def log_session(student: User, data: SessionInput, *, actor: User) -> StudioSession:
-    """Log a new session; it waits for the supervisor's review."""
+def log_session(student: User, data: SessionInput, *, actor: User,
+                booking: StudioBooking | None = None) -> StudioSession:
+    """Log a new session; it waits for the supervisor's review. Logged from `booking` (the student's own, not logged
+    yet), the booking is linked to it in the same transaction."""
+    refuse_booking_to_log(student, booking)
     values = _check(student, data, actor, None)
     now = utcnow()
     studio_session = StudioSession(student_id=student.id, status=SessionStatus.PENDING, submitted_at=now,
                                    created_at=now, **values)
     db.session.add(studio_session)
     db.session.flush()
+    if booking is not None:
+        link_booking(booking, studio_session)
     readable = vars(_readable(values))
     history.record(
         actor, "studio_session.logged", ENTITY, studio_session.id, subject_id=student.id,
@@ -310,12 +350,31 @@ def log_session(student: User, data: SessionInput, *, actor: User) -> StudioSess
     return studio_session
 
 
+def refuse_booking_to_log(student: User, booking: StudioBooking | None) -> None:
+    """A session is logged from a booking only by the booking's own student, and only once."""
+    if booking is not None and (booking.user_id != student.id or booking.session_id is not None):
+        raise ServiceError("This booking has already been logged as a session." if booking.user_id == student.id
+                           else "This booking is not yours to log.")
+
+
+def link_booking(booking: StudioBooking, studio_session: StudioSession) -> None:
+    """Record that the session was logged from the booking; of two logs of one booking at once, one links it."""
+    linked = db.session.execute(
+        sa.update(StudioBooking).where(StudioBooking.id == booking.id, StudioBooking.session_id.is_(None))
+        .values(session_id=studio_session.id).execution_options(synchronize_session=False))
+    if linked.rowcount != 1:
+        db.session.rollback()
+        raise ServiceError("This booking has already been logged as a session.")
+    set_committed_value(booking, "session_id", studio_session.id)
+
+
 def update_session(studio_session: StudioSession, data: SessionInput, *, actor: User,
                    expected_version: int | None = None) -> StudioSession:
     """Save an edit; saving a session that was sent back for changes resubmits it for review."""
     expected_version = studio_session.version if expected_version is None else expected_version
     if studio_session.version != expected_version or not studio_session.editable:
         raise ServiceError(_stale_message(studio_session))
+    _refuse_unanswered(studio_session)
     _refuse_closed_term(studio_session, actor)
     values = _check(studio_session.student, data, actor, studio_session)
     resubmit = studio_session.status == SessionStatus.NEEDS_CHANGES
@@ -342,6 +401,7 @@ def withdraw_session(studio_session: StudioSession, *, actor: User, expected_ver
     expected_version = studio_session.version if expected_version is None else expected_version
     if studio_session.version != expected_version or not studio_session.editable:
         raise ServiceError(_stale_message(studio_session))
+    _refuse_unanswered(studio_session)
     _refuse_closed_term(studio_session, actor)
     old_status = studio_session.status
     _guarded_update(studio_session, expected_version, {"status": SessionStatus.WITHDRAWN})
@@ -380,7 +440,8 @@ def waiting_for_review(student_id: int, limit: int = 10) -> list[StudioSession]:
     """Sessions still with the supervisor or sent back to the student, oldest first."""
     return list(db.session.scalars(
         sa.select(StudioSession)
-        .where(StudioSession.student_id == student_id, StudioSession.status.in_(EDITABLE))
+        .where(StudioSession.student_id == student_id, StudioSession.status.in_(EDITABLE),
+               StudioSession.confirmation == Confirmation.CONFIRMED)  # unanswered ones wait for the student
         .options(joinedload(StudioSession.studio), joinedload(StudioSession.supervisor))
         .order_by(StudioSession.date, StudioSession.start_time)
         .limit(limit)
@@ -430,7 +491,8 @@ def hours_by_term(student_id: int, enrollment: Enrollment | None, rule: StudioRu
     """Approved, pending and rejected hours for each term since the student started (and any with sessions)."""
     sums = db.session.execute(
         sa.select(StudioSession.term_id, StudioSession.status, sa.func.sum(StudioSession.minutes))
-        .where(StudioSession.student_id == student_id)
+        # A group session the student has not confirmed counts nowhere (a declined one is withdrawn).
+        .where(StudioSession.student_id == student_id, StudioSession.confirmation == Confirmation.CONFIRMED)
         .group_by(StudioSession.term_id, StudioSession.status)
     ).all()
     minutes: dict[int, dict[SessionStatus, int]] = {}

@@ -17,8 +17,10 @@ from . import ServiceError
 # span) never overflows and every database stores them.
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2199, 12, 31)
-# The largest value a BIGINT / SQLite INTEGER column holds: no id, count or version above it can exist.
-MAX_ID = 2**63 - 1
+# The largest value the id, count and version columns hold on every database: they are INTEGER, which PostgreSQL
+# keeps in 32 bits (SQLite's INTEGER would take 2^63-1). A bigger number compared with such a column is an error
+# on PostgreSQL ("integer out of range"), so nothing above it is ever sent to the database.
+MAX_ID = 2**31 - 1
 
 ID_DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() also accepts '²', which int() refuses
 

@@ -2,7 +2,7 @@
 from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length
 
-from ..courses.forms import int_or_none
+from ..courses.forms import blank_none, int_or_none
 from ..choices import enum_choices
 from ..forms import TrackerForm
 from ..models import StudioActivity, StudioRole
@@ -43,3 +43,29 @@ class EditSessionForm(SessionForm):
 
     version = HiddenField()
     submit = SubmitField("Save changes")
+
+
+PARTICIPANT_ROWS = 3  # blank rows on the log form (tracker/services/group_sessions.MAX_PARTICIPANTS)
+
+
+class LogSessionForm(SessionForm):
+    """Log a session, optionally naming the other students who took part (a group session): each named student
+    confirms on their own dashboard. The rows' student choices are filled by the view."""
+
+    participant_1_student_id = SelectField("Other student 1", coerce=int_or_none, validate_choice=True,
+                                           invalid_choice_message="Choose a student from the list.")
+    participant_1_role = SelectField("Role of other student 1", coerce=blank_none, choices=[SelectChoice("", "Choose…")] + enum_choices(StudioRole),
+                                     invalid_choice_message="Choose a role from the list.")
+    participant_2_student_id = SelectField("Other student 2", coerce=int_or_none, validate_choice=True,
+                                           invalid_choice_message="Choose a student from the list.")
+    participant_2_role = SelectField("Role of other student 2", coerce=blank_none, choices=[SelectChoice("", "Choose…")] + enum_choices(StudioRole),
+                                     invalid_choice_message="Choose a role from the list.")
+    participant_3_student_id = SelectField("Other student 3", coerce=int_or_none, validate_choice=True,
+                                           invalid_choice_message="Choose a student from the list.")
+    participant_3_role = SelectField("Role of other student 3", coerce=blank_none, choices=[SelectChoice("", "Choose…")] + enum_choices(StudioRole),
+                                     invalid_choice_message="Choose a role from the list.")
+
+    def participant_rows(self):
+        """(row number, student field, role field) for each participant row, for the template and the view."""
+        return [(n, self[f"participant_{n}_student_id"], self[f"participant_{n}_role"])
+                for n in range(1, PARTICIPANT_ROWS + 1)]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -10,13 +11,20 @@ from wtforms import SelectChoice
 
 from ..forms import attach_error
 from ..models import Role, SessionStatus, StudioSession
-from ..permissions import current_actor, get_own_or_404, get_studio_session_or_404, role_required
-from ..query_args import form_count, paginate
-from ..services import ServiceError, studio
+from ..permissions import (
+    current_actor,
+    get_booking_to_log_or_404,
+    get_own_or_404,
+    get_studio_session_or_404,
+    role_required,
+)
+from ..query_args import form_count, id_arg, paginate
+from ..services import ServiceError, group_sessions, studio
 from ..services.audit import load_enrollment
 from ..formatting import format_number
+from ..markdown import render_markdown
 from . import bp
-from .forms import EditSessionForm, SessionForm
+from .forms import EditSessionForm, LogSessionForm, SessionForm
 
 
 def _fill_choices(form: SessionForm, studio_session: StudioSession | None = None) -> None:
@@ -38,6 +46,24 @@ def _input(form: SessionForm) -> studio.SessionInput:
     )
 
 
+def _fill_participants(form: LogSessionForm) -> None:
+    students = [SelectChoice("", "No one")] + [
+        SelectChoice(s.id, s.display_name) for s in group_sessions.other_students(current_user.id)]
+    for _, student_field, _ in form.participant_rows():
+        student_field.choices = students
+
+
+def _participants(form: LogSessionForm) -> list[group_sessions.ParticipantInput]:
+    """The participant rows the student filled in (a row with neither a student nor a role is left out)."""
+    return [group_sessions.ParticipantInput(row, student.data, role.data or None)
+            for row, student, role in form.participant_rows() if student.data or role.data]
+
+
+def _session_page(session_id: int) -> str:
+    """The page a named student's notification links to: their own row, with Confirm and Decline."""
+    return url_for("studio.detail", session_id=session_id)
+
+
 def _posted_version() -> int:
     """The version the form was loaded at; a missing, garbled or oversized one never matches."""
     return form_count("version", default=-1)
@@ -46,6 +72,20 @@ def _posted_version() -> int:
 def _own_session_or_404(session_id: int) -> StudioSession:
     return get_own_or_404(StudioSession, session_id, joinedload(StudioSession.term),
                           joinedload(StudioSession.studio), joinedload(StudioSession.student))
+
+
+def _booking_to_log():
+    """The student's own booking named by ?booking=<id> ("Log this session"), or None; anyone else's -> 404."""
+    if "booking" not in request.args:
+        return None
+    return get_booking_to_log_or_404(id_arg("booking"))
+
+
+def _prefill_from_booking(form: SessionForm, booking) -> None:
+    form.date.data, form.studio_id.data = booking.date, booking.studio_id
+    form.start_time.data, form.end_time.data = booking.start_time, booking.end_time
+    form.project.data = booking.project or booking.purpose
+    form.notes.data = booking.purpose
 
 
 @bp.route("")
@@ -60,22 +100,39 @@ def index():
 @role_required(Role.STUDENT)
 def log():
     """Log a studio session for review."""
-    form = SessionForm()
+    form = LogSessionForm()
     _fill_choices(form)
+    booking = _booking_to_log()
+    if booking is not None and booking.session_id is not None:
+        flash("This booking has already been logged as a session.", "info")
+        return redirect(url_for("studio.detail", session_id=booking.session_id))
+    _fill_participants(form)
     if not form.is_submitted():
         form.date.data = date.today()
         enrollment = load_enrollment(current_user.id)
         # The advisor often supervises; preselect them when they can.
         if enrollment and enrollment.advisor and any(c.value == enrollment.advisor_id for c in form.supervisor_id.choices):
             form.supervisor_id.data = enrollment.advisor_id
+        if booking is not None:
+            _prefill_from_booking(form, booking)
     if form.validate_on_submit():
         user = current_actor()
+        participants = _participants(form)
         try:
-            studio_session = studio.log_session(user, _input(form), actor=user)
+            if participants:
+                studio_session = group_sessions.log_group_session(user, _input(form), participants, actor=user,
+                                                                  session_link=_session_page, booking=booking)
+            else:
+                studio_session = studio.log_session(user, _input(form), actor=user, booking=booking)
         except ServiceError as err:
             attach_error(form, err)
         else:
-            flash(f"Session logged: {format_number(studio_session.hours)} hours, waiting for review.", "success")
+            if participants:
+                flash(f"Group session logged: {format_number(studio_session.hours)} hours, waiting for review. "
+                      f"The {len(participants)} student{'s' if len(participants) != 1 else ''} you named "
+                      "will each confirm or decline it.", "success")
+            else:
+                flash(f"Session logged: {format_number(studio_session.hours)} hours, waiting for review.", "success")
             return redirect(url_for("studio.index"))
     return render_template("studio/form.html", form=form, session=None)
 
@@ -133,6 +190,34 @@ def withdraw(session_id: int):
     return redirect(url_for("studio.index"))
 
 
+@bp.route("/sessions/<int:session_id>/confirm", methods=["POST"])
+@role_required(Role.STUDENT)
+def confirm(session_id: int):
+    """Confirm taking part in a group session another student named you in (POST only)."""
+    studio_session = _own_session_or_404(session_id)
+    try:
+        group_sessions.confirm(studio_session, actor=current_actor())
+    except ServiceError as err:
+        flash(err.message, "warning")
+    else:
+        flash("Confirmed: the session now waits for the supervisor's review.", "success")
+    return redirect(url_for("studio.detail", session_id=session_id))
+
+
+@bp.route("/sessions/<int:session_id>/decline", methods=["POST"])
+@role_required(Role.STUDENT)
+def decline(session_id: int):
+    """Decline a group session another student named you in (POST only): it will not count for you."""
+    studio_session = _own_session_or_404(session_id)
+    try:
+        group_sessions.decline(studio_session, actor=current_actor())
+    except ServiceError as err:
+        flash(err.message, "warning")
+    else:
+        flash("Declined: the session will not count for you. The others in it are not affected.", "success")
+    return redirect(url_for("dashboard.student"))
+
+
 @bp.route("/hours")
 @role_required(Role.STUDENT)
 def hours():
@@ -143,3 +228,11 @@ def hours():
     today = date.today()
     forecasts = {t.term.id: t.forecast(today) for t in terms}
     return render_template("studio/hours.html", terms=terms, rule=rule, forecasts=forecasts)
+
+
+@bp.route("/group-sessions-help")
+@role_required(Role.STUDENT, Role.FACULTY, Role.ADMIN)
+def group_help():
+    """How group sessions work, for students, faculty and directors (docs/group-sessions.md, the one source)."""
+    source = Path(current_app.root_path).parent / "docs" / "group-sessions.md"
+    return render_template("studio/group_help.html", body=render_markdown(source.read_text(encoding="utf-8")))
