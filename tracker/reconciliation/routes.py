@@ -31,7 +31,7 @@ def report():
     if "term_id" in request.args:
         term_id = id_arg("term_id")  # blank ("All terms"), garbled or impossible: every term
     else:
-        current = reconciliation.current_term(terms, date.today())
+        current = reconciliation.current_term(terms, reconciliation.wall_clock().date())
         term_id = current.id if current else None
     form.term_id.data = str(term_id) if term_id else ""
     filters = reconciliation.Filters(term_id=term_id, studio_id=id_arg("studio_id"), student_id=id_arg("student_id"))

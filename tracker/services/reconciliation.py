@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
@@ -100,6 +102,12 @@ class Report:
         return not (self.unbooked or self.no_shows or self.mismatches or self.late_cancellations)
 
 
+def wall_clock() -> datetime:
+    """Now at the studios (naive local time, as bookings' dates and times are): APP_TIMEZONE's clock, the one the
+    booking service decides what has passed by."""
+    return datetime.now(ZoneInfo(current_app.config.get("APP_TIMEZONE") or "UTC")).replace(tzinfo=None)
+
+
 def _minutes(t: time) -> int:
     return t.hour * 60 + t.minute
 
@@ -181,7 +189,7 @@ def build(user: User, filters: Filters, *, now: datetime | None = None) -> Repor
     """The report for what this user may see (permissions.review_scope for sessions, reconciliation_booking_scope
     for bookings), narrowed by the filters; `now` (local wall-clock time, like bookings) decides which bookings
     have ended."""
-    now = now or datetime.now()
+    now = now or wall_clock()
     report = Report()
     if any(value is not None and value > MAX_KEY for value in (filters.term_id, filters.studio_id,
                                                                filters.student_id)):
