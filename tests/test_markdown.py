@@ -12,7 +12,7 @@ def test_headings_take_their_anchor_and_tables_their_classes():
     assert '<a href="#top">A link</a>' in html and "<em>text</em>" in html and "<strong>bold</strong>" in html
     assert '<div class="table-responsive" tabindex="0" role="region" aria-label="Table"><table class="table' in html
     assert "<td><code>x</code></td>" in html
-    assert '<pre><code class="language-toml">key = &quot;&lt;v&gt;&quot;' in html
+    assert '<pre tabindex="0"><code class="language-toml">key = &quot;&lt;v&gt;&quot;' in html
 
 
 def test_html_and_unsafe_links_are_escaped():

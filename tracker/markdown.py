@@ -48,5 +48,6 @@ _MARKDOWN = _parser()
 
 
 def render_markdown(text: str) -> Markup:
-    """The HTML of a Markdown text, safe to put in a page as it is."""
-    return Markup(_MARKDOWN.render(text))
+    """The HTML of a Markdown text, safe to put in a page as it is. A code block may scroll sideways, so it takes
+    keyboard focus (raw HTML is off, so every <pre> here is one of ours)."""
+    return Markup(_MARKDOWN.render(text).replace("<pre>", '<pre tabindex="0">'))

@@ -14,7 +14,7 @@ HELP = {
     MailKind.SESSIONS_WAITING: "One e-mail a day listing the sessions you supervise that wait for your review.",
     MailKind.MILESTONE_SIGNED_OFF: "When your advisor or the program office signs off one of your milestones.",
     MailKind.PASSWORD_RESET: "The one-time link the program office makes for you to set your password.",
-    MailKind.BOOKING_REMINDER: "Before a studio booking of yours begins.",
+    MailKind.BOOKING_REMINDER: "The day before a studio booking of yours (“right away” sends it 24 hours ahead).",
 }
 
 
