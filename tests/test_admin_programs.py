@@ -191,7 +191,7 @@ def test_reference_renders_the_markdown_for_admins(client, admin):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert '<h1 id="top">Program definitions: a reference for program directors</h1>' in page
-    assert '<h2 id="warnings">Warnings</h2>' in page and "<table" in page and "<pre><code" in page
+    assert '<h2 id="warnings">Warnings</h2>' in page and "<table" in page and '<pre tabindex="0"><code' in page
     assert "<script" not in page.split('id="definition-reference"')[1].split("</article>")[0]
 
 
