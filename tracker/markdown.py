@@ -8,11 +8,15 @@ get Bootstrap's classes inside a scrollable, keyboard-reachable box.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-__all__ = ["render_markdown"]
+__all__ = ["render_doc", "render_markdown"]
+
+# The repository's docs/ folder, beside the tracker package.
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 _ANCHOR = re.compile(r"\s*\{#([a-z0-9_-]+)\}\s*$")
 
@@ -51,3 +55,8 @@ def render_markdown(text: str) -> Markup:
     """The HTML of a Markdown text, safe to put in a page as it is. A code block may scroll sideways, so it takes
     keyboard focus (raw HTML is off, so every <pre> here is one of ours)."""
     return Markup(_MARKDOWN.render(text).replace("<pre>", '<pre tabindex="0">'))
+
+
+def render_doc(name: str) -> Markup:
+    """A page of the docs/ folder as HTML: the file is the one source, the app shows it."""
+    return render_markdown((DOCS / name).read_text(encoding="utf-8"))

@@ -19,6 +19,7 @@ from ..services import ServiceError, accounts, admin_accounts, admin_catalog, hi
 from . import bp
 from .catalog_routes import get_or_404, run_switch, save_form
 from ..forms import attach_error, form_refusal
+from ..markdown import render_doc
 from .forms import (
     AdvisorForm,
     EnrollmentForm,
@@ -72,14 +73,13 @@ def users():
 def single_sign_on():
     """The single sign-on settings in force (from the environment) and how it works (docs/single-sign-on.md)."""
     from ..auth import sso
-    from .program_routes import _doc
 
     return render_template("admin/single_sign_on.html", enabled=sso.enabled(),
                            password_login=sso.password_login_enabled(), config=current_app.config,
                            role_map=sso.role_map(current_app.config.get("OIDC_ROLE_MAP", "")),
                            callback=url_for("auth.sso_callback", _external=True),
                            after_logout=url_for("auth.login", _external=True),
-                           body=_doc("single-sign-on.md"))
+                           body=render_doc("single-sign-on.md"))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -3,11 +3,9 @@ catalog versions: list them, see one, load a new one, move students between them
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from markupsafe import Markup
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import joinedload, selectinload, undefer
 from wtforms import SelectChoice
 
@@ -16,7 +14,7 @@ from ..domain import DefinitionError, parse_program_definition, requirement_to_d
 from ..domain.positions import with_lines
 from ..extensions import db
 from ..forms import attach_error, form_refusal
-from ..markdown import render_markdown
+from ..markdown import render_doc
 from ..models import CatalogVersion, Program, Role
 from ..permissions import current_actor, role_required
 from ..query_args import id_arg, parse_id
@@ -129,20 +127,14 @@ def version_definition_download(program_id: int, version_id: int):
 @role_required(Role.ADMIN)
 def catalog_versions_help():
     """How catalog versions work and how to move students, for directors (docs/catalog-versions.md)."""
-    return render_template("admin/catalog_versions_help.html", body=_doc("catalog-versions.md"))
+    return render_template("admin/catalog_versions_help.html", body=render_doc("catalog-versions.md"))
 
 
 @bp.route("/programs/audit-engine-help")
 @role_required(Role.ADMIN)
 def audit_engine_help():
     """How the degree audit decides what counts where, for directors (docs/audit-engine.md)."""
-    return render_template("admin/audit_engine_help.html", body=_doc("audit-engine.md"))
-
-
-def _doc(name: str) -> Markup:
-    """A page of the repository's docs/ folder rendered as HTML: the file is the one source, the app shows it."""
-    source = Path(current_app.root_path).parent / "docs" / name
-    return render_markdown(source.read_text(encoding="utf-8"))
+    return render_template("admin/audit_engine_help.html", body=render_doc("audit-engine.md"))
 
 
 # ---------------------------------------------------------------- loading a definition
@@ -212,7 +204,7 @@ def _target(form: VersionedDefinitionForm, prog: Program | None) -> program_serv
 @role_required(Role.ADMIN)
 def definition_reference():
     """The program definition reference for directors, rendered from docs/program-definitions.md (one source)."""
-    return render_template("admin/definition_reference.html", body=_doc("program-definitions.md"))
+    return render_template("admin/definition_reference.html", body=render_doc("program-definitions.md"))
 
 
 @bp.route("/programs/<int:program_id>/definition", methods=["GET", "POST"])

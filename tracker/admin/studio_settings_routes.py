@@ -1,14 +1,13 @@
 """Booking settings: a studio's opening hours, limits and closures; a program's quota, tolerance and late window."""
 from __future__ import annotations
 
-from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from markupsafe import Markup
 
 from ..extensions import db
 from ..forms import attach_error
-from ..markdown import render_markdown
+from ..markdown import render_doc
 from ..models import Program, Role, Studio, StudioClosure
 from ..permissions import current_actor, role_required
 from ..services import ServiceError
@@ -115,5 +114,4 @@ def program_booking_settings(program_id: int):
 @role_required(Role.ADMIN)
 def studio_settings_help():
     """How opening hours, closures, limits, quotas and the late-cancellation window work (docs/studio-settings.md)."""
-    source = Path(current_app.root_path).parent / "docs" / "studio-settings.md"
-    return render_template("admin/studio_settings_help.html", body=render_markdown(source.read_text("utf-8")))
+    return render_template("admin/studio_settings_help.html", body=render_doc("studio-settings.md"))

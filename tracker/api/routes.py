@@ -5,7 +5,6 @@ and returns plain values the response schema serialises; a service refusal becom
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 from flask import current_app, jsonify, render_template
 
@@ -186,11 +185,7 @@ def docs():
     spec = current_app.extensions["tracker_api"].spec.to_dict()
     operations = [(method.upper(), path, op) for path, item in spec["paths"].items()
                   for method, op in item.items() if method in ("get", "post", "put", "patch", "delete")]
-    page = render_template("api/docs.html", operations=operations, spec=spec, body=_guide())
+    page = render_template("api/docs.html", operations=operations, spec=spec, body=markdown.render_doc("api.md"))
     return current_app.response_class(page, mimetype="text/html")
 
 
-def _guide():
-    """docs/api.md as HTML (the file is the one source; the page shows it)."""
-    source = Path(current_app.root_path).parent / "docs" / "api.md"
-    return markdown.render_markdown(source.read_text(encoding="utf-8"))

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from ..forms import attach_error
-from ..markdown import render_markdown
+from ..markdown import render_doc
 from ..models import BookingKind, BookingStatus, Role
 from ..permissions import (
     current_actor,
@@ -161,5 +160,4 @@ def cancel(booking_id: int):
 @role_required(*EVERYONE)
 def rules():
     """How studio booking works, for students and directors (docs/studio-bookings.md, the one source)."""
-    source = Path(current_app.root_path).parent / "docs" / "studio-bookings.md"
-    return render_template("bookings/rules.html", body=render_markdown(source.read_text(encoding="utf-8")))
+    return render_template("bookings/rules.html", body=render_doc("studio-bookings.md"))

@@ -3,7 +3,6 @@ feeds a calendar app fetches by their secret address."""
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -11,7 +10,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..forms import attach_error
-from ..markdown import render_markdown
+from ..markdown import render_doc
 from ..models import Role, Studio
 from ..permissions import current_actor, role_required
 from ..services import ServiceError
@@ -92,8 +91,7 @@ def token_rotate():
 @role_required(*ALL_ROLES)
 def guide():
     """How the feeds work and how to subscribe in each calendar app (docs/calendar-feeds.md, one source)."""
-    source = Path(current_app.root_path).parent / "docs" / "calendar-feeds.md"
-    return render_template("calendar/guide.html", body=render_markdown(source.read_text(encoding="utf-8")))
+    return render_template("calendar/guide.html", body=render_doc("calendar-feeds.md"))
 
 
 # ---------------------------------------------------------------- the feeds (public: the token is the key)

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from wtforms import SelectChoice
 
 from ..csv_export import csv_response
-from ..markdown import render_markdown
+from ..markdown import render_doc
 from ..models import Role
 from ..permissions import current_actor, role_required
 from ..query_args import id_arg
@@ -52,5 +51,4 @@ def report():
 @role_required(Role.FACULTY, Role.ADMIN)
 def help():  # noqa: A001 (the endpoint's name)
     """How the report matches sessions with bookings, for directors and faculty (docs/reconciliation.md)."""
-    source = Path(current_app.root_path).parent / "docs" / "reconciliation.md"
-    return render_template("reconciliation/help.html", body=render_markdown(source.read_text("utf-8")))
+    return render_template("reconciliation/help.html", body=render_doc("reconciliation.md"))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -22,7 +21,7 @@ from ..query_args import form_count, id_arg, paginate
 from ..services import ServiceError, group_sessions, studio
 from ..services.audit import load_enrollment
 from ..formatting import format_number
-from ..markdown import render_markdown
+from ..markdown import render_doc
 from . import bp
 from .forms import EditSessionForm, LogSessionForm, SessionForm
 
@@ -234,5 +233,4 @@ def hours():
 @role_required(Role.STUDENT, Role.FACULTY, Role.ADMIN)
 def group_help():
     """How group sessions work, for students, faculty and directors (docs/group-sessions.md, the one source)."""
-    source = Path(current_app.root_path).parent / "docs" / "group-sessions.md"
-    return render_template("studio/group_help.html", body=render_markdown(source.read_text(encoding="utf-8")))
+    return render_template("studio/group_help.html", body=render_doc("group-sessions.md"))
