@@ -70,6 +70,8 @@ class TrackerApi(Api):
 TAGS = (("account", "The token's own account."),
         ("student", "A student's own records and progress (student accounts)."),
         ("faculty", "Reviewing studio sessions (faculty and administrators)."),
+        ("registrar", "The registrar's feed: bulk import and export of enrollments and course records "
+                      "(administrators, admin scope)."),
         ("meta", "This description and its documentation page (no token needed)."))
 
 bp = ApiBlueprint("api", "tracker.api", url_prefix="/api", description="The tracker's JSON API, version 1.")
@@ -103,4 +105,4 @@ def register(app: Flask) -> None:
     app.extensions["tracker_api"] = api
 
 
-from . import routes  # noqa: E402,F401
+from . import registrar, routes  # noqa: E402,F401

@@ -104,6 +104,8 @@ class Enrollment(db.Model):
     status: Mapped[EnrollmentStatus] = mapped_column(
         enum_column(EnrollmentStatus), nullable=False, default=EnrollmentStatus.ACTIVE
     )
+    # The registrar's own id of this enrollment, set by the registrar feed (tracker.services.registrar).
+    external_id: Mapped[Optional[str]] = mapped_column(sa.String(64), nullable=True, unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     # What a cached audit of this student is keyed by (tracker.models.audit_stamps), read with the enrollment.
     audit_stamp: Mapped[Optional[str]] = column_property(

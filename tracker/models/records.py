@@ -37,6 +37,9 @@ class CourseRecord(db.Model):
     grade: Mapped[Optional[str]] = mapped_column(sa.String(4), nullable=True)
     # The credits the student took, for a variable-credit course only (None: the course's own credits).
     credits: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(4, 1), nullable=True)
+    # The registrar's own id of this record, set by the registrar feed (tracker.services.registrar); None for a
+    # record a student or an advisor entered.
+    external_id: Mapped[Optional[str]] = mapped_column(sa.String(64), nullable=True, unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 

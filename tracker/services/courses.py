@@ -86,7 +86,7 @@ def _given(value) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-def _check_credits(course: Course, value) -> Decimal | None:
+def check_credits(course: Course, value) -> Decimal | None:
     """The record's own credits for a variable-credit course (required, within the course's range); None for a
     fixed-credit course, whatever was typed (the course's credits are what the record carries)."""
     if course.max_credits is None:
@@ -120,6 +120,28 @@ def grade_choices() -> list[str]:
     return [*LETTER_GRADES, *PASS_FAIL_GRADES]
 
 
+def clean_grade(value: str | None) -> str | None:
+    """A grade as stored: upper case, None when empty."""
+    return (value or "").strip().upper() or None
+
+
+def grade_problem(course: Course | None, status: CourseStatus, grade: str | None) -> str | None:
+    """What is wrong with this grade for a record of `course` with `status` (None when it is right): a completed
+    course needs its kind of grade (letter or pass/fail), any other status none."""
+    if status != CourseStatus.COMPLETED:
+        if grade is not None:
+            return (f"A grade is recorded only for a completed course, not a {status.label.lower()} one. "
+                    "Leave the grade empty.")
+        return None
+    if grade is None:
+        return "Enter the grade you received for a completed course."
+    if course is not None and course.pass_fail and grade not in PASS_FAIL_GRADES:
+        return f"{course.code} is graded pass/fail: choose P or NP."
+    if course is not None and not course.pass_fail and grade not in LETTER_GRADES:
+        return f"{course.code} takes a letter grade (A to F); P/NP is for pass/fail courses."
+    return None
+
+
 def _check(
     student: User, data: CourseInput, record: CourseRecord | None
 ) -> tuple[Course, Term, CourseStatus, str | None, Decimal | None]:
@@ -133,24 +155,16 @@ def _check(
     if course is None or course.program_id != program_id:
         course = None
         problems.add("course_id", "Choose a course from your program's catalog.")
-    credits = problems.check(_check_credits, course, data.credits) if course is not None else None
+    credits = problems.check(check_credits, course, data.credits) if course is not None else None
     term = chosen_term(data.term_id, problems)
     try:
         status = CourseStatus(data.status)
     except ValueError:
         status = None
         problems.add("status", "Choose a status.")
-    grade = (data.grade or "").strip().upper() or None
-    if status == CourseStatus.COMPLETED:
-        if grade is None:
-            problems.add("grade", "Enter the grade you received for a completed course.")
-        elif course is not None and course.pass_fail and grade not in PASS_FAIL_GRADES:
-            problems.add("grade", f"{course.code} is graded pass/fail: choose P or NP.")
-        elif course is not None and not course.pass_fail and grade not in LETTER_GRADES:
-            problems.add("grade", f"{course.code} takes a letter grade (A to F); P/NP is for pass/fail courses.")
-    elif status is not None and grade is not None:
-        problems.add("grade", f"A grade is recorded only for a completed course, not a {status.label.lower()} one. "
-                              "Leave the grade empty.")
+    grade = clean_grade(data.grade)
+    if status is not None and (wrong := grade_problem(course, status, grade)):
+        problems.add("grade", wrong)
     problems.raise_any()
     refuse_duplicate(CourseRecord, CourseRecord.course_id, student, course, term, record, _duplicate)
     return course, term, status, grade, credits
