@@ -38,7 +38,7 @@ from tracker.models import (
 # token instead of the session (tracker/api/auth.py) and are checked by the api_ tests at the end.
 PUBLIC = {"auth.login", "auth.password_reset", "auth.sso_callback", "auth.sso_login", "calendar.mine_feed",
           "calendar.studio_feed", "dashboard.healthz", "documents.verify", "documents.verify_pdf", "mail.unsubscribe",
-          "mail.unsubscribe_one_click", "static", "api.openapi", "api.docs"}
+          "mail.unsubscribe_one_click", "static", "api.openapi", "api.docs", "api.registrar_feed_docs"}
 # Pages every logged-in user may open whatever their role (no role_required); scoped pages check the object too.
 ANY_ROLE = {"auth.logout", "auth.password_change", "dashboard.home", "mail.preferences", "notifications.index", "notifications.open",
             "notifications.read", "progress.student", "progress.student_export", "progress.student_what_if",

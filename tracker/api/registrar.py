@@ -9,8 +9,10 @@ way and writes nothing.
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import current_app, render_template
 from marshmallow import fields, validate
 
+from ..markdown import render_doc
 from ..models import CourseStatus, EnrollmentStatus, Role
 from ..permissions import current_actor
 from ..services import ServiceError
@@ -79,8 +81,9 @@ class CourseRecordRow(_Row):
     grade = Text(load_default=None, allow_none=True, max_length=4,
                  metadata={"description": "A completed course's grade (A to F, or P/NP for a pass/fail course); "
                                           "null otherwise."})
-    credits = fields.Decimal(load_default=None, allow_none=True, as_string=False,
-                             validate=validate.Range(min=0, max=99), metadata={
+    # A JSON number (Float, not Decimal: apispec would write a Decimal range into the description as strings);
+    # the service reads it back as the decimal it was written as.
+    credits = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=99), metadata={
                                  "description": "The credits taken, for a variable-credit course (required "
                                                 "there); a fixed-credit course's own credits or null otherwise."})
 
@@ -213,3 +216,14 @@ def registrar_course_records_import(data: dict):
     """
     return _imported(registrar.import_course_records, data["rows"], data["dry_run"])
 
+
+
+@bp.route(f"{V1}/docs/registrar-feed", tags=["meta"])
+@bp.response(200, description="The registrar feed's guide.", content_type="text/html")
+def registrar_feed_docs():
+    """The registrar feed's guide
+
+    For people: docs/registrar-feed.md (matching by external id, all or nothing, dry runs); needs no token.
+    """
+    page = render_template("api/registrar_feed.html", body=render_doc("registrar-feed.md"))
+    return current_app.response_class(page, mimetype="text/html")
