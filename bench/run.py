@@ -31,6 +31,9 @@ from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import registrar_feed  # noqa: E402  (bench/registrar_feed.py, beside this file)
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/tracker_bench"
 PASSWORD = "bench-password-2026"
@@ -484,8 +487,10 @@ def audit_engine_figures() -> str:
                           check=True, cwd=ROOT).stdout
 
 
-def run_pages(url: str, args, seeded: dict, pages: list[Page], results_dir: Path) -> tuple[dict, list[float]]:
-    """Start gunicorn, log each user in once, measure the floors and the pages; returns results and worker RSS."""
+def run_pages(url: str, args, seeded: dict, pages: list[Page], results_dir: Path,
+              feed: bool = False) -> tuple[dict, list[float], list[dict] | None]:
+    """Start gunicorn, log each user in once, measure the floors and the pages, then (with `feed`) the registrar
+    feed, which writes; returns results, worker RSS (before the feed) and the feed's figures."""
     port = free_port()
     proc = start_gunicorn(url, port, args.workers, results_dir / "gunicorn.log")
     try:
@@ -504,7 +509,10 @@ def run_pages(url: str, args, seeded: dict, pages: list[Page], results_dir: Path
                 results[page.key] = time_single(port, page, cookies[page.who], args.single_repeat)
             else:
                 results[page.key] = measure(port, page, cookies[page.who], args.seconds, args.connections)
-        return results, worker_peak_rss_mb(proc)
+        rss = worker_peak_rss_mb(proc)
+        if feed:
+            print("Measuring the registrar feed (export pages, 1,000-row imports)", flush=True)
+        return results, rss, registrar_feed.measure(url, port) if feed else None
     finally:
         stop(proc)
 
@@ -525,8 +533,8 @@ def scale_study(url: str, args, results_dir: Path) -> dict:
     """The cohort report at a smaller school (bench/README.md's scale section): seed `--scale-students` students and
     time the cohort page and CSV, before the main run re-seeds at full size."""
     seeded = seed_fresh(url, args.scale_students, args)
-    results, _rss = run_pages(url, args, seeded, [p for p in PAGES if p.key in ("cohort", "cohort_csv")],
-                              results_dir)
+    results, _rss, _feed = run_pages(url, args, seeded, [p for p in PAGES if p.key in ("cohort", "cohort_csv")],
+                                     results_dir)
     return {"students": args.scale_students, "results": results}
 
 
@@ -543,7 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--single-repeat", type=int, default=5, help="timed requests per heavy report (default 5)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--pages", default="", help="comma-separated page keys to measure (default: all): "
-                        + ", ".join(p.key for p in PAGES + SIZED_PAGES))
+                        + ", ".join(p.key for p in PAGES + SIZED_PAGES) + ", registrar_feed")
     parser.add_argument("--scale-study", action="store_true",
                         help="first time the cohort report at --scale-students students (bench/README.md)")
     parser.add_argument("--scale-students", type=int, default=500)
@@ -563,7 +571,8 @@ def main(argv: list[str] | None = None) -> int:
         print("Reusing the seeded database", url)
     else:
         seeded = seed_fresh(url, args.students, args)
-    results, rss = run_pages(url, args, seeded, pages, results_dir)
+    results, rss, feed = run_pages(url, args, seeded, pages, results_dir,
+                                   feed=not wanted or "registrar_feed" in wanted)
     engine = audit_engine_figures()
     healthz, floor = results["healthz"]["rps"], results["floor"]["rps"]
     report = {
@@ -573,7 +582,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {"connections": args.connections, "workers": args.workers, "seconds": args.seconds,
                      "students": args.students, "sessions_per_student": args.sessions_per_student},
         "seeded": seeded, "results": results, "worker_peak_rss_mb": rss, "scale_study": small,
-        "audit_engine": engine,
+        "audit_engine": engine, "registrar_feed": feed,
     }
     (results_dir / "latest.json").write_text(json.dumps(report, indent=2, default=str))
     print()
@@ -583,6 +592,8 @@ def main(argv: list[str] | None = None) -> int:
         print(markdown(list(small["results"].values()), small["results"]["healthz"]["rps"],
                        small["results"]["floor"]["rps"]))
     print(f"Worker peak RSS: {', '.join(f'{mb:.0f} MB' for mb in rss) or 'not readable'} (target < 200 MB)")
+    if feed:
+        print("\n" + registrar_feed.markdown(feed))
     print("\nAudit engine alone:\n" + engine)
     print("Targets (issue 11):")
     print("\n".join(verdicts(results, floor)))
