@@ -4,7 +4,6 @@ the same slot at the same moment (PostgreSQL)."""
 from __future__ import annotations
 
 import re
-import threading
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -25,6 +24,7 @@ from tracker.models import (
 )
 from tracker.services import ServiceError, bookings
 
+from .db_support import at_once
 from .html_support import field_error, page_text, visible_text
 
 TODAY = date.today()
@@ -465,30 +465,18 @@ def test_two_students_booking_the_same_slot_at_once_one_wins(app, studio, people
                     "tested on SQLite too (test_an_overlap_names_who_has_the_slot)")
     studio_id = studio.id
     ids = {"maya": people["maya"].id, "ethan": people["ethan"].id}
-    barrier = threading.Barrier(2)
-    results: dict[str, str] = {}
 
-    def run(name):
-        with app.app_context():
-            try:
-                actor = db.session.get(User, ids[name])
-                _ = actor.display_name, actor.role
-                db.session.commit()  # as a request would: nothing held before the barrier
-                barrier.wait(timeout=10)
-                bookings.book(actor, studio_id, None, TOMORROW, T("14:00"), T("16:00"), "Tracking", "", now=NOW)
-                results[name] = "booked"
-            except ServiceError as err:
-                results[name] = err.message
-            except Exception as err:  # noqa: BLE001 — reported to the test, which fails on it
-                results[name] = f"crashed: {err!r}"
-            finally:
-                db.session.remove()
+    def load(name):
+        actor = db.session.get(User, ids[name])
+        _ = actor.display_name, actor.role
+        db.session.commit()  # as a request would: nothing held before the barrier
+        return actor
 
-    threads = [threading.Thread(target=run, args=(name,), daemon=True) for name in ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
+    def book(name, actor):
+        bookings.book(actor, studio_id, None, TOMORROW, T("14:00"), T("16:00"), "Tracking", "", now=NOW)
+        return "booked"
+
+    results = at_once(app, ids, load, book)
     winners = [name for name, result in results.items() if result == "booked"]
     assert len(winners) == 1, results
     loser = "ethan" if winners == ["maya"] else "maya"

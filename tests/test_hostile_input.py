@@ -25,7 +25,6 @@ from tracker.models import (
     Ensemble,
     Notification,
     Program,
-    Role,
     Studio,
     StudioSession,
     Term,

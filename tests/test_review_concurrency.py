@@ -14,7 +14,9 @@ import sqlalchemy as sa
 
 from tracker.extensions import db
 from tracker.models import HistoryEvent, Notification, SessionStatus, StudioSession, User
-from tracker.services import ServiceError, review
+from tracker.services import review
+
+from .db_support import as_a_request, at_once
 
 SQLITE_REASON = (
     "needs PostgreSQL (set TEST_DATABASE_URL): SQLite locks the whole database file for a writer, so two "
@@ -30,33 +32,30 @@ def postgres_only(app):
         pytest.skip(SQLITE_REASON)
 
 
+def _load_for_review(session_id: int, reviewer_id: int) -> tuple[StudioSession, User]:
+    """What a reviewer's request reads before deciding: the session (and what a decision looks at), the reviewer."""
+    session = db.session.get(StudioSession, session_id)
+    _ = session.status, session.studio.name, session.term.closed
+    actor = db.session.get(User, reviewer_id)
+    _ = actor.display_name
+    return session, actor
+
+
 def _decide_in_thread(app, session_id: int, reviewer_id: int, decision: str, note: str, results: dict, key: str,
-                      loaded: threading.Event | None = None, go: threading.Event | threading.Barrier | None = None):
-    """A reviewer's request: load the session, wait for the signal, decide; record 'decided' or the refusal."""
+                      loaded: threading.Event | None = None, go: threading.Event | None = None):
+    """A reviewer's request: load the session, wait for the signal, decide; record 'decided' or the refusal. (Several
+    reviewers released at one moment: tests/db_support.at_once.)"""
 
-    def run():
-        with app.app_context():
-            try:
-                session = db.session.get(StudioSession, session_id)
-                _ = session.status, session.studio.name, session.term.closed
-                actor = db.session.get(User, reviewer_id)
-                _ = actor.display_name
-                if loaded is not None:
-                    loaded.set()
-                if isinstance(go, threading.Barrier):
-                    go.wait(timeout=10)
-                elif go is not None:
-                    assert go.wait(timeout=10)
-                review.decide(session, decision, note, actor=actor, session_link=str)
-                results[key] = "decided"
-            except ServiceError as err:
-                results[key] = err.message
-            except Exception as err:  # noqa: BLE001 — reported to the test, which fails on it
-                results[key] = f"crashed: {err!r}"
-            finally:
-                db.session.remove()
+    def decide():
+        session, actor = _load_for_review(session_id, reviewer_id)
+        if loaded is not None:
+            loaded.set()
+        if go is not None:
+            assert go.wait(timeout=10)
+        review.decide(session, decision, note, actor=actor, session_link=str)
+        return "decided"
 
-    thread = threading.Thread(target=run, name=key, daemon=True)
+    thread = threading.Thread(target=as_a_request, args=(app, results, key, decide), name=key, daemon=True)
     thread.start()
     return thread
 
@@ -131,21 +130,24 @@ def test_second_update_waits_for_the_first_then_matches_nothing(app, monkeypatch
 def test_simultaneous_decisions_keep_exactly_one(app, postgres_only, make_user, contested, round_):
     """Four reviewers released together by a barrier: one decision wins, three are told it was already reviewed."""
     session_id, version, supervisor_id, admin_id = contested
-    reviewers = [(supervisor_id, "approve", ""), (admin_id, "reject", "Duplicate"),
-                 (make_user("admin").id, "send_back", "Fix the times"), (make_user("admin").id, "approve", "")]
-    barrier = threading.Barrier(len(reviewers))
-    results: dict[str, str] = {}
-    threads = [_decide_in_thread(app, session_id, rid, decision, note, results, f"r{i}", go=barrier)
-               for i, (rid, decision, note) in enumerate(reviewers)]
-    for thread in threads:
-        thread.join(20)
+    reviewers = dict(enumerate([(supervisor_id, "approve", ""), (admin_id, "reject", "Duplicate"),
+                                (make_user("admin").id, "send_back", "Fix the times"),
+                                (make_user("admin").id, "approve", "")]))
+
+    def decide(key, loaded):
+        session, actor = loaded
+        _, decision, note = reviewers[key]
+        review.decide(session, decision, note, actor=actor, session_link=str)
+        return "decided"
+
+    results = at_once(app, reviewers, lambda key: _load_for_review(session_id, reviewers[key][0]), decide)
     assert len(results) == 4 and not any(r.startswith("crashed") for r in results.values()), results
     winners = [k for k, r in results.items() if r == "decided"]
     assert len(winners) == 1, results
     assert all("already reviewed" in r for k, r in results.items() if k not in winners), results
 
     session, events, notes = _state(session_id)
-    winner_id, winner_decision, _ = reviewers[int(winners[0][1:])]
+    winner_id, winner_decision, _ = reviewers[winners[0]]
     assert session.reviewer_id == winner_id
     assert session.status == review.Decision(winner_decision).status
     assert session.version == version + 1
@@ -161,27 +163,16 @@ def test_overlapping_bulk_approvals_count_each_session_once(app, postgres_only, 
     sessions = [make_session(student, supervisor, day=date.today() - timedelta(days=n + 1)) for n in range(6)]
     ids = [(s.id, s.version) for s in sessions]
     picks = {"supervisor": (supervisor.id, ids[:4]), "admin": (admin.id, ids[2:])}
-    barrier = threading.Barrier(2)
-    results: dict[str, review.BulkResult | str] = {}
 
-    def run(key):
-        reviewer_id, selected = picks[key]
-        with app.app_context():
-            try:
-                actor = db.session.get(User, reviewer_id)
-                _ = actor.display_name
-                barrier.wait(timeout=10)
-                results[key] = review.decide_many(selected, "approve", "", actor=actor, session_link=str)
-            except Exception as err:  # noqa: BLE001
-                results[key] = f"crashed: {err!r}"
-            finally:
-                db.session.remove()
+    def load(key):
+        actor = db.session.get(User, picks[key][0])
+        _ = actor.display_name
+        return actor
 
-    threads = [threading.Thread(target=run, args=(k,), daemon=True) for k in picks]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    def approve(key, actor):
+        return review.decide_many(picks[key][1], "approve", "", actor=actor, session_link=str)
+
+    results = at_once(app, picks, load, approve, join_seconds=30)
     first, second = results["supervisor"], results["admin"]
     assert isinstance(first, review.BulkResult) and isinstance(second, review.BulkResult), results
     assert first.decided + second.decided == 6

@@ -14,6 +14,8 @@ from tracker.services import ServiceError, studio as studio_service
 
 from .catalog_support import add_requirement
 from .html_support import field_error, page_text, visible_text
+from .studio_support import session_form as form_data
+from .studio_support import sessions_of
 
 YESTERDAY = date.today() - timedelta(days=1)
 
@@ -26,22 +28,6 @@ def setup(login_as, make_user, make_studio, make_term):
     studio = make_studio("Studio A")
     term = make_term("Current term")
     return student, supervisor, studio, term
-
-
-def form_data(supervisor, studio, **overrides) -> dict:
-    data = {
-        "date": YESTERDAY.isoformat(), "studio_id": studio.id, "start_time": "10:00", "end_time": "13:30",
-        "activity": "mixing", "project": "Lanterns EP", "role": "engineer", "supervisor_id": supervisor.id,
-        "notes": "Drum stems",
-    }
-    data.update(overrides)
-    return data
-
-
-def sessions_of(student) -> list[StudioSession]:
-    db.session.expire_all()
-    return list(db.session.scalars(sa.select(StudioSession).where(StudioSession.student_id == student.id)
-                                   .order_by(StudioSession.id)))
 
 
 def events(entity_id: int) -> list[HistoryEvent]:

@@ -18,6 +18,7 @@ from ..query_args import filter_args, parse_id, parse_text
 from ..services import ServiceError, admin_catalog, admin_terms
 from . import bp
 from ..forms import TrackerForm, attach_error
+from ..views import run_action
 from .forms import (
     ConcentrationForm,
     CourseFilterForm,
@@ -42,17 +43,6 @@ def get_or_404(model, object_id: int, *options):
     if obj is None:
         abort(404)
     return obj
-
-
-def run_action(action, success: str, target: str):
-    """Run a POST-only action: flash its outcome (or its refusal) and go back to the list."""
-    try:
-        action()
-    except ServiceError as err:
-        flash(err.message, "danger")
-    else:
-        flash(success, "success")
-    return redirect(target)
 
 
 def run_switch(action: str, switch, success, target: str):

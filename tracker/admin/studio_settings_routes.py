@@ -15,6 +15,7 @@ from ..services import studio_settings as settings
 from . import bp
 from .catalog_routes import get_or_404
 from .settings_forms import ClosureForm, ProgramSettingsForm, StudioSettingsForm
+from ..views import run_action
 
 
 def _settings_page(studio: Studio, form: StudioSettingsForm, closure_form: ClosureForm):
@@ -73,13 +74,9 @@ def studio_closure_delete(studio_id: int, closure_id: int):
     if closure is None or closure.studio_id != studio_id:
         abort(404)
     first, last = closure.starts_on, closure.ends_on
-    try:
-        settings.remove_closure(closure, actor=current_actor())
-    except ServiceError as err:
-        flash(err.message, "danger")
-    else:
-        flash(f"Removed the closure from {first:%-d %b %Y} to {last:%-d %b %Y}.", "success")
-    return redirect(url_for("admin.studio_settings", studio_id=studio_id) + "#closures")
+    return run_action(lambda: settings.remove_closure(closure, actor=current_actor()),
+                      f"Removed the closure from {first:%-d %b %Y} to {last:%-d %b %Y}.",
+                      url_for("admin.studio_settings", studio_id=studio_id) + "#closures")
 
 
 @bp.route("/programs/<int:program_id>/booking-settings", methods=["GET", "POST"])

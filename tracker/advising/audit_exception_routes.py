@@ -14,6 +14,7 @@ from ..services import audit_exceptions as exception_service
 from . import bp
 from ..forms import attach_error
 from .forms import SubstitutionForm, TransferForm, WaiverForm
+from ..views import run_action
 
 
 def _student(student_id: int) -> tuple[User, Enrollment]:
@@ -119,10 +120,6 @@ def audit_exception_revoke(student_id: int, exception_id: int):
     """Revoke an exception (it stays listed, marked revoked)."""
     student, _ = _student(student_id)
     exc = get_students_record_or_404(AuditException, exception_id, student.id)
-    try:
-        exception_service.revoke(exc, actor=current_actor())
-    except ServiceError as err:
-        flash(err.message, "danger")
-    else:
-        flash(f"The {exc.kind.label.lower()} is revoked; the degree audit no longer uses it.", "success")
-    return redirect(url_for("advising.audit_exceptions", student_id=student_id))
+    return run_action(lambda: exception_service.revoke(exc, actor=current_actor()),
+                      f"The {exc.kind.label.lower()} is revoked; the degree audit no longer uses it.",
+                      url_for("advising.audit_exceptions", student_id=student_id))

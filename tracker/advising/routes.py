@@ -23,6 +23,7 @@ from ..services import audit_cache
 from ..services import milestones as milestone_service
 from . import bp
 from .forms import AdvisorFilterForm, SignOffForm
+from ..views import run_action
 
 PER_PAGE = 50
 
@@ -150,10 +151,7 @@ def milestones(student_id: int):
 def milestone_undo(student_id: int, record_id: int):
     """Undo a sign-off (after the browser asks for confirmation); the history keeps both events."""
     enrollment = get_advisee_or_404(audit_service.load_enrollment(student_id))
-    try:
-        kind = milestone_service.revoke(current_actor(), student_id, record_id)
-    except ServiceError as err:
-        flash(err.message, "warning")
-    else:
-        flash(f"The sign-off of “{milestone_service.milestone_label(enrollment, kind)}” is undone.", "success")
-    return redirect(url_for("advising.milestones", student_id=student_id))
+    return run_action(lambda: milestone_service.revoke(current_actor(), student_id, record_id),
+                      lambda kind: f"The sign-off of “{milestone_service.milestone_label(enrollment, kind)}” "
+                                   "is undone.",
+                      url_for("advising.milestones", student_id=student_id), refused="warning")

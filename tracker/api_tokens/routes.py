@@ -1,7 +1,7 @@
 """API-token views: the user's tokens with the form that makes one (its secret shown once), and revoking."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import render_template, url_for
 
 from ..forms import attach_error
 from ..models import Role, utcnow
@@ -10,6 +10,7 @@ from ..services import ServiceError
 from ..services import api_tokens as token_service
 from . import bp
 from .forms import LEVELS, NewTokenForm
+from ..views import run_action
 
 EVERY_ROLE = (Role.STUDENT, Role.FACULTY, Role.ADMIN)
 
@@ -56,10 +57,5 @@ def new():
 def revoke(token_id: int):
     """Revoke one of the user's tokens: requests using it are refused from now on."""
     token = get_api_token_or_404(token_id)
-    try:
-        token_service.revoke_token(token, actor=current_actor())
-    except ServiceError as err:
-        flash(err.message, "warning")
-    else:
-        flash(f"The token “{token.name}” is revoked.", "success")
-    return redirect(url_for("api_tokens.index"))
+    return run_action(lambda: token_service.revoke_token(token, actor=current_actor()),
+                      f"The token “{token.name}” is revoked.", url_for("api_tokens.index"), refused="warning")

@@ -1,10 +1,10 @@
 """The booking form: studio, date, times, purpose, project; admins also choose the person, or block the time."""
-from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TimeField
+from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
 from ..courses.forms import int_or_none
 from ..forms import TrackerForm
-from ..studio.forms import TIME_FORMATS
+from ..studio.forms import quarter_hour_field
 
 
 class BookingForm(TrackerForm):
@@ -14,11 +14,8 @@ class BookingForm(TrackerForm):
                             invalid_choice_message="Choose one of the studios.")
     date = DateField("Date", validators=[InputRequired("Enter the date.")],
                      invalid_value_message="Enter a date like 2026-03-14.")
-    start_time = TimeField("Start", format=TIME_FORMATS, validators=[InputRequired("Enter the start time.")],
-                           invalid_value_message="Enter a time like 14:00.", render_kw={"step": 900})
-    end_time = TimeField("End", format=TIME_FORMATS, validators=[InputRequired("Enter the end time.")],
-                         invalid_value_message="Enter a time like 16:00.", render_kw={"step": 900},
-                         description="Quarter hours (:00, :15, :30, :45).")
+    start_time = quarter_hour_field("Start", "Enter the start time.", "14:00")
+    end_time = quarter_hour_field("End", "Enter the end time.", "16:00", "Quarter hours (:00, :15, :30, :45).")
     purpose = StringField("Purpose", validators=[InputRequired("Say what the booking is for."), Length(max=200)],
                           description="What you will do, e.g. “Tracking drums for the EP”.")
     project = StringField("Project (optional)", validators=[Length(max=200)],

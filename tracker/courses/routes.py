@@ -16,6 +16,7 @@ from ..services.studio import term_for
 from ..formatting import format_number
 from . import bp
 from .forms import CourseRecordForm
+from ..views import run_action
 
 
 def _fill_choices(form: CourseRecordForm, program_id: int, record: CourseRecord | None = None) -> None:
@@ -114,10 +115,5 @@ def delete(record_id: int):
     """Delete a course record (POST only, asked to confirm in the page)."""
     record = get_own_or_404(CourseRecord, record_id, joinedload(CourseRecord.course), joinedload(CourseRecord.term))
     label = f"{record.course.code} in {record.term.name}"
-    try:
-        courses.delete_course_record(record, actor=current_actor())
-    except ServiceError as err:
-        flash(err.message, "danger")
-    else:
-        flash(f"Deleted {label}.", "success")
-    return redirect(url_for("courses.index"))
+    return run_action(lambda: courses.delete_course_record(record, actor=current_actor()), f"Deleted {label}.",
+                      url_for("courses.index"))

@@ -14,6 +14,7 @@ from ..services import ServiceError
 from ..services import mail as mail_service
 from . import bp
 from .forms import UnsubscribeForm, preferences_form
+from ..views import run_action
 
 
 @bp.route("/preferences", methods=["GET", "POST"])
@@ -85,11 +86,7 @@ def outbox():
 @role_required(Role.ADMIN)
 def retry(message_id: int):
     """Queue a failed message again, due now."""
-    try:
-        message = mail_service.retry(message_id, actor=current_actor())
-    except ServiceError as err:
-        flash(err.message, "danger")
-    else:
-        flash(f"Queued again: “{message.subject}” to {message.recipient.email}.", "success")
     state = request.args.get("state")
-    return redirect(url_for("mail.outbox", state=state if state in {s.value for s in MailStatus} else None))
+    return run_action(lambda: mail_service.retry(message_id, actor=current_actor()),
+                      lambda message: f"Queued again: “{message.subject}” to {message.recipient.email}.",
+                      url_for("mail.outbox", state=state if state in {s.value for s in MailStatus} else None))

@@ -173,7 +173,15 @@ def log_group_session(logger: User, data: studio.SessionInput, rows: Sequence[Pa
 
 # ---------------------------------------------------------------- the participant's answer
 
+# Confirming or declining (True, False): the answer it stores, its history action and how the event words it.
+_ANSWERS = {
+    True: (Confirmation.CONFIRMED, "studio_session.confirmed", "Confirmed taking part in"),
+    False: (Confirmation.DECLINED, "studio_session.declined", "Declined"),
+}
+
+
 def _answer(studio_session: StudioSession, actor: User, *, confirm: bool) -> None:
+    """Store the named student's answer and its history event in one transaction."""
     if studio_session.student_id != actor.id:
         raise ServiceError("Only the student named in a session can confirm or decline it.")
     if studio_session.confirmation != Confirmation.AWAITING or studio_session.status != SessionStatus.PENDING:
@@ -181,30 +189,19 @@ def _answer(studio_session: StudioSession, actor: User, *, confirm: bool) -> Non
     if not may_change_term_sessions(actor, closed=studio_session.term.closed):
         raise ServiceError(f"{studio_session.term.name} is closed: its sessions can no longer be confirmed or "
                            "declined. Ask the program office if something is wrong.")
-    answer = Confirmation.CONFIRMED if confirm else Confirmation.DECLINED
+    answer, action, said = _ANSWERS[confirm]
     values = {"confirmation": answer}
     changes = {"confirmation": [Confirmation.AWAITING.value, answer.value]}
     if not confirm:  # a declined row counts nowhere and waits for no one: it is withdrawn
         values["status"] = SessionStatus.WITHDRAWN
         changes["status"] = [SessionStatus.PENDING.value, SessionStatus.WITHDRAWN.value]
     # Conditional, as every write of a session is: a second click or a second tab matches no row.
-    result = db.session.execute(
-        sa.update(StudioSession)
-        .where(StudioSession.id == studio_session.id, StudioSession.confirmation == Confirmation.AWAITING,
-               StudioSession.status == SessionStatus.PENDING)
-        .values(**values, version=StudioSession.version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        db.session.rollback()
+    if not studio.update_session_where(studio_session.id, [StudioSession.confirmation == Confirmation.AWAITING,
+                                                           StudioSession.status == SessionStatus.PENDING], values):
         raise ServiceError("You already answered for this session in another window.")
-    history.record(
-        actor, "studio_session.confirmed" if confirm else "studio_session.declined", ENTITY, studio_session.id,
-        subject_id=actor.id,
-        summary=("Confirmed taking part in" if confirm else "Declined")
-        + f" the group session of {studio_session.date:%Y-%m-%d} as {_role_label(studio_session.role)}",
-        changes=changes,
-    )
+    history.record(actor, action, ENTITY, studio_session.id, subject_id=actor.id, changes=changes,
+                   summary=f"{said} the group session of {studio_session.date:%Y-%m-%d} as "
+                           f"{_role_label(studio_session.role)}")
     db.session.commit()
 
 

@@ -21,6 +21,7 @@ from ..models import Confirmation, SessionStatus, Studio, StudioSession, Term, U
 from ..permissions import may_change_term_sessions, may_review, review_scope
 from . import ServiceError, history, mail, notifications, where_given
 from .reconciliation import booked_expression
+from .studio import update_session_where
 
 ENTITY = "studio_session"
 # What deserves a second look in the queue.
@@ -296,20 +297,11 @@ def _apply(facts: _Facts, decision: Decision, note: str, actor: User, expected_v
     """The conditional UPDATE, then history and notification in the same transaction; False if it matched nothing."""
     now = utcnow()
     # Only a confirmed row is decided: a participant named in a group session answers first.
-    conditions = [StudioSession.id == facts.id, StudioSession.status == SessionStatus.PENDING,
-                  StudioSession.confirmation == Confirmation.CONFIRMED]
+    conditions = [StudioSession.status == SessionStatus.PENDING, StudioSession.confirmation == Confirmation.CONFIRMED]
     if expected_version is not None:
         conditions.append(StudioSession.version == expected_version)
-    result = db.session.execute(
-        sa.update(StudioSession)
-        .where(*conditions)
-        .values(status=decision.status, reviewer_id=actor.id, reviewed_at=now, review_note=note,
-                # version_id_col is only maintained by ORM flushes; a statement must bump it itself.
-                version=StudioSession.version + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        db.session.rollback()
+    if not update_session_where(facts.id, conditions, {"status": decision.status, "reviewer_id": actor.id,
+                                                       "reviewed_at": now, "review_note": note, "updated_at": now}):
         return False
     changes = {"status": [SessionStatus.PENDING.value, decision.status.value]}
     if note != facts.review_note:

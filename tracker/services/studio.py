@@ -1,6 +1,7 @@
 """Studio sessions from the student's side: log, edit (= resubmit when sent back), withdraw, and hours per term."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -298,23 +299,28 @@ def _refuse_closed_term(studio_session: StudioSession, actor: User) -> None:
                            "Ask the program office if something is wrong.")
 
 
-def _guarded_update(studio_session: StudioSession, expected_version: int, values: dict) -> None:
-    """Write `values` only if nobody reviewed or changed the session since the form was loaded.
-
-    The UPDATE itself checks the version and that the status is still editable, so a reviewer's decision that lands
-    between our read and our write makes it match no row instead of being overwritten (on every database).
-    """
+def update_session_where(session_id: int, conditions: Iterable, values: dict) -> bool:
+    """Write `values` to a studio session in one UPDATE that matches only while every condition still holds, so a
+    change that lands between a service's read and its write makes it match no row instead of being overwritten (on
+    every database). It bumps the version (the ORM maintains version_id_col only in its own flushes) and stamps
+    updated_at unless `values` does. False, after a rollback, when nothing matched."""
     result = db.session.execute(
         sa.update(StudioSession)
-        .where(
-            StudioSession.id == studio_session.id, StudioSession.version == expected_version,
-            StudioSession.status.in_(EDITABLE),
-        )
-        .values(**values, version=StudioSession.version + 1, updated_at=utcnow())
+        .where(StudioSession.id == session_id, *conditions)
+        .values(**{"updated_at": utcnow(), **values}, version=StudioSession.version + 1)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         db.session.rollback()
+        return False
+    return True
+
+
+def _guarded_update(studio_session: StudioSession, expected_version: int, values: dict) -> None:
+    """Write `values` only if nobody reviewed or changed the session since the form was loaded: the UPDATE checks the
+    version and that the status is still editable."""
+    if not update_session_where(studio_session.id, [StudioSession.version == expected_version,
+                                                    StudioSession.status.in_(EDITABLE)], values):
         raise ServiceError(_stale_message(_reload(studio_session)))
 
 

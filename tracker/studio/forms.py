@@ -10,6 +10,14 @@ from ..models import StudioActivity, StudioRole
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]  # browsers send seconds when the step allows them
 
 
+def quarter_hour_field(label: str, required: str, example: str, description: str = "") -> TimeField:
+    """A required time of day on the quarter-hour grid studios are booked and logged in (the browser's picker steps
+    15 minutes); `required` is the message when it is left blank, `example` a time the error message shows."""
+    return TimeField(label, format=TIME_FORMATS, validators=[InputRequired(required)],
+                     invalid_value_message=f"Enter a time like {example}.", render_kw={"step": 900},
+                     description=description)
+
+
 class SessionForm(TrackerForm):
     """Log a session: the term follows from the date and the hours from the times."""
 
@@ -18,11 +26,9 @@ class SessionForm(TrackerForm):
                      description="The term follows from the date.")
     studio_id = SelectField("Studio", coerce=int_or_none, validators=[InputRequired("Choose a studio.")],
                             invalid_choice_message="Choose one of the active studios.")
-    start_time = TimeField("Start", format=TIME_FORMATS, validators=[InputRequired("Enter the start time.")],
-                           invalid_value_message="Enter a time like 14:00.", render_kw={"step": 900})
-    end_time = TimeField("End", format=TIME_FORMATS, validators=[InputRequired("Enter the end time.")],
-                         invalid_value_message="Enter a time like 17:30.", render_kw={"step": 900},
-                         description="Quarter hours (:00, :15, :30, :45); hours are computed for you.")
+    start_time = quarter_hour_field("Start", "Enter the start time.", "14:00")
+    end_time = quarter_hour_field("End", "Enter the end time.", "17:30",
+                                  "Quarter hours (:00, :15, :30, :45); hours are computed for you.")
     activity = SelectField("Activity", choices=[SelectChoice("", "Choose…")] + enum_choices(StudioActivity),
                            validators=[InputRequired("Choose the activity.")],
                            invalid_choice_message="Choose an activity from the list.")

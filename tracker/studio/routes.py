@@ -24,6 +24,7 @@ from ..formatting import format_number
 from ..markdown import render_doc
 from . import bp
 from .forms import EditSessionForm, LogSessionForm, SessionForm
+from ..views import run_action
 
 
 def _fill_choices(form: SessionForm, studio_session: StudioSession | None = None) -> None:
@@ -194,13 +195,9 @@ def withdraw(session_id: int):
 def confirm(session_id: int):
     """Confirm taking part in a group session another student named you in (POST only)."""
     studio_session = _own_session_or_404(session_id)
-    try:
-        group_sessions.confirm(studio_session, actor=current_actor())
-    except ServiceError as err:
-        flash(err.message, "warning")
-    else:
-        flash("Confirmed: the session now waits for the supervisor's review.", "success")
-    return redirect(url_for("studio.detail", session_id=session_id))
+    return run_action(lambda: group_sessions.confirm(studio_session, actor=current_actor()),
+                      "Confirmed: the session now waits for the supervisor's review.",
+                      url_for("studio.detail", session_id=session_id), refused="warning")
 
 
 @bp.route("/sessions/<int:session_id>/decline", methods=["POST"])
@@ -208,13 +205,9 @@ def confirm(session_id: int):
 def decline(session_id: int):
     """Decline a group session another student named you in (POST only): it will not count for you."""
     studio_session = _own_session_or_404(session_id)
-    try:
-        group_sessions.decline(studio_session, actor=current_actor())
-    except ServiceError as err:
-        flash(err.message, "warning")
-    else:
-        flash("Declined: the session will not count for you. The others in it are not affected.", "success")
-    return redirect(url_for("dashboard.student"))
+    return run_action(lambda: group_sessions.decline(studio_session, actor=current_actor()),
+                      "Declined: the session will not count for you. The others in it are not affected.",
+                      url_for("dashboard.student"), refused="warning")
 
 
 @bp.route("/hours")
