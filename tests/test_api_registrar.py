@@ -13,6 +13,9 @@ from tracker.models import (AuditException, CourseRecord, Enrollment, Enrollment
                             Role, User)
 from tracker.services import api_tokens as token_service
 from tracker.services import audit as audit_service
+from tracker.services import registrar
+
+from .db_support import at_once
 
 URL = "/api/v1/registrar"
 
@@ -366,3 +369,75 @@ def test_malformed_enrollment_batches_are_refused_at_their_field(feed, body, fie
 def test_hostile_credits_are_refused_not_errors(feed, enrolled, credits):
     response = feed.send("course-records", [_record(1, course="MPT 690", credits=credits)])
     assert response.status_code == 422 and "rows.0.credits" in [f for f, _, _ in _errors(response)]
+
+
+# ---------------------------------------------------------------- at the same moment (PostgreSQL)
+
+def _postgres_only() -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL): SQLite serialises writing requests with BEGIN "
+                    "IMMEDIATE, so two can never both be inside the check")
+
+
+def _as_request(user_id: int):
+    actor = db.session.get(User, user_id)
+    _ = actor.role, actor.display_name
+    db.session.commit()  # as a request would: nothing held before the barrier
+    return actor
+
+
+@pytest.mark.postgres
+def test_two_batches_creating_the_same_record_at_once_write_it_once(app, feed, enrolled):
+    _postgres_only()
+    admin_id = feed.admin.id
+
+    def send(key, actor):
+        report = registrar.import_course_records([_record(1, grade="A" if key == "a" else "B")], actor=actor)
+        return report.rows[0].outcome
+
+    results = at_once(app, ("a", "b"), lambda _key: _as_request(admin_id), send)
+    assert list(results.values()).count("created") == 1, results
+    [other] = [r for r in results.values() if r != "created"]
+    # the other batch waited and then either found the row (its grade differs: updated) or collided with it
+    assert other == "updated" or "meanwhile; nothing was imported" in other, results
+    db.session.expire_all()
+    assert _count(CourseRecord) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).where(HistoryEvent.action == "course_record.added")) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("round_", range(3))
+def test_a_substitution_recorded_while_a_batch_changes_its_record_is_never_overwritten(app, feed, demo_program,
+                                                                                       round_):
+    """An advisor counts a record as a substitution while the feed changes its grade: either the feed wins and the
+    advisor relies on the new grade, or the advisor wins and the feed's row is refused. Never a substitution
+    resting on a grade the feed then changed."""
+    _postgres_only()
+    from tracker.services.audit_exceptions import record_substitution
+
+    row = _enrollment(1, program=demo_program.code)
+    assert _outcomes(feed.send("enrollments", [row])) == ["created"]
+    assert _outcomes(feed.send("course-records", [_record(1, course="MPT 601")])) == ["created"]
+    record = db.session.scalar(sa.select(CourseRecord))
+    ids = {"feed": feed.admin.id, "advisor": feed.advisor.id}
+    student_id, record_id = record.student_id, record.id
+
+    def act(key, actor):
+        if key == "feed":
+            return registrar.import_course_records([_record(1, course="MPT 601", grade="C")], actor=actor).rows[0].outcome
+        record_substitution(db.session.get(User, student_id), record_id, "concentration", "Equivalent course",
+                            actor=actor)
+        return "substituted"
+
+    results = at_once(app, ids, lambda key: _as_request(ids[key]), act)
+    assert results["advisor"] == "substituted", results
+    db.session.expire_all()
+    record = db.session.get(CourseRecord, record_id)
+    exception = db.session.scalar(sa.select(AuditException))
+    if results["feed"] == "updated":  # the feed first: the advisor counted the record as it then was
+        assert record.grade == "C" and exception.created_at >= record.updated_at
+    else:  # the advisor first: the feed's row was refused, the grade is the one the advisor relied on
+        assert "nothing was imported" in results["feed"] and record.grade == "A", results
+        with pytest.raises(registrar.ImportRefused) as refused:  # and the refusal says why
+            registrar.import_course_records([_record(1, course="MPT 601", grade="C")], actor=feed.admin)
+        assert "as a substitution" in refused.value.row_problems[0].message
