@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -319,22 +319,7 @@ def _write_enrollment(plan: _EnrollmentPlan, actor: User) -> None:
 def import_enrollments(rows: list[dict], *, actor: User, dry_run: bool = False) -> ImportReport:
     """Create or update each row's enrollment (and a new student's account, without a password: they set one
     with a reset link or log in with single sign-on), all or nothing; see the module's docstring."""
-    problems = _Problems()
-    look = _EnrollmentLookups.load(rows, lock=not dry_run)
-    plans = [_plan_enrollment(index, row, look, problems) for index, row in enumerate(rows)]
-    _repeats(problems, rows, lambda r: _text(r, "external_id") or None, "external_id", "external id")
-    _repeats(problems, rows, lambda r: normalise_email(_text(r, "email")) or None, "email", "e-mail")
-    problems.raise_any()
-    report = ImportReport(dry_run, [plan.outcome for plan in plans])
-    if dry_run:
-        return report
-    with unique_or_refuse("Another import or an administrator wrote one of these enrollments meanwhile; nothing "
-                          "was imported. Send the batch again."):
-        for plan in plans:
-            _write_enrollment(plan, actor)
-        _record_batch(actor, "enrollment", report)
-        db.session.commit()
-    return report
+    return _run(_ENROLLMENTS, rows, actor, dry_run)
 
 
 def enrollments_query(program_code: str | None = None) -> sa.Select:
@@ -543,23 +528,7 @@ def _write_record(plan: _RecordPlan, actor: User) -> None:
 
 def import_course_records(rows: list[dict], *, actor: User, dry_run: bool = False) -> ImportReport:
     """Create or update each row's course record, all or nothing; see the module's docstring."""
-    problems = _Problems()
-    look = _RecordLookups.load(rows, lock=not dry_run)
-    plans = [_plan_record(index, row, look, problems) for index, row in enumerate(rows)]
-    _repeats(problems, rows, lambda r: _text(r, "external_id") or None, "external_id", "external id")
-    _repeats(problems, rows, lambda r: (normalise_email(_text(r, "student_email")), _text(r, "course"),
-                                        _text(r, "term")), "course", "student, course and term")
-    problems.raise_any()
-    report = ImportReport(dry_run, [plan.outcome for plan in plans])
-    if dry_run:
-        return report
-    with unique_or_refuse("Another import or a student wrote one of these course records meanwhile; nothing was "
-                          "imported. Send the batch again."):
-        for plan in plans:
-            _write_record(plan, actor)
-        _record_batch(actor, "course_record", report)
-        db.session.commit()
-    return report
+    return _run(_COURSE_RECORDS, rows, actor, dry_run)
 
 
 def course_records_query(program_code: str | None = None, term_name: str | None = None) -> sa.Select:
@@ -584,3 +553,50 @@ def course_record_row(record: CourseRecord) -> dict:
             "course": record.course.code, "term": record.term.name, "status": record.status.value,
             "grade": record.grade, "credits": record_credits(record)}
 
+
+# ---------------------------------------------------------------- one import, either kind
+
+@dataclass(frozen=True)
+class _Kind:
+    """What differs between importing enrollments and course records."""
+
+    name: str  # in history actions: registrar.<name>_imported
+    words: str  # in messages: "enrollments"
+    lookups: Any  # a class with load(rows, lock)
+    plan: Callable[..., Any]
+    write: Callable[..., None]
+    # (key of a row, field, what it is): a batch says each of these once
+    once: tuple[tuple[Callable[[dict], Any], str, str], ...]
+
+
+def _external_id(row: dict) -> str | None:
+    return _text(row, "external_id") or None
+
+
+_ENROLLMENTS = _Kind("enrollment", "enrollments", _EnrollmentLookups, _plan_enrollment, _write_enrollment, (
+    (_external_id, "external_id", "external id"),
+    (lambda r: normalise_email(_text(r, "email")) or None, "email", "e-mail")))
+_COURSE_RECORDS = _Kind("course_record", "course records", _RecordLookups, _plan_record, _write_record, (
+    (_external_id, "external_id", "external id"),
+    (lambda r: (normalise_email(_text(r, "student_email")), _text(r, "course"), _text(r, "term")), "course",
+     "student, course and term")))
+
+
+def _run(kind: _Kind, rows: list[dict], actor: User, dry_run: bool) -> ImportReport:
+    """Check every row, refuse the batch with every problem, or (unless a dry run) write it in one transaction."""
+    problems = _Problems()
+    look = kind.lookups.load(rows, lock=not dry_run)
+    plans = [kind.plan(index, row, look, problems) for index, row in enumerate(rows)]
+    for key, field_name, what in kind.once:
+        _repeats(problems, rows, key, field_name, what)
+    problems.raise_any()
+    report = ImportReport(dry_run, [plan.outcome for plan in plans])
+    if dry_run:
+        return report
+    with unique_or_refuse(f"Someone else wrote one of these {kind.words} meanwhile; nothing was imported. Send "
+                          "the batch again."):
+        for plan in plans:
+            kind.write(plan, actor)
+        _record_batch(actor, kind.name, report)
+        db.session.commit()
+    return report
