@@ -400,9 +400,9 @@ def review_decide(data: dict, session_id: int):
 def _student(enrollment) -> dict:
     student = enrollment.student
     term = enrollment.start_term
-    return {"id": student.id, "display_name": student.display_name, "email": student.email,
-            "program": enrollment.program.name, "concentration": enrollment.concentration.name,
-            "track": enrollment.track_label, "status": enrollment.status.value,
+    return {"id": student.id, "display_name": student.display_name, "program": enrollment.program.name,
+            "concentration": enrollment.concentration.name, "track": enrollment.track_label,
+            "status": enrollment.status.value,
             "start_term": {"id": term.id, "name": term.name} if term is not None else None,
             "advisor": _person(enrollment.advisor)}
 

@@ -222,7 +222,6 @@ class StudentSummary(ma.Schema):
 
     id = fields.Integer(required=True)
     display_name = fields.String(required=True)
-    email = fields.String(required=True)
     program = fields.String(required=True)
     concentration = fields.String(required=True)
     track = fields.String(required=True)
