@@ -14,6 +14,9 @@ from tracker.models import ApiToken, HistoryEvent, StudioSession, utcnow
 from tracker.services import ServiceError
 from tracker.services import api_tokens as token_service
 
+from .api_support import bearer as _bearer
+from .api_support import problem as _problem
+from .api_support import token as _token
 from .html_support import page_text
 
 SECRET_RE = re.compile(r'id="token-secret"[^>]*value="(mtt_[A-Za-z0-9_-]+)"')
@@ -23,8 +26,6 @@ def _make_on_page(client, name="Nightly sync", level="read", days="30"):
     return client.post_form("/api_tokens/new", {"name": name, "level": level, "days": days})
 
 
-def _token(user, scopes=("read",), days=30):
-    return token_service.create_token(user, "Test", list(scopes), days, actor=user)
 
 
 # ---------------------------------------------------------------- the tokens page
@@ -114,18 +115,6 @@ def test_a_user_has_at_most_twenty_active_tokens(make_user):
 
 
 # ---------------------------------------------------------------- using a token
-
-def _bearer(secret: str) -> dict:
-    return {"Authorization": f"Bearer {secret}"}
-
-
-def _problem(response, status: int) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json(force=True)
-    assert body["status"] == status and body["title"] and body["type"] and body["detail"]
-    return body
-
 
 @pytest.fixture
 def people(make_user, make_student):
@@ -391,9 +380,12 @@ def test_the_openapi_description_and_docs_page_need_no_token(client):
 @pytest.mark.parametrize("mode", ["positive", "negative"])
 def test_schemathesis_finds_no_server_error_and_responses_match_the_description(app, mode):
     """Schemathesis generates requests from openapi.json (valid ones, then invalid ones) for every operation, sends
-    them to the app in process with a valid token (a faculty member's for the review queue, the demo student's
-    otherwise) and checks: no 5xx, and every status, content type, header and body as the description says. The
-    demo data gives the lists and the audit something to show. Derandomised, so CI sees the same requests each run."""
+    them to the app in process with a valid read-and-write token (a faculty member's for the review queue, its
+    decisions and the advisees, the demo student's otherwise) and checks: no 5xx, and every status, content type,
+    header and body as the description says. The demo data gives the lists and the audit something to show; a valid
+    request's path id is mapped onto a real one the token may use (the student's own sessions and records, the
+    faculty member's advisees and supervised sessions), so edits, deletions and decisions get past the 404.
+    Derandomised, so CI sees the same requests each run."""
     import contextvars
 
     import schemathesis
@@ -405,7 +397,7 @@ def test_schemathesis_finds_no_server_error_and_responses_match_the_description(
                                                    response_schema_conformance, status_code_conformance)
 
     from tracker.demo import seed
-    from tracker.models import User
+    from tracker.models import CourseRecord, Enrollment, User
 
     seed()
     app.config["API_RATE_LIMIT"] = "100000 per minute"
@@ -413,8 +405,22 @@ def test_schemathesis_finds_no_server_error_and_responses_match_the_description(
         student = db.session.scalar(sa.select(User).where(User.email == "maya@demo.mmtracker.test"))
         faculty = db.session.scalar(sa.select(User).where(User.email == "amoreno@demo.mmtracker.test"))
         admin = db.session.scalar(sa.select(User).where(User.email == "director@demo.mmtracker.test"))
-        secrets = {"student": _token(student, scopes=("read", "write"))[1], "faculty": _token(faculty)[1],
+        secrets = {"student": _token(student, scopes=("read", "write"))[1],
+                   "faculty": _token(faculty, scopes=("read", "write"))[1],
                    "registrar": _token(admin, scopes=("read", "write", "admin"))[1]}
+        pools = {
+            "student": {
+                "session_id": db.session.scalars(sa.select(StudioSession.id).where(
+                    StudioSession.student_id == student.id).order_by(StudioSession.id)).all(),
+                "record_id": db.session.scalars(sa.select(CourseRecord.id).where(
+                    CourseRecord.student_id == student.id).order_by(CourseRecord.id)).all()},
+            "faculty": {
+                "session_id": db.session.scalars(sa.select(StudioSession.id).where(
+                    StudioSession.supervisor_id == faculty.id).order_by(StudioSession.id)).all(),
+                "student_id": db.session.scalars(sa.select(Enrollment.student_id).where(
+                    Enrollment.advisor_id == faculty.id).order_by(Enrollment.student_id)).all()},
+        }
+        assert all(pool for ids in pools.values() for pool in ids.values())
         checks = [not_a_server_error, status_code_conformance, content_type_conformance,
                   response_headers_conformance, response_schema_conformance]
         # Not negative_data_rejection: it reports requests whose invalid part was lost on the way (an extra query
@@ -422,15 +428,21 @@ def test_schemathesis_finds_no_server_error_and_responses_match_the_description(
         # arguments and body fields, out-of-range values) are asserted above, request by request.
         schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
         failures, tried, statuses = [], 0, set()
-        for result in schema.get_all_operations():
-            operation = result.ok()
+        # Deletions last, so the other operations still find the records they change.
+        operations = sorted((result.ok() for result in schema.get_all_operations()),
+                            key=lambda operation: operation.method.upper() == "DELETE")
+        for operation in operations:
             tags = operation.definition.raw.get("tags", [])
-            secret = secrets[next((tag for tag in ("faculty", "registrar") if tag in tags), "student")]
+            who = next((tag for tag in ("faculty", "registrar") if tag in tags), "student")
+            secret, ids = secrets[who], pools.get(who, {})
 
             @given(case=operation.as_strategy(generation_mode=GenerationMode(mode)))
             @settings(max_examples=30, deadline=None, database=None, derandomize=True,
                       suppress_health_check=list(HealthCheck))
             def run(case):
+                for name, value in (case.path_parameters or {}).items():
+                    if mode == "positive" and name in ids and isinstance(value, int):
+                        case.path_parameters[name] = ids[name][value % len(ids[name])]
                 # Each request in a fresh context, as a server would (the test's app context holds a session).
                 response = contextvars.Context().run(case.call_and_validate, checks=checks,
                                                      headers={"Authorization": f"Bearer {secret}"})
@@ -447,7 +459,9 @@ def test_schemathesis_finds_no_server_error_and_responses_match_the_description(
         assert tried >= (7 if mode == "positive" else 4)
         if mode == "positive":  # the tokens worked: every read answered 200 at least once
             for path in ("/api/v1/me", "/api/v1/progress", "/api/v1/studio-sessions", "/api/v1/course-records",
-                         "/api/v1/review-queue", "/api/v1/registrar/enrollments", "/api/v1/registrar/course-records"):
+                         "/api/v1/review-queue", "/api/v1/students", "/api/v1/students/{student_id}/progress",
+                         "/api/v1/studio-sessions/{session_id}", "/api/v1/course-records/{record_id}",
+                         "/api/v1/registrar/enrollments", "/api/v1/registrar/course-records"):
                 assert ("GET", path, 200) in statuses, path
     finally:
         app.config["API_RATE_LIMIT"] = "120 per minute;5000 per hour"

@@ -153,6 +153,16 @@ def reconciliation_booking_scope(user: User) -> sa.ColumnElement[bool]:
     return sa.false()
 
 
+def advisee_scope(user: User) -> sa.ColumnElement[bool]:
+    """The enrollments whose students a user reads as an advisor (the advisees list, can_view_enrollment): admins
+    every one, faculty their advisees, anyone else none."""
+    if user.is_admin:
+        return sa.true()
+    if user.is_faculty:
+        return Enrollment.advisor_id == user.id
+    return sa.false()
+
+
 def studio_session_scope(user: User) -> sa.ColumnElement[bool]:
     """The studio sessions a user may see: students their own, faculty those they supervise, admins every one."""
     if user.is_student:

@@ -1,5 +1,6 @@
-"""The JSON API (/api/v1): a student's records and progress, logging studio sessions, the review queue; described
-by an OpenAPI 3.1 document generated from the code (flask-smorest) at /api/v1/openapi.json.
+"""The JSON API (/api/v1): a student's records and progress, their studio sessions and course records (read, add,
+edit, withdraw or delete as the pages allow), the review queue and its decisions, and advisees' records for their
+advisors; described by an OpenAPI 3.1 document generated from the code (flask-smorest) at /api/v1/openapi.json.
 
 Programs authenticate with a personal access token (`Authorization: Bearer <token>`, made on /api_tokens), never
 with the session cookie, so the API is exempt from CSRF; each token has its own rate limit. Every error is an RFC
@@ -68,8 +69,10 @@ class TrackerApi(Api):
 
 
 TAGS = (("account", "The token's own account."),
-        ("student", "A student's own records and progress (student accounts)."),
-        ("faculty", "Reviewing studio sessions (faculty and administrators)."),
+        ("student", "A student's own records and progress; logging, editing and withdrawing studio sessions; adding, "
+                    "editing and deleting course records (student accounts)."),
+        ("faculty", "Reviewing and deciding studio sessions; advisees' progress and records (faculty and "
+                    "administrators)."),
         ("registrar", "The registrar's feed: bulk import and export of enrollments and course records "
                       "(administrators, admin scope)."),
         ("meta", "This description and its documentation page (no token needed)."))
@@ -87,8 +90,9 @@ def register(app: Flask) -> None:
 
     api = TrackerApi(spec_kwargs={
         "title": TITLE, "version": VERSION, "openapi_version": "3.1.0",
-        "info": {"description": "Read a student's records and degree progress, log studio sessions and read the "
-                                "review queue. Authenticate with a personal access token: "
+        "info": {"description": "Read a student's records and degree progress; log, edit and withdraw studio "
+                                "sessions; add, edit and delete course records; review and decide studio sessions; "
+                                "read advisees' progress and records. Authenticate with a personal access token: "
                                 "`Authorization: Bearer <token>`. Errors are RFC 9457 problem documents."},
     })
     api.init_app(app)

@@ -78,10 +78,19 @@ def bearer(scope: str, *roles: Role | str) -> Callable:
 
         wrapped.api_scope = scope
         wrapped.api_roles = allowed
-        for status in (401, 403, 429):
-            wrapped = bp.alt_response(status, schema=schemas.Problem, content_type=MEDIA_TYPE,
-                                      description=http_phrase(status))(wrapped)
-        return bp.doc(security=SECURITY)(wrapped)
+        return bp.doc(security=SECURITY)(problem_responses(401, 403, 429)(wrapped))
+
+    return decorator
+
+
+def problem_responses(*statuses: int) -> Callable:
+    """Document that an operation may answer these statuses, each with a problem document."""
+
+    def decorator(view: Callable) -> Callable:
+        for status in statuses:
+            view = bp.alt_response(status, schema=schemas.Problem, content_type=MEDIA_TYPE,
+                                   description=http_phrase(status))(view)
+        return view
 
     return decorator
 

@@ -23,6 +23,7 @@ INVALID_JSON = "/api/v1/docs#problem-invalid-json"
 UNAUTHENTICATED = "/api/v1/docs#problem-unauthenticated"
 INSUFFICIENT_SCOPE = "/api/v1/docs#problem-insufficient-scope"
 RATE_LIMITED = "/api/v1/docs#problem-rate-limited"
+CONFLICT = "/api/v1/docs#problem-conflict"
 
 DETAILS = {
     400: "The request could not be understood.",
@@ -30,6 +31,7 @@ DETAILS = {
     403: "Your token or your account may not do this.",
     404: "There is nothing here, or it is not yours to see.",
     405: "This address does not accept that method.",
+    409: "The change conflicts with the object's current state.",
     413: "The request body is too large.",
     429: "Too many requests with this token; wait and try again.",
     500: "The error has been logged. Please try again later.",

@@ -1,23 +1,27 @@
 """API v1 operations: thin views over the same services and permission rules as the pages.
 
 Each view is guarded by `bearer(scope, roles...)`, reads its arguments through a schema (tracker/api/schemas.py)
-and returns plain values the response schema serialises; a service refusal becomes a 422 problem with every field.
+and returns plain values the response schema serialises; a service refusal becomes a 422 problem naming every field,
+or a 409 when the object's state refuses the change. Sections: the account, the student's progress, studio sessions
+and course records, the review queue and its decisions, advisees.
 """
 from __future__ import annotations
 
 
-from flask import current_app, jsonify, render_template
+from flask import current_app, jsonify, render_template, url_for
+from sqlalchemy.orm import joinedload
 
 from .. import markdown
 from ..extensions import db
-from ..models import Role, StudioSession
-from ..permissions import current_actor
+from ..models import CourseRecord, Role, StudioSession
+from ..permissions import current_actor, get_advisee_or_404, get_own_or_404
 from ..progress.present import overall_bar, overall_status, placed_blocks
 from ..services import ServiceError, courses, review, studio
+from ..services import advising as advising_service
 from ..services import audit as audit_service
 from . import bp, schemas
-from .auth import bearer, current_token
-from .problems import VALIDATION, Problem, service_errors
+from .auth import bearer, current_token, problem_responses
+from .problems import CONFLICT, VALIDATION, Problem, service_errors
 
 V1 = "/v1"
 
@@ -31,6 +35,26 @@ def _page(select, args: dict, row=lambda item: item) -> dict:
 
 def _person(user) -> dict | None:
     return {"id": user.id, "display_name": user.display_name} if user is not None else None
+
+
+def _refusal(err: ServiceError, what: str) -> Problem:
+    """A service's refusal as a problem document: 422 naming each field when the input is wrong (as the form shows
+    it next to the field), 409 with the service's own words when the object's state refuses the change (reviewed
+    or changed meanwhile, withdrawn, in a closed term, relied on by an advisor's substitution)."""
+    if any(field for field, _ in err.problems):
+        return Problem(422, f"{what}; see errors.", type_=VALIDATION, title="Validation failed",
+                       errors=service_errors(err))
+    return Problem(409, err.message, type_=CONFLICT, title="Conflict", errors=service_errors(err))
+
+
+def _patched(obj, names: tuple[str, ...], changes: dict) -> dict:
+    """What a form for `obj` would submit after a PATCH: its current values of `names`, with `changes` over them."""
+    return {name: getattr(obj, name) for name in names} | changes
+
+
+def _session_page(session_id: int) -> str:
+    """The page a notification about a session links to (the same as the pages' notifications)."""
+    return url_for("studio.detail", session_id=session_id)
 
 
 @bp.route(f"{V1}/me", tags=["account"])
@@ -56,18 +80,8 @@ def _requirements(result) -> list[dict]:
             for placed in placed_blocks(result.blocks) for b in (placed.block,)]
 
 
-@bp.route(f"{V1}/progress", tags=["student"])
-@bearer("read", Role.STUDENT)
-@bp.response(200, schemas.Progress)
-def progress():
-    """The student's degree progress
-
-    The same live degree audit as the progress page: each requirement with its status and figures (credits,
-    courses, terms or hours), the GPA, total credits and warnings. 404 for a student not enrolled in a program.
-    """
-    enrollment = audit_service.load_enrollment(current_actor().id)
-    if enrollment is None:
-        raise Problem(404, "You are not enrolled in a program, so there is no progress to show.")
+def _progress(enrollment) -> dict:
+    """The live degree audit of one enrollment, as the progress page shows it."""
     audit = audit_service.audit_enrollment(enrollment)
     result = audit.result
     done, in_progress = overall_bar(result)
@@ -86,12 +100,34 @@ def progress():
     }
 
 
+@bp.route(f"{V1}/progress", tags=["student"])
+@bearer("read", Role.STUDENT)
+@bp.response(200, schemas.Progress)
+@problem_responses(404)
+def progress():
+    """The student's degree progress
+
+    The same live degree audit as the progress page: each requirement with its status and figures (credits,
+    courses, terms or hours), the GPA, total credits and warnings. 404 for a student not enrolled in a program.
+    """
+    enrollment = audit_service.load_enrollment(current_actor().id)
+    if enrollment is None:
+        raise Problem(404, "You are not enrolled in a program, so there is no progress to show.")
+    return _progress(enrollment)
+
+
 def _session(s) -> dict:
     return {"id": s.id, "date": s.date, "start_time": s.start_time, "end_time": s.end_time, "hours": s.hours,
             "studio": {"id": s.studio.id, "name": s.studio.name}, "term": {"id": s.term.id, "name": s.term.name},
             "activity": s.activity.value, "project": s.project, "role": s.role.value,
             "supervisor": _person(s.supervisor), "notes": s.notes, "status": s.status.value,
-            "review_note": s.review_note or "", "submitted_at": s.submitted_at, "reviewed_at": s.reviewed_at}
+            "review_note": s.review_note or "", "submitted_at": s.submitted_at, "reviewed_at": s.reviewed_at,
+            "version": s.version}
+
+
+def _sessions(student_id: int, args: dict) -> dict:
+    """One page of a student's sessions, newest first."""
+    return _page(studio.sessions_query(student_id), args, _session)
 
 
 @bp.route(f"{V1}/studio-sessions", tags=["student"])
@@ -103,7 +139,7 @@ def studio_sessions(**args):
 
     Newest first, a page at a time, with their review status and the reviewer's note.
     """
-    return _page(studio.sessions_query(current_actor().id), args, _session)
+    return _sessions(current_actor().id, args)
 
 
 @bp.route(f"{V1}/studio-sessions", methods=["POST"], tags=["student"])
@@ -121,10 +157,86 @@ def studio_sessions_log(data: dict):
     try:
         logged = studio.log_session(user, studio.SessionInput(**data), actor=user)
     except ServiceError as err:
-        raise Problem(422, "The session was not logged; see errors.", type_=VALIDATION, title="Validation failed",
-                      errors=service_errors(err)) from None
-    # Read back with the studio, supervisor and term the response shows (one query).
-    return _session(db.session.scalar(studio.sessions_query(user.id).where(StudioSession.id == logged.id)))
+        raise _refusal(err, "The session was not logged") from None
+    return _session(_own_session(logged.id))
+
+
+def _own_session(session_id: int) -> StudioSession:
+    """One of the caller's own sessions with what the response and the service need (404 for anyone else's)."""
+    return get_own_or_404(StudioSession, session_id, joinedload(StudioSession.studio),
+                          joinedload(StudioSession.supervisor), joinedload(StudioSession.term),
+                          joinedload(StudioSession.student))
+
+
+def _refuse_locked(studio_session: StudioSession) -> None:
+    """409 for a session the student can no longer change (reviewed, withdrawn, closed term), as the edit page
+    says on opening it."""
+    locked = studio.no_longer_editable(studio_session)
+    if locked:
+        raise Problem(409, locked, type_=CONFLICT, title="Conflict")
+
+
+_SESSION_FIELDS = ("date", "studio_id", "start_time", "end_time", "activity", "project", "role", "supervisor_id",
+                   "notes")
+
+
+@bp.route(f"{V1}/studio-sessions/<int:session_id>", tags=["student"])
+@bearer("read", Role.STUDENT)
+@bp.response(200, schemas.StudioSession)
+@problem_responses(404)
+def studio_session(session_id: int):
+    """One of the student's studio sessions
+
+    With its review status, the reviewer's note and its version (send it back with a change). 404 for a session
+    that is not the student's.
+    """
+    return _session(_own_session(session_id))
+
+
+@bp.route(f"{V1}/studio-sessions/<int:session_id>", methods=["PATCH"], tags=["student"])
+@bearer("write", Role.STUDENT)
+@bp.arguments(schemas.SessionChanges)
+@bp.response(200, schemas.StudioSession)
+@problem_responses(404, 409)
+def studio_session_edit(data: dict, session_id: int):
+    """Edit a studio session
+
+    As the edit form allows: only the student's own session (404 otherwise), only while it is pending or sent back
+    for changes (409 once reviewed or withdrawn, or its term closed). The fields given replace the session's; the
+    same checks as logging one name every problem in one 422 problem document. Saving a session sent back for
+    changes resubmits it for review. With version, a session changed or reviewed since is refused (409), as the
+    form refuses a stale page. Needs the write scope.
+    """
+    studio_session = _own_session(session_id)
+    _refuse_locked(studio_session)
+    version = data.pop("version", None)
+    try:
+        studio.update_session(studio_session, studio.SessionInput(**_patched(studio_session, _SESSION_FIELDS, data)),
+                              actor=current_actor(), expected_version=version)
+    except ServiceError as err:
+        raise _refusal(err, "The session was not saved") from None
+    return _session(_own_session(session_id))
+
+
+@bp.route(f"{V1}/studio-sessions/<int:session_id>/withdraw", methods=["POST"], tags=["student"])
+@bearer("write", Role.STUDENT)
+@bp.arguments(schemas.VersionOnly, required=False)
+@bp.response(200, schemas.StudioSession)
+@problem_responses(404, 409)
+def studio_session_withdraw(data: dict, session_id: int):
+    """Withdraw a studio session
+
+    As the Withdraw button on the session's page: a pending or sent-back session of the student's own no longer
+    counts or waits for review (409 once reviewed or withdrawn, or its term closed; with version, also when it
+    changed since). The body may be empty. Needs the write scope.
+    """
+    studio_session = _own_session(session_id)
+    _refuse_locked(studio_session)
+    try:
+        studio.withdraw_session(studio_session, actor=current_actor(), expected_version=data.get("version"))
+    except ServiceError as err:
+        raise _refusal(err, "The session was not withdrawn") from None
+    return _session(_own_session(session_id))
 
 
 def _record(r) -> dict:
@@ -142,7 +254,95 @@ def course_records(**args):
 
     Oldest term first, a page at a time: planned, in progress, completed (with the grade) and withdrawn.
     """
-    return _page(courses.records_query(current_actor().id), args, _record)
+    return _records(current_actor().id, args)
+
+
+def _records(student_id: int, args: dict) -> dict:
+    """One page of a student's course records, oldest term first."""
+    return _page(courses.records_query(student_id), args, _record)
+
+
+def _own_record(record_id: int) -> CourseRecord:
+    """One of the caller's own course records with its course and term (404 for anyone else's)."""
+    return get_own_or_404(CourseRecord, record_id, joinedload(CourseRecord.course), joinedload(CourseRecord.term))
+
+
+@bp.route(f"{V1}/course-records", methods=["POST"], tags=["student"])
+@bearer("write", Role.STUDENT)
+@bp.arguments(schemas.NewCourseRecord)
+@bp.response(201, schemas.CourseRecord)
+@problem_responses(409)
+def course_records_add(data: dict):
+    """Add a course record
+
+    The same checks as the course form (a course of the program's catalog, a term, a status, a grade only for a
+    completed course and of the course's kind, credits within a variable-credit course's range, not the same
+    course twice in a term); every problem is named in one 422 problem document. 409 for a student not enrolled in
+    a program. Needs the write scope.
+    """
+    user = current_actor()
+    try:
+        record = courses.add_course_record(user, courses.CourseInput(**data), actor=user)
+    except ServiceError as err:
+        raise _refusal(err, "The course record was not added") from None
+    return _record(_own_record(record.id))
+
+
+@bp.route(f"{V1}/course-records/<int:record_id>", tags=["student"])
+@bearer("read", Role.STUDENT)
+@bp.response(200, schemas.CourseRecord)
+@problem_responses(404)
+def course_record(record_id: int):
+    """One of the student's course records
+
+    404 for a record that is not the student's.
+    """
+    return _record(_own_record(record_id))
+
+
+_RECORD_FIELDS = ("course_id", "term_id", "status", "grade", "credits")
+
+
+@bp.route(f"{V1}/course-records/<int:record_id>", methods=["PATCH"], tags=["student"])
+@bearer("write", Role.STUDENT)
+@bp.arguments(schemas.CourseRecordChanges)
+@bp.response(200, schemas.CourseRecord)
+@problem_responses(404, 409)
+def course_record_edit(data: dict, record_id: int):
+    """Edit a course record
+
+    As the course form allows: the fields given replace the record's (send grade: null when a completed course
+    becomes planned), with the same checks, every problem in one 422 problem document. 409 when an advisor counted
+    the record toward a requirement as a substitution and the change touches what they relied on, with who and
+    why. Needs the write scope.
+    """
+    record = _own_record(record_id)
+    try:
+        courses.update_course_record(record, courses.CourseInput(**_patched(record, _RECORD_FIELDS, data)),
+                                     actor=current_actor())
+    except ServiceError as err:
+        raise _refusal(err, "The course record was not saved") from None
+    return _record(_own_record(record_id))
+
+
+@bp.route(f"{V1}/course-records/<int:record_id>", methods=["DELETE"], tags=["student"])
+@bearer("write", Role.STUDENT)
+@bp.response(204, description="Deleted.")
+@problem_responses(404, 409)
+def course_record_delete(record_id: int):
+    """Delete a course record
+
+    As the Delete button of the courses page; 409 when an advisor's substitution relies on the record, with who
+    and why. Needs the write scope.
+    """
+    try:
+        courses.delete_course_record(_own_record(record_id), actor=current_actor())
+    except ServiceError as err:
+        raise _refusal(err, "The course record was not deleted") from None
+
+
+def _reviewed(s) -> dict:
+    return dict(_session(s), student=_person(s.student))
 
 
 @bp.route(f"{V1}/review-queue", tags=["faculty"])
@@ -159,10 +359,112 @@ def review_queue(**args):
     filters = review.QueueFilters(args.get("student_id"), args.get("studio_id"), args.get("term_id"))
     page = db.paginate(review.queue_query(user, filters), page=args["page"], per_page=args["per_page"],
                        error_out=False)
-    items = [dict(_session(row.session), student=_person(row.session.student), flags=row.flags)
-             for row in review.queue_rows(page.items)]
+    items = [dict(_reviewed(row.session), flags=row.flags) for row in review.queue_rows(page.items)]
     return {"items": items, "page": page.page, "per_page": page.per_page, "total": page.total,
             "pages": page.pages}
+
+
+def _reviewable(session_id: int) -> StudioSession:
+    """A session the caller may decide (`review.reviewable_or_none`), or 404 as the review page answers."""
+    found = review.reviewable_or_none(current_actor(), session_id)
+    if found is None:
+        raise Problem(404)
+    return found
+
+
+@bp.route(f"{V1}/review-queue/<int:session_id>/decision", methods=["POST"], tags=["faculty"])
+@bearer("write", Role.FACULTY, Role.ADMIN)
+@bp.arguments(schemas.DecisionBody)
+@bp.response(200, schemas.ReviewedSession)
+@problem_responses(404, 409)
+def review_decide(data: dict, session_id: int):
+    """Decide a studio session
+
+    As the review page: approve, reject (the reason in note) or send back for changes (what to change in
+    note) a pending session the reviewer supervises (any for administrators; 404 otherwise). The decision is
+    recorded once, in the session's history, and the student is notified as from the page. 409 with the reason
+    when it is no longer pending (already decided, withdrawn), changed since version, a group session's row its
+    student has not confirmed yet, or in a closed term; 422 for a missing note. Needs the write scope.
+    """
+    user = current_actor()
+    try:
+        review.decide(_reviewable(session_id), data["decision"], data["note"], actor=user,
+                      session_link=_session_page, expected_version=data.get("version"))
+    except ServiceError as err:
+        raise _refusal(err, "The decision was not recorded") from None
+    return _reviewed(_reviewable(session_id))
+
+
+# ---------------------------------------------------------------- advisees (faculty, administrators)
+
+def _student(enrollment) -> dict:
+    student = enrollment.student
+    term = enrollment.start_term
+    return {"id": student.id, "display_name": student.display_name, "program": enrollment.program.name,
+            "concentration": enrollment.concentration.name, "track": enrollment.track_label,
+            "status": enrollment.status.value,
+            "start_term": {"id": term.id, "name": term.name} if term is not None else None,
+            "advisor": _person(enrollment.advisor)}
+
+
+@bp.route(f"{V1}/students", tags=["faculty"])
+@bearer("read", Role.FACULTY, Role.ADMIN)
+@bp.arguments(schemas.PageArgs, location="query", as_kwargs=True)
+@bp.response(200, schemas.StudentPage)
+def students(**args):
+    """Advisees
+
+    As the advisees list: a faculty member's advisees (every enrolled student for administrators), by name, a page
+    at a time, with their program, concentration, track, enrollment status and advisor.
+    """
+    return _page(advising_service.advisees_query(current_actor()), args, _student)
+
+
+def _advisee(student_id: int):
+    """The enrollment of a student the caller advises (any, for administrators), or 404 as the advising pages."""
+    return get_advisee_or_404(audit_service.load_enrollment(student_id))
+
+
+@bp.route(f"{V1}/students/<int:student_id>/progress", tags=["faculty"])
+@bearer("read", Role.FACULTY, Role.ADMIN)
+@bp.response(200, schemas.Progress)
+@problem_responses(404)
+def student_progress(student_id: int):
+    """An advisee's degree progress
+
+    The same audit as GET /progress shows the student. 404 for a student the caller does not advise.
+    """
+    return _progress(_advisee(student_id))
+
+
+@bp.route(f"{V1}/students/<int:student_id>/course-records", tags=["faculty"])
+@bearer("read", Role.FACULTY, Role.ADMIN)
+@bp.arguments(schemas.PageArgs, location="query", as_kwargs=True)
+@bp.response(200, schemas.CourseRecordPage)
+@problem_responses(404)
+def student_course_records(student_id: int, **args):
+    """An advisee's course records
+
+    As GET /course-records shows the student: oldest term first, a page at a time. 404 for a student the caller
+    does not advise.
+    """
+    _advisee(student_id)
+    return _records(student_id, args)
+
+
+@bp.route(f"{V1}/students/<int:student_id>/studio-sessions", tags=["faculty"])
+@bearer("read", Role.FACULTY, Role.ADMIN)
+@bp.arguments(schemas.PageArgs, location="query", as_kwargs=True)
+@bp.response(200, schemas.StudioSessionPage)
+@problem_responses(404)
+def student_studio_sessions(student_id: int, **args):
+    """An advisee's studio sessions
+
+    As GET /studio-sessions shows the student: every session whoever supervises it, newest first, a page at a
+    time. 404 for a student the caller does not advise.
+    """
+    _advisee(student_id)
+    return _sessions(student_id, args)
 
 
 @bp.route(f"{V1}/openapi.json", tags=["meta"])

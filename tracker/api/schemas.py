@@ -7,12 +7,16 @@ what the pages refuse, with the same messages.
 """
 from __future__ import annotations
 
+import copy
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from ..models import CourseStatus, SessionStatus, StudioActivity, StudioRole
+from ..models import CourseStatus, EnrollmentStatus, SessionStatus, StudioActivity, StudioRole
 from ..models.api_tokens import SCOPES
 from ..query_args import MAX_PAGE
+from ..services.courses import grade_choices
+from ..services.review import MAX_NOTE, Decision
 from ..services.values import MAX_ID
 
 MAX_PER_PAGE = 100
@@ -43,6 +47,11 @@ def _naive(value) -> None:
 def Id(**kwargs) -> fields.Integer:  # noqa: N802 (a field factory reads like a field class)
     """A row id: a whole number from 1 to 2^63-1 (JSON numbers only, not strings or floats)."""
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def Version(**kwargs) -> fields.Integer:  # noqa: N802
+    """The `version` an object was read at (optimistic locking): a whole number from 0 to 2^31-1."""
+    return fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_ID), **kwargs)
 
 
 def _choice(enum_cls) -> list[str]:
@@ -177,10 +186,18 @@ class StudioSession(ma.Schema):
     review_note = fields.String(required=True)
     submitted_at = fields.AwareDateTime(required=True)
     reviewed_at = fields.AwareDateTime(required=True, allow_none=True)
+    version = fields.Integer(required=True, metadata={"description": "Changes with every edit and decision: send "
+                                                                     "it back with a change to refuse it (409) "
+                                                                     "should the session have changed since."})
 
 
-class QueueEntry(StudioSession):
+class ReviewedSession(StudioSession):
+    """A session as its reviewer sees it: with its student."""
+
     student = fields.Nested(Person, required=True)
+
+
+class QueueEntry(ReviewedSession):
     flags = fields.List(fields.String(), required=True, metadata={"description": "Reasons to look twice, as "
                                                                                  "the queue page shows them."})
 
@@ -200,6 +217,19 @@ class CourseRecord(ma.Schema):
     credits = fields.Float(required=True, metadata={"description": "The credits the record carries."})
 
 
+class StudentSummary(ma.Schema):
+    """An advisee: who they are and what they are enrolled in, as the advisees list shows."""
+
+    id = fields.Integer(required=True)
+    display_name = fields.String(required=True)
+    program = fields.String(required=True)
+    concentration = fields.String(required=True)
+    track = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(_choice(EnrollmentStatus)))
+    start_term = fields.Nested(Named, required=True, allow_none=True)
+    advisor = fields.Nested(Person, required=True, allow_none=True)
+
+
 class _Page(ma.Schema):
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
@@ -217,6 +247,10 @@ class CourseRecordPage(_Page):
 
 class QueuePage(_Page):
     items = fields.List(fields.Nested(QueueEntry), required=True)
+
+
+class StudentPage(_Page):
+    items = fields.List(fields.Nested(StudentSummary), required=True)
 
 
 class ProblemError(ma.Schema):
@@ -255,3 +289,61 @@ class NewStudioSession(Schema):
     role = fields.String(required=True, validate=validate.OneOf(_choice(StudioRole)))
     supervisor_id = Id(required=True, metadata={"description": "An active faculty member."})
     notes = Text(load_default="", max_length=2000)
+
+
+def _all_optional(schema: type[ma.Schema], name: str, doc: str, **extra: fields.Field) -> type[Schema]:
+    """A body schema for a partial change (PATCH): `schema`'s fields, each optional and without a default (a field
+    left out keeps its value), with the same refusals, plus `extra`."""
+    declared = {}
+    for key, field in schema._declared_fields.items():
+        field = copy.deepcopy(field)
+        field.required, field.load_default = False, ma.missing
+        declared[key] = field
+    return type(name, (Schema,), {"__doc__": doc, "__module__": __name__, **declared, **extra})
+
+
+SessionChanges = _all_optional(
+    NewStudioSession, "SessionChanges",
+    "Changes to a pending or sent-back session, the fields of the edit form: those given replace the session's, "
+    "the others stay. Saving a session sent back for changes resubmits it for review.",
+    version=Version(metadata={"description": "The version the change was made from; 409 if the session changed "
+                                             "since. Left out, the current one."}))
+
+
+class VersionOnly(Schema):
+    """The version an action was decided from (optional: left out, the current one)."""
+
+    version = Version(metadata={"description": "The version the action was decided from; 409 if the session "
+                                               "changed since."})
+
+
+class NewCourseRecord(Schema):
+    """A course record to add, the fields of the course form."""
+
+    course_id = Id(required=True, metadata={"description": "A course of the student's program's catalog."})
+    term_id = Id(required=True, metadata={"description": "A term."})
+    status = fields.String(required=True, validate=validate.OneOf(_choice(CourseStatus)))
+    grade = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(grade_choices()),
+                          metadata={"description": "Only for a completed course: A to F, or P/NP for a pass/fail "
+                                                   "course; null otherwise."})
+    credits = fields.Decimal(load_default=None, allow_none=True, allow_nan=False,
+                             metadata={"description": "Only for a variable-credit course: the credits taken, within "
+                                                      "the course's range (ignored for any other course)."})
+
+
+CourseRecordChanges = _all_optional(
+    NewCourseRecord, "CourseRecordChanges",
+    "Changes to a course record, the fields of the course form: those given replace the record's, the others stay.")
+
+
+class DecisionBody(Schema):
+    """A reviewer's decision on a pending session, the fields of the review page's form."""
+
+    decision = fields.String(required=True, validate=validate.OneOf(_choice(Decision)),
+                             metadata={"description": "approve, reject, or send_back (for changes)."})
+    note = Text(load_default="", max_length=MAX_NOTE,
+                metadata={"description": "The student sees it. Required to reject (the reason) or send back (what "
+                                         "to change)."})
+    version = Version(metadata={"description": "The version the decision was made from (the queue's `version`); "
+                                               "409 if the student changed the session since. Left out, the "
+                                               "current one."})

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Enrollment, Role, User
+from ..permissions import advisee_scope
 
 
 def advisors() -> list[User]:
@@ -22,3 +24,16 @@ def advisee_ids_query(*, advisor_id: int | None = None, without_advisor: bool = 
     elif advisor_id is not None:
         query = query.where(Enrollment.advisor_id == advisor_id)
     return query.order_by(User.display_name, User.id)
+
+
+def advisees_query(user: User) -> sa.Select:
+    """The enrollments of the students `user` advises (every enrolled student for admins; permissions.advisee_scope),
+    by name as on the advisees list, with the student, program, concentration, start term and advisor: one page at a
+    time for the JSON API's students list."""
+    return (
+        sa.select(Enrollment).join(User, User.id == Enrollment.student_id)
+        .where(advisee_scope(user))
+        .options(joinedload(Enrollment.student), joinedload(Enrollment.program), joinedload(Enrollment.concentration),
+                 joinedload(Enrollment.start_term), joinedload(Enrollment.advisor))
+        .order_by(User.display_name, User.id)
+    )

@@ -287,6 +287,16 @@ def _stale_message(studio_session: StudioSession) -> str:
             "Open it again to see the current version.")
 
 
+def no_longer_editable(studio_session: StudioSession) -> str | None:
+    """Why the student can no longer edit or withdraw this session (reviewed, withdrawn, or its term closed), as the
+    edit page says when it is opened; None while they can."""
+    if studio_session.editable and not studio_session.term.closed:
+        return None
+    reason = (f"{studio_session.term.name} is closed" if studio_session.editable
+              else f"it is {studio_session.status.label.lower()}")
+    return f"This session can no longer be changed: {reason}."
+
+
 def _refuse_unanswered(studio_session: StudioSession) -> None:
     # A participant named in a group session answers first: until then the row is not theirs to change.
     if studio_session.confirmation != Confirmation.CONFIRMED:

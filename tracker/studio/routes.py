@@ -151,10 +151,9 @@ def detail(session_id: int):
 def edit(session_id: int):
     """Edit a pending session, or fix and resubmit one sent back for changes."""
     studio_session = _own_session_or_404(session_id)
-    if request.method == "GET" and (not studio_session.editable or studio_session.term.closed):
-        reason = (f"{studio_session.term.name} is closed" if studio_session.editable
-                  else f"it is {studio_session.status.label.lower()}")
-        flash(f"This session can no longer be changed: {reason}.", "warning")
+    locked = studio.no_longer_editable(studio_session) if request.method == "GET" else None
+    if locked:
+        flash(locked, "warning")
         return redirect(url_for("studio.detail", session_id=studio_session.id))
     form = EditSessionForm(obj=studio_session)
     if studio_session.status == SessionStatus.NEEDS_CHANGES:
