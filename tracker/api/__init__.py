@@ -92,7 +92,8 @@ def register(app: Flask) -> None:
         "title": TITLE, "version": VERSION, "openapi_version": "3.1.0",
         "info": {"description": "Read a student's records and degree progress; log, edit and withdraw studio "
                                 "sessions; add, edit and delete course records; review and decide studio sessions; "
-                                "read advisees' progress and records. Authenticate with a personal access token: "
+                                "read advisees' progress and records; import and export enrollments and course "
+                                "records in bulk (the registrar's feed). Authenticate with a personal access token: "
                                 "`Authorization: Bearer <token>`. Errors are RFC 9457 problem documents."},
     })
     api.init_app(app)
