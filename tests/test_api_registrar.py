@@ -11,18 +11,17 @@ import sqlalchemy as sa
 from tracker.extensions import db
 from tracker.models import (AuditException, CourseRecord, Enrollment, EnrollmentStatus, ExceptionKind, HistoryEvent,
                             Role, User)
-from tracker.services import api_tokens as token_service
 from tracker.services import audit as audit_service
 from tracker.services import registrar
 
+from .api_support import bearer, token
 from .db_support import at_once
 
 URL = "/api/v1/registrar"
 
 
 def _bearer(user, scopes=("read", "write", "admin")) -> dict:
-    _, secret = token_service.create_token(user, "Registrar", list(scopes), 30, actor=user)
-    return {"Authorization": f"Bearer {secret}"}
+    return bearer(token(user, scopes)[1])
 
 
 @pytest.fixture
@@ -65,6 +64,11 @@ def _errors(response) -> list[tuple[str, str, str]]:
     assert response.status_code == 422, response.get_data(as_text=True)
     assert response.mimetype == "application/problem+json"
     return [(e["field"], e["pointer"], e["detail"]) for e in response.get_json()["errors"]]
+
+
+def _details(errors) -> dict[str, str]:
+    """Each refused field's message."""
+    return {field: detail for field, _, detail in errors}
 
 
 def _count(model) -> int:
@@ -143,7 +147,7 @@ def test_every_bad_enrollment_row_is_named_at_once_and_nothing_is_written(feed, 
     assert fields == ["rows.1.program", "rows.2.concentration", "rows.2.track", "rows.3.start_term",
                       "rows.3.advisor_email", "rows.4.email", "rows.5.email", "rows.6.external_id",
                       "rows.7.email", "rows.8.display_name"]
-    details = dict((field, detail) for field, _, detail in errors)
+    details = _details(errors)
     assert "No program has the code “NOPE”" in details["rows.1.program"]
     assert "MMUS has no concentration with the code “jazz”" in details["rows.2.concentration"]
     assert "not an active faculty member" in details["rows.3.advisor_email"]
@@ -256,7 +260,7 @@ def test_every_bad_course_record_row_is_named_at_once_and_nothing_is_written(fee
     assert fields == ["rows.1.student_email", "rows.2.student_email", "rows.3.course", "rows.4.term",
                       "rows.5.grade", "rows.6.grade", "rows.7.grade", "rows.8.credits",
                       "rows.9.credits", "rows.10.student_email", "rows.12.course"]
-    details = dict((field, detail) for field, _, detail in errors)
+    details = _details(errors)
     assert "import the enrollment first" in details["rows.2.student_email"]
     assert "MPT 602 is graded pass/fail" in details["rows.7.grade"]
     assert "from 1 to 6" in details["rows.8.credits"]

@@ -1,6 +1,7 @@
 """The JSON API (/api/v1): a student's records and progress, their studio sessions and course records (read, add,
-edit, withdraw or delete as the pages allow), the review queue and its decisions, and advisees' records for their
-advisors; described by an OpenAPI 3.1 document generated from the code (flask-smorest) at /api/v1/openapi.json.
+edit, withdraw or delete as the pages allow), the review queue and its decisions, advisees' records for their
+advisors, and the registrar's bulk feed for administrators (tracker/api/registrar.py); described by an OpenAPI 3.1
+document generated from the code (flask-smorest) at /api/v1/openapi.json.
 
 Programs authenticate with a personal access token (`Authorization: Bearer <token>`, made on /api_tokens), never
 with the session cookie, so the API is exempt from CSRF; each token has its own rate limit. Every error is an RFC

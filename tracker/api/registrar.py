@@ -20,7 +20,7 @@ from ..services import registrar
 from . import bp
 from .auth import bearer
 from .problems import VALIDATION, Problem
-from .routes import V1, _page
+from .routes import V1, list_page
 from .schemas import PageArgs, Schema, Text, _choice
 
 MAX_EXPORT_PER_PAGE = 500
@@ -166,7 +166,7 @@ def registrar_enrollments(**args):
     Every student's enrollment in id order, a page at a time, in the import's own shape; filter by program.
     Needs an administrator's admin-scope token.
     """
-    return _page(registrar.enrollments_query(args.get("program")), args, registrar.enrollment_row)
+    return list_page(registrar.enrollments_query(args.get("program")), args, registrar.enrollment_row)
 
 
 @bp.route(f"{PATH}/enrollments", methods=["POST"], tags=["registrar"])
@@ -197,7 +197,7 @@ def registrar_course_records(**args):
     or term. Needs an administrator's admin-scope token.
     """
     query = registrar.course_records_query(args.get("program"), args.get("term"))
-    return _page(query, args, registrar.course_record_row)
+    return list_page(query, args, registrar.course_record_row)
 
 
 @bp.route(f"{PATH}/course-records", methods=["POST"], tags=["registrar"])

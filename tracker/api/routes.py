@@ -7,6 +7,8 @@ and course records, the review queue and its decisions, advisees.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
 
 from flask import current_app, jsonify, render_template, url_for
 from sqlalchemy.orm import joinedload
@@ -26,7 +28,7 @@ from .problems import CONFLICT, VALIDATION, Problem, service_errors
 V1 = "/v1"
 
 
-def _page(select, args: dict, row=lambda item: item) -> dict:
+def list_page(select, args: dict, row=lambda item: item) -> dict:
     """One page of `select` in the list envelope: items, page, per_page, total, pages (two queries)."""
     page = db.paginate(select, page=args["page"], per_page=args["per_page"], error_out=False)
     return {"items": [row(item) for item in page.items], "page": page.page, "per_page": page.per_page,
@@ -45,6 +47,15 @@ def _refusal(err: ServiceError, what: str) -> Problem:
         return Problem(422, f"{what}; see errors.", type_=VALIDATION, title="Validation failed",
                        errors=service_errors(err))
     return Problem(409, err.message, type_=CONFLICT, title="Conflict", errors=service_errors(err))
+
+
+@contextmanager
+def refused_as(what: str) -> Iterator[None]:
+    """Run a service call: its refusal becomes the problem document `_refusal` words, beginning with `what`."""
+    try:
+        yield
+    except ServiceError as err:
+        raise _refusal(err, what) from None
 
 
 def _patched(obj, names: tuple[str, ...], changes: dict) -> dict:
@@ -127,7 +138,7 @@ def _session(s) -> dict:
 
 def _sessions(student_id: int, args: dict) -> dict:
     """One page of a student's sessions, newest first."""
-    return _page(studio.sessions_query(student_id), args, _session)
+    return list_page(studio.sessions_query(student_id), args, _session)
 
 
 @bp.route(f"{V1}/studio-sessions", tags=["student"])
@@ -154,10 +165,8 @@ def studio_sessions_log(data: dict):
     in one 422 problem document. The session waits for the supervisor's review. Needs the write scope.
     """
     user = current_actor()
-    try:
+    with refused_as("The session was not logged"):
         logged = studio.log_session(user, studio.SessionInput(**data), actor=user)
-    except ServiceError as err:
-        raise _refusal(err, "The session was not logged") from None
     return _session(_own_session(logged.id))
 
 
@@ -210,11 +219,9 @@ def studio_session_edit(data: dict, session_id: int):
     studio_session = _own_session(session_id)
     _refuse_locked(studio_session)
     version = data.pop("version", None)
-    try:
+    with refused_as("The session was not saved"):
         studio.update_session(studio_session, studio.SessionInput(**_patched(studio_session, _SESSION_FIELDS, data)),
                               actor=current_actor(), expected_version=version)
-    except ServiceError as err:
-        raise _refusal(err, "The session was not saved") from None
     return _session(_own_session(session_id))
 
 
@@ -232,10 +239,8 @@ def studio_session_withdraw(data: dict, session_id: int):
     """
     studio_session = _own_session(session_id)
     _refuse_locked(studio_session)
-    try:
+    with refused_as("The session was not withdrawn"):
         studio.withdraw_session(studio_session, actor=current_actor(), expected_version=data.get("version"))
-    except ServiceError as err:
-        raise _refusal(err, "The session was not withdrawn") from None
     return _session(_own_session(session_id))
 
 
@@ -259,7 +264,7 @@ def course_records(**args):
 
 def _records(student_id: int, args: dict) -> dict:
     """One page of a student's course records, oldest term first."""
-    return _page(courses.records_query(student_id), args, _record)
+    return list_page(courses.records_query(student_id), args, _record)
 
 
 def _own_record(record_id: int) -> CourseRecord:
@@ -281,10 +286,8 @@ def course_records_add(data: dict):
     a program. Needs the write scope.
     """
     user = current_actor()
-    try:
+    with refused_as("The course record was not added"):
         record = courses.add_course_record(user, courses.CourseInput(**data), actor=user)
-    except ServiceError as err:
-        raise _refusal(err, "The course record was not added") from None
     return _record(_own_record(record.id))
 
 
@@ -317,11 +320,9 @@ def course_record_edit(data: dict, record_id: int):
     why. Needs the write scope.
     """
     record = _own_record(record_id)
-    try:
+    with refused_as("The course record was not saved"):
         courses.update_course_record(record, courses.CourseInput(**_patched(record, _RECORD_FIELDS, data)),
                                      actor=current_actor())
-    except ServiceError as err:
-        raise _refusal(err, "The course record was not saved") from None
     return _record(_own_record(record_id))
 
 
@@ -335,10 +336,8 @@ def course_record_delete(record_id: int):
     As the Delete button of the courses page; 409 when an advisor's substitution relies on the record, with who
     and why. Needs the write scope.
     """
-    try:
+    with refused_as("The course record was not deleted"):
         courses.delete_course_record(_own_record(record_id), actor=current_actor())
-    except ServiceError as err:
-        raise _refusal(err, "The course record was not deleted") from None
 
 
 def _reviewed(s) -> dict:
@@ -387,11 +386,9 @@ def review_decide(data: dict, session_id: int):
     student has not confirmed yet, or in a closed term; 422 for a missing note. Needs the write scope.
     """
     user = current_actor()
-    try:
+    with refused_as("The decision was not recorded"):
         review.decide(_reviewable(session_id), data["decision"], data["note"], actor=user,
                       session_link=_session_page, expected_version=data.get("version"))
-    except ServiceError as err:
-        raise _refusal(err, "The decision was not recorded") from None
     return _reviewed(_reviewable(session_id))
 
 
@@ -417,7 +414,7 @@ def students(**args):
     As the advisees list: a faculty member's advisees (every enrolled student for administrators), by name, a page
     at a time, with their program, concentration, track, enrollment status and advisor.
     """
-    return _page(advising_service.advisees_query(current_actor()), args, _student)
+    return list_page(advising_service.advisees_query(current_actor()), args, _student)
 
 
 def _advisee(student_id: int):

@@ -288,9 +288,8 @@ def _plan_enrollment(index: int, row: dict, look: _EnrollmentLookups, problems: 
 
 
 def _write_enrollment(plan: _EnrollmentPlan, actor: User) -> None:
+    """Write one checked row that changes something: the account if new, the enrollment, its history event."""
     values, outcome = plan.values, plan.outcome
-    if outcome.outcome == UNCHANGED:
-        return
     student = plan.student
     if student is None:
         student = User(email=values["email"], display_name=values["display_name"], role=Role.STUDENT,
@@ -506,9 +505,8 @@ def _plan_record(index: int, row: dict, look: _RecordLookups, problems: _Problem
 
 
 def _write_record(plan: _RecordPlan, actor: User) -> None:
+    """Write one checked row that changes something: the course record and its history event."""
     values, outcome = plan.values, plan.outcome
-    if outcome.outcome == UNCHANGED:
-        return
     record = plan.record
     if record is None:
         record = CourseRecord(student_id=values["student"].id)
@@ -596,7 +594,8 @@ def _run(kind: _Kind, rows: list[dict], actor: User, dry_run: bool) -> ImportRep
     with unique_or_refuse(f"Someone else wrote one of these {kind.words} meanwhile; nothing was imported. Send "
                           "the batch again."):
         for plan in plans:
-            kind.write(plan, actor)
+            if plan.outcome.outcome != UNCHANGED:  # nothing to write, nothing to record
+                kind.write(plan, actor)
         _record_batch(actor, kind.name, report)
         db.session.commit()
     return report
