@@ -343,7 +343,9 @@ def test_a_faculty_member_lists_and_reads_their_advisees_only(client, people, ma
     faculty, student, other = people
     colleague = make_user("faculty", name="Dr. Ben Okafor")
     stranger = make_student(advisor=colleague, name="Amara Nwosu")
-    session = make_session(student, colleague, day=YESTERDAY)  # supervised by someone else: still the advisee's
+    session = make_session(student, faculty, day=YESTERDAY)
+    # supervised by someone else: its hours count in the advisee's progress, its notes are the colleague's to read
+    make_session(student, colleague, day=YESTERDAY - timedelta(days=1))
     record = make_course_record(student, make_course(), session.term)
     _, secret = token(faculty)
     listed = client.get("/api/v1/students", headers=bearer(secret)).get_json()

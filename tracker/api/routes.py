@@ -10,13 +10,14 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
+import sqlalchemy as sa
 from flask import current_app, jsonify, render_template, url_for
 from sqlalchemy.orm import joinedload
 
 from .. import markdown
 from ..extensions import db
 from ..models import CourseRecord, Role, StudioSession
-from ..permissions import current_actor, get_advisee_or_404, get_own_or_404
+from ..permissions import current_actor, get_advisee_or_404, get_own_or_404, studio_session_scope
 from ..progress.present import overall_bar, overall_status, placed_blocks
 from ..services import ServiceError, courses, review, studio
 from ..services import advising as advising_service
@@ -136,9 +137,9 @@ def _session(s) -> dict:
             "version": s.version}
 
 
-def _sessions(student_id: int, args: dict) -> dict:
-    """One page of a student's sessions, newest first."""
-    return list_page(studio.sessions_query(student_id), args, _session)
+def _sessions(student_id: int, args: dict, within: sa.ColumnElement[bool] = sa.true()) -> dict:
+    """One page of a student's sessions (those `within` a reader's scope), newest first."""
+    return list_page(studio.sessions_query(student_id).where(within), args, _session)
 
 
 @bp.route(f"{V1}/studio-sessions", tags=["student"])
@@ -457,11 +458,12 @@ def student_course_records(student_id: int, **args):
 def student_studio_sessions(student_id: int, **args):
     """An advisee's studio sessions
 
-    As GET /studio-sessions shows the student: every session whoever supervises it, newest first, a page at a
-    time. 404 for a student the caller does not advise.
+    The advisee's sessions the caller may open on the session pages (a faculty member those they supervise, an
+    administrator every one), newest first, a page at a time; the hours of the others count in the advisee's
+    progress. 404 for a student the caller does not advise.
     """
     _advisee(student_id)
-    return _sessions(student_id, args)
+    return _sessions(student_id, args, within=studio_session_scope(current_actor()))
 
 
 @bp.route(f"{V1}/openapi.json", tags=["meta"])
