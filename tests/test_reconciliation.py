@@ -467,3 +467,20 @@ def test_a_group_session_booked_by_one_participant_is_booked_for_everyone(client
     db.session.commit()
     assert _ids(_report(make_user("admin")).unbooked) == {booker_row.id, guest_row.id}
     assert "No booking" in page_html(client.get("/review"))
+
+
+def test_a_booking_by_a_member_of_another_group_does_not_cover_a_group_session(client, people, make_session,
+                                                                              make_booking, make_user):
+    """The group rule reaches only the session's own group: someone who plays in another band books the slot, and
+    this band's session is still without a booking, in the report and in the queue."""
+    s, other, studio, faculty = people["student"], people["other"], people["studio"], people["faculty"]
+    band, other_band = saved(StudioSessionGroup(created_by_id=s.id)), saved(StudioSessionGroup(created_by_id=s.id))
+    ours = make_session(s, faculty, day=DAY, start="10:00", hours=2, studio=studio)
+    theirs = make_session(other, faculty, day=DAY - timedelta(days=3), start="10:00", hours=2, studio=studio)
+    ours.group_id, theirs.group_id = band.id, other_band.id
+    db.session.commit()
+    make_booking(other, studio, DAY, "10:00", "12:00")  # Kai, of the other band, has this band's slot
+    assert ours.id in _ids(_report(make_user("admin")).unbooked)
+    found = db.session.scalar(sa.select(reconciliation.booked_expression()).select_from(StudioSession)
+                              .where(StudioSession.id == ours.id))
+    assert found is False

@@ -145,7 +145,10 @@ def covering(booking=StudioBooking, session=StudioSession):
     """A booking that covers a session: it overlaps the session and is its student's, or, for a row of a group
     session, the booking of another participant of that group (one student books the studio for the band)."""
     member = aliased(StudioSession)
-    participants = sa.select(member.student_id).where(member.group_id == session.group_id, counted_session(member))
+    # correlate_except: the session is two levels out (the EXISTS around this sits between), where automatic
+    # correlation does not reach; without it the session table joins the subquery as a cross product.
+    participants = (sa.select(member.student_id).where(member.group_id == session.group_id, counted_session(member))
+                    .correlate_except(member))
     return sa.and_(_same_slot(booking, session),
                    sa.or_(booking.user_id == session.student_id,
                           sa.and_(session.group_id.is_not(None), booking.user_id.in_(participants))))
