@@ -428,7 +428,8 @@ def test_a_substitution_recorded_while_a_batch_changes_its_record_is_never_overw
 
     def act(key, actor):
         if key == "feed":
-            return registrar.import_course_records([_record(1, course="MPT 601", grade="C")], actor=actor).rows[0].outcome
+            report = registrar.import_course_records([_record(1, course="MPT 601", grade="C")], actor=actor)
+            return report.rows[0].outcome
         record_substitution(db.session.get(User, student_id), record_id, "concentration", "Equivalent course",
                             actor=actor)
         return "substituted"

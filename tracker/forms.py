@@ -332,12 +332,17 @@ def _guard_field(field) -> str | None:
     return None
 
 
+def add_field_error(field, message: str) -> None:
+    """Show `message` next to `field`, after what its validators said (WTForms may hold its errors as a tuple)."""
+    field.errors = list(field.errors) + [message]
+
+
 def attach_error(form: FlaskForm, err: ServiceError) -> None:
     """Show every problem of a service refusal next to its field, or at the top of the form when it names none."""
     for field, message in err.problems:
         target = getattr(form, field, None) if field else None
         if target is not None and hasattr(target, "errors") and not isinstance(target.errors, dict):
-            target.errors = list(target.errors) + [message]
+            add_field_error(target, message)
         else:
             form.form_errors.append(message)
 

@@ -18,7 +18,7 @@ from ..query_args import paginate, parse_id
 from ..services import ServiceError, accounts, admin_accounts, admin_catalog, history
 from . import bp
 from .catalog_routes import get_or_404, run_switch, save_form
-from ..forms import attach_error, form_refusal
+from ..forms import add_field_error, attach_error, form_refusal
 from ..markdown import render_doc
 from .forms import (
     AdvisorForm,
@@ -232,8 +232,7 @@ def students_import():
         try:
             text = form.csv_file.data.read().decode("utf-8-sig")
         except UnicodeDecodeError:
-            form.csv_file.errors = list(form.csv_file.errors) + [
-                "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8”."]
+            add_field_error(form.csv_file, "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8”.")
         else:
             program_id = parse_id(form.program_id.data)
             program = db.session.get(Program, program_id) if program_id else None

@@ -13,7 +13,7 @@ from ..choices import term_choices
 from ..domain import DefinitionError, parse_program_definition, requirement_to_dict
 from ..domain.positions import with_lines
 from ..extensions import db
-from ..forms import attach_error, form_refusal
+from ..forms import add_field_error, attach_error, form_refusal
 from ..markdown import render_doc
 from ..models import CatalogVersion, Program, Role
 from ..permissions import current_actor, role_required
@@ -146,7 +146,7 @@ def _read_text(form: VersionedDefinitionForm) -> str | None:
         try:
             return upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
-            form.upload.errors = list(form.upload.errors) + ["The file is not UTF-8 text."]
+            add_field_error(form.upload, "The file is not UTF-8 text.")
             return None
     return form.definition.data or ""
 

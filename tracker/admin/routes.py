@@ -8,6 +8,7 @@ from flask import render_template, request
 from wtforms import SelectChoice
 
 from ..extensions import db
+from ..forms import add_field_error
 from ..models import (
     Concentration,
     Course,
@@ -82,7 +83,7 @@ def _bounded_day(field) -> date | None:
     if field.data is None or field.errors:
         return None
     if parse_date(field.data) is None:
-        field.errors = list(field.errors) + [f"Enter a date between {MIN_DATE.year} and {MAX_DATE.year}."]
+        add_field_error(field, f"Enter a date between {MIN_DATE.year} and {MAX_DATE.year}.")
         return None
     return field.data
 
