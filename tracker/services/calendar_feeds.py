@@ -122,10 +122,10 @@ def _span(day: date, start, end) -> tuple[datetime, datetime]:
     return datetime.combine(day, start), datetime.combine(day, end)
 
 
-def _session_span(session: StudioSession) -> tuple[datetime, datetime]:
+def _session_span(studio_session: StudioSession) -> tuple[datetime, datetime]:
     """A session's start and end; the end from its minutes, so one past midnight ends the next day."""
-    start = datetime.combine(session.date, session.start_time)
-    return start, start + timedelta(minutes=session.minutes)
+    start = datetime.combine(studio_session.date, studio_session.start_time)
+    return start, start + timedelta(minutes=studio_session.minutes)
 
 
 def _order(events: list[FeedEvent]) -> list[FeedEvent]:
@@ -153,9 +153,9 @@ def mine_feed(user: User, *, today: date) -> Feed:
                StudioSession.confirmation != Confirmation.DECLINED, StudioSession.date >= since)
         .options(joinedload(StudioSession.studio), joinedload(StudioSession.supervisor))
     ).all()
-    shown_sessions = {session.id for session in sessions}
+    shown_sessions = {logged.id for logged in sessions}
     events = [_own_booking_event(booking, user) for booking in bookings if booking.session_id not in shown_sessions]
-    events += [_session_event(session) for session in sessions]
+    events += [_session_event(logged) for logged in sessions]
     return Feed(key=f"mine-{user.id}", name=f"Studio time: {user.display_name}",
                 description="Your studio bookings and logged studio sessions (Music Master's Tracker).",
                 events=_order(events))
@@ -173,15 +173,17 @@ def _own_booking_event(booking: StudioBooking, user: User) -> FeedEvent:
                      location=_location(booking.studio), description="\n".join(lines), stamp=booking.created_at)
 
 
-def _session_event(session: StudioSession) -> FeedEvent:
-    start, end = _session_span(session)
-    lines = [f"Role: {session.role.label}", f"Status: {session.status.label}",
-             f"Supervisor: {session.supervisor.display_name}"]
-    if session.confirmation == Confirmation.AWAITING:
+def _session_event(studio_session: StudioSession) -> FeedEvent:
+    start, end = _session_span(studio_session)
+    lines = [f"Role: {studio_session.role.label}", f"Status: {studio_session.status.label}",
+             f"Supervisor: {studio_session.supervisor.display_name}"]
+    if studio_session.confirmation == Confirmation.AWAITING:
         lines.append("You are named in this group session: confirm or decline it in the tracker.")
-    return FeedEvent(key=f"session-{session.id}", start=start, end=end,
-                     summary=f"{session.studio.name} session: {session.activity.label}, {session.project}",
-                     location=_location(session.studio), description="\n".join(lines), stamp=session.updated_at)
+    return FeedEvent(key=f"session-{studio_session.id}", start=start, end=end,
+                     summary=f"{studio_session.studio.name} session: {studio_session.activity.label}, "
+                             f"{studio_session.project}",
+                     location=_location(studio_session.studio), description="\n".join(lines),
+                     stamp=studio_session.updated_at)
 
 
 def feed_studios() -> list[Studio]:
