@@ -153,7 +153,7 @@ def test_every_bad_enrollment_row_is_named_at_once_and_nothing_is_written(feed, 
     assert "not an active faculty member" in details["rows.3.advisor_email"]
     assert "faculty account" in details["rows.4.email"]
     assert "enrollment of nine@school.edu" in details["rows.5.email"]
-    assert "Row 1 of this batch has the same external id" in details["rows.6.external_id"]
+    assert "Row 0 of this batch (counting from 0, as the pointers do) has the same external id" in details["rows.6.external_id"]
     assert ("rows.1.program", "#/rows/1/program") in [(f, p) for f, p, _ in errors]
     assert _count(User) == users_before and _count(HistoryEvent) == events_before
 
@@ -266,7 +266,7 @@ def test_every_bad_course_record_row_is_named_at_once_and_nothing_is_written(fee
     assert "from 1 to 6" in details["rows.8.credits"]
     assert "always carries 3 credits" in details["rows.9.credits"]
     assert "course record of student2@school.edu" in details["rows.10.student_email"]
-    assert "Row 12 of this batch has the same student, course and term" in details["rows.12.course"]
+    assert "Row 11 of this batch (counting from 0, as the pointers do) has the same student, course and term" in details["rows.12.course"]
     assert (_count(CourseRecord), _count(HistoryEvent)) == before
 
 

@@ -87,6 +87,12 @@ def _field(location: str | None, path: tuple, message: str) -> dict:
     return entry
 
 
+def json_error(path: tuple, message: str) -> dict:
+    """One body field's problem as `errors` lists it; `path` holds the keys and list indexes down to the field
+    (("rows", 3, "course") -> field rows.3.course, pointer #/rows/3/course)."""
+    return _field("json", path, message)
+
+
 def service_errors(err: ServiceError) -> list[dict]:
     """A service's (field, message) problems in the same shape (location json: the fields are the body's)."""
     return [_field("json", (field,) if field else (), message) for field, message in err.problems]

@@ -15,13 +15,12 @@ from marshmallow import fields, validate
 from ..markdown import render_doc
 from ..models import CourseStatus, EnrollmentStatus, Role
 from ..permissions import current_actor
-from ..services import ServiceError
 from ..services import registrar
 from . import bp
-from .auth import bearer
-from .problems import VALIDATION, Problem
-from .routes import V1, list_page
-from .schemas import PageArgs, Schema, Text, _choice
+from .auth import bearer, problem_responses
+from .problems import VALIDATION, Problem, json_error
+from .routes import V1, list_page, refused_as
+from .schemas import ListPage, PageArgs, Schema, Text, enum_values
 
 MAX_EXPORT_PER_PAGE = 500
 PATH = f"{V1}/registrar"
@@ -60,7 +59,7 @@ class EnrollmentRow(_Row):
     start_term = Text(required=True, max_length=64, metadata={"description": "The start term's name."})
     advisor_email = Text(required=True, max_length=254, metadata={"description": "An active faculty member."})
     status = fields.String(load_default=EnrollmentStatus.ACTIVE.value,
-                           validate=validate.OneOf(_choice(EnrollmentStatus)))
+                           validate=validate.OneOf(enum_values(EnrollmentStatus)))
 
 
 class EnrollmentExportRow(EnrollmentRow):
@@ -77,7 +76,7 @@ class CourseRecordRow(_Row):
     course = Text(required=True, max_length=32, metadata={"description": "A course code of the student's "
                                                                          "program."})
     term = Text(required=True, max_length=64, metadata={"description": "The term's name."})
-    status = fields.String(required=True, validate=validate.OneOf(_choice(CourseStatus)))
+    status = fields.String(required=True, validate=validate.OneOf(enum_values(CourseStatus)))
     grade = Text(load_default=None, allow_none=True, max_length=4,
                  metadata={"description": "A completed course's grade (A to F, or P/NP for a pass/fail course); "
                                           "null otherwise."})
@@ -127,11 +126,12 @@ class ImportReport(ma.Schema):
     rows = fields.List(fields.Nested(RowOutcome), required=True)
 
 
-def _export_page(row_schema) -> type[ma.Schema]:
-    return ma.Schema.from_dict({
-        "items": fields.List(fields.Nested(row_schema), required=True), "page": fields.Integer(required=True),
-        "per_page": fields.Integer(required=True), "total": fields.Integer(required=True),
-        "pages": fields.Integer(required=True)}, name=f"{row_schema.__name__}Page")
+class EnrollmentExportPage(ListPage):
+    items = fields.List(fields.Nested(EnrollmentExportRow), required=True)
+
+
+class CourseRecordExportPage(ListPage):
+    items = fields.List(fields.Nested(CourseRecordExportRow), required=True)
 
 
 # ---------------------------------------------------------------- operations
@@ -143,23 +143,21 @@ def _report(report: registrar.ImportReport) -> dict:
 
 
 def _imported(run, rows: list[dict], dry_run: bool) -> dict:
-    """Run an import, turning its refusal into one 422 problem that names every bad row's fields."""
-    try:
-        return _report(run([{k: v for k, v in row.items() if k != "id"} for row in rows],
-                           actor=current_actor(), dry_run=dry_run))
-    except registrar.ImportRefused as refused:
-        errors = [{"field": ".".join(["rows", str(p.row)] + ([p.field] if p.field else [])), "location": "json",
-                   "pointer": f"#/rows/{p.row}" + (f"/{p.field}" if p.field else ""), "detail": p.message}
-                  for p in refused.row_problems]
-        raise Problem(422, refused.message, type_=VALIDATION, title="Validation failed", errors=errors) from None
-    except ServiceError as err:  # a concurrent writer took a row's place: nothing was written
-        raise Problem(409, err.message) from None
+    """Run an import: its refusal becomes one 422 problem naming every bad row's fields; a concurrent writer's
+    collision (nothing written) a 409, as every writing operation words it. Rows' `id`s are not read."""
+    with refused_as("The batch was not imported"):
+        try:
+            return _report(run(rows, actor=current_actor(), dry_run=dry_run))
+        except registrar.ImportRefused as refused:
+            errors = [json_error(("rows", p.row) + ((p.field,) if p.field else ()), p.message)
+                      for p in refused.row_problems]
+            raise Problem(422, refused.message, type_=VALIDATION, title="Validation failed", errors=errors) from None
 
 
 @bp.route(f"{PATH}/enrollments", tags=["registrar"])
 @bearer("admin", Role.ADMIN)
 @bp.arguments(ExportArgs, location="query", as_kwargs=True)
-@bp.response(200, _export_page(EnrollmentExportRow))
+@bp.response(200, EnrollmentExportPage)
 def registrar_enrollments(**args):
     """Export enrollments
 
@@ -173,7 +171,7 @@ def registrar_enrollments(**args):
 @bearer("admin", Role.ADMIN)
 @bp.arguments(EnrollmentBatch)
 @bp.response(200, ImportReport)
-@bp.alt_response(409, description="Another writer changed one of the rows meanwhile; nothing was written.")
+@problem_responses(409)
 def registrar_enrollments_import(data: dict):
     """Import enrollments
 
@@ -189,7 +187,7 @@ def registrar_enrollments_import(data: dict):
 @bp.route(f"{PATH}/course-records", tags=["registrar"])
 @bearer("admin", Role.ADMIN)
 @bp.arguments(CourseRecordExportArgs, location="query", as_kwargs=True)
-@bp.response(200, _export_page(CourseRecordExportRow))
+@bp.response(200, CourseRecordExportPage)
 def registrar_course_records(**args):
     """Export course records
 
@@ -204,7 +202,7 @@ def registrar_course_records(**args):
 @bearer("admin", Role.ADMIN)
 @bp.arguments(CourseRecordBatch)
 @bp.response(200, ImportReport)
-@bp.alt_response(409, description="Another writer changed one of the rows meanwhile; nothing was written.")
+@problem_responses(409)
 def registrar_course_records_import(data: dict):
     """Import course records
 

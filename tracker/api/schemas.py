@@ -54,7 +54,8 @@ def Version(**kwargs) -> fields.Integer:  # noqa: N802
     return fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_ID), **kwargs)
 
 
-def _choice(enum_cls) -> list[str]:
+def enum_values(enum_cls) -> list[str]:
+    """The codes an enum field takes (its members' values), for OneOf."""
     return [member.value for member in enum_cls]
 
 
@@ -177,12 +178,12 @@ class StudioSession(ma.Schema):
     hours = fields.Float(required=True)
     studio = fields.Nested(Named, required=True)
     term = fields.Nested(Named, required=True)
-    activity = fields.String(required=True, validate=validate.OneOf(_choice(StudioActivity)))
+    activity = fields.String(required=True, validate=validate.OneOf(enum_values(StudioActivity)))
     project = fields.String(required=True)
-    role = fields.String(required=True, validate=validate.OneOf(_choice(StudioRole)))
+    role = fields.String(required=True, validate=validate.OneOf(enum_values(StudioRole)))
     supervisor = fields.Nested(Person, required=True)
     notes = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(_choice(SessionStatus)))
+    status = fields.String(required=True, validate=validate.OneOf(enum_values(SessionStatus)))
     review_note = fields.String(required=True)
     submitted_at = fields.AwareDateTime(required=True)
     reviewed_at = fields.AwareDateTime(required=True, allow_none=True)
@@ -212,7 +213,7 @@ class CourseRecord(ma.Schema):
     id = fields.Integer(required=True)
     course = fields.Nested(CourseRef, required=True)
     term = fields.Nested(Named, required=True)
-    status = fields.String(required=True, validate=validate.OneOf(_choice(CourseStatus)))
+    status = fields.String(required=True, validate=validate.OneOf(enum_values(CourseStatus)))
     grade = fields.String(required=True, allow_none=True)
     credits = fields.Float(required=True, metadata={"description": "The credits the record carries."})
 
@@ -225,31 +226,33 @@ class StudentSummary(ma.Schema):
     program = fields.String(required=True)
     concentration = fields.String(required=True)
     track = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(_choice(EnrollmentStatus)))
+    status = fields.String(required=True, validate=validate.OneOf(enum_values(EnrollmentStatus)))
     start_term = fields.Nested(Named, required=True, allow_none=True)
     advisor = fields.Nested(Person, required=True, allow_none=True)
 
 
-class _Page(ma.Schema):
+class ListPage(ma.Schema):
+    """The list envelope around `items` (each list's schema adds its items)."""
+
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     total = fields.Integer(required=True)
     pages = fields.Integer(required=True)
 
 
-class StudioSessionPage(_Page):
+class StudioSessionPage(ListPage):
     items = fields.List(fields.Nested(StudioSession), required=True)
 
 
-class CourseRecordPage(_Page):
+class CourseRecordPage(ListPage):
     items = fields.List(fields.Nested(CourseRecord), required=True)
 
 
-class QueuePage(_Page):
+class QueuePage(ListPage):
     items = fields.List(fields.Nested(QueueEntry), required=True)
 
 
-class StudentPage(_Page):
+class StudentPage(ListPage):
     items = fields.List(fields.Nested(StudentSummary), required=True)
 
 
@@ -284,9 +287,9 @@ class NewStudioSession(Schema):
     start_time = fields.Time(required=True, validate=_naive, metadata={"description": "HH:MM, on the quarter hour."})
     end_time = fields.Time(required=True, validate=_naive, metadata={"description": "HH:MM, on the quarter hour, "
                                                                                    "15 minutes to 12 hours after the start."})
-    activity = fields.String(required=True, validate=validate.OneOf(_choice(StudioActivity)))
+    activity = fields.String(required=True, validate=validate.OneOf(enum_values(StudioActivity)))
     project = Text(required=True, max_length=200, metadata={"description": "The project's title."})
-    role = fields.String(required=True, validate=validate.OneOf(_choice(StudioRole)))
+    role = fields.String(required=True, validate=validate.OneOf(enum_values(StudioRole)))
     supervisor_id = Id(required=True, metadata={"description": "An active faculty member."})
     notes = Text(load_default="", max_length=2000)
 
@@ -322,7 +325,7 @@ class NewCourseRecord(Schema):
 
     course_id = Id(required=True, metadata={"description": "A course of the student's program's catalog."})
     term_id = Id(required=True, metadata={"description": "A term."})
-    status = fields.String(required=True, validate=validate.OneOf(_choice(CourseStatus)))
+    status = fields.String(required=True, validate=validate.OneOf(enum_values(CourseStatus)))
     grade = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(grade_choices()),
                           metadata={"description": "Only for a completed course: A to F, or P/NP for a pass/fail "
                                                    "course; null otherwise."})
@@ -339,7 +342,7 @@ CourseRecordChanges = _all_optional(
 class DecisionBody(Schema):
     """A reviewer's decision on a pending session, the fields of the review page's form."""
 
-    decision = fields.String(required=True, validate=validate.OneOf(_choice(Decision)),
+    decision = fields.String(required=True, validate=validate.OneOf(enum_values(Decision)),
                              metadata={"description": "approve, reject, or send_back (for changes)."})
     note = Text(load_default="", max_length=MAX_NOTE,
                 metadata={"description": "The student sees it. Required to reject (the reason) or send back (what "

@@ -14,7 +14,7 @@ until the substitution is revoked. See docs/registrar-feed.md.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
@@ -37,7 +37,7 @@ from ..models import (
 from . import ServiceError, history, unique_or_refuse
 from .accounts import normalise_email
 from .admin_accounts import EMAIL_PATTERN, program_tracks
-from .courses import ENTITY as COURSE_RECORD, clean_grade, format_credits, grade_problem, record_credits
+from .courses import ENTITY as COURSE_RECORD, check_credits, clean_grade, format_credits, grade_problem, record_credits
 
 MAX_ROWS = 1000
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -117,8 +117,8 @@ def _repeats(problems: _Problems, rows: list[dict], key, field_name: str, what: 
         if value is None:
             continue
         if value in first:
-            problems.add(index, field_name, f"Row {first[value] + 1} of this batch has the same {what}; "
-                                            "send each one once.")
+            problems.add(index, field_name, f"Row {first[value]} of this batch (counting from 0, as the pointers "
+                                            f"do) has the same {what}; send each one once.")
         else:
             first[value] = index
 
@@ -131,19 +131,14 @@ def _by(column, values: Iterable) -> dict:
     return {getattr(row, column.key): row for row in db.session.scalars(sa.select(model).where(column.in_(values)))}
 
 
-def _record_batch(actor: User, kind: str, report: ImportReport) -> None:
-    history.record(actor, f"registrar.{kind}_imported", "registrar", None,
-                   summary=f"Registrar feed: {kind.replace('_', ' ')}s, {report.count(CREATED)} created, "
-                           f"{report.count(UPDATED)} updated, {report.count(UNCHANGED)} unchanged",
-                   changes={"created": report.count(CREATED), "updated": report.count(UPDATED),
-                            "unchanged": report.count(UNCHANGED)})
+def _record_batch(actor: User, kind: "_Kind", report: ImportReport) -> None:
+    counts = {outcome: report.count(outcome) for outcome in (CREATED, UPDATED, UNCHANGED)}
+    history.record(actor, f"registrar.{kind.name}_imported", "registrar", None,
+                   summary=f"Registrar feed: {kind.words}, " + ", ".join(f"{n} {o}" for o, n in counts.items()),
+                   changes=counts)
 
 
 # ---------------------------------------------------------------- enrollments
-
-ENROLLMENT_FIELDS = ("external_id", "email", "display_name", "program", "concentration", "track", "start_term",
-                     "advisor_email", "status")
-
 
 @dataclass
 class _EnrollmentLookups:
@@ -345,7 +340,6 @@ def enrollment_row(enrollment: Enrollment) -> dict:
 
 # ---------------------------------------------------------------- course records
 
-COURSE_RECORD_FIELDS = ("external_id", "student_email", "course", "term", "status", "grade", "credits")
 # What a substitution relies on: the feed leaves a record alone while an active one counts it.
 RELIED_ON = ("course", "term", "status", "grade", "credits")
 
@@ -397,23 +391,19 @@ class _RecordPlan:
 
 
 def _row_credits(index: int, row: dict, course: Course, problems: _Problems) -> Decimal | None:
-    """The record's own credits (a variable-credit course), None for a fixed-credit course; a figure that does
-    not fit the course is a problem, never silently dropped."""
+    """The record's own credits for a variable-credit course (the course form's rule, courses.check_credits), None
+    for a fixed-credit course; a figure that does not fit a fixed-credit course is a problem, never silently
+    dropped as the form drops it (a feed's figure is data, not a typo)."""
     raw = row.get("credits")
-    try:
-        given = None if raw is None else Decimal(str(raw))
-    except InvalidOperation:
-        given = Decimal("NaN")
-    low, high = Decimal(course.credits), Decimal(course.max_credits or course.credits)
     if course.max_credits is None:
-        if given is not None and given != low:
-            problems.add(index, "credits", f"{course.code} always carries {format_credits(low)} credits.")
+        if raw is not None and Decimal(str(raw)) != Decimal(course.credits):
+            problems.add(index, "credits", f"{course.code} always carries {format_credits(course.credits)} credits.")
         return None
-    if given is None or given.is_nan() or not low <= given <= high or given != given.quantize(Decimal("0.1")):
-        problems.add(index, "credits", f"{course.code} is a variable-credit course: give the credits taken, from "
-                                       f"{format_credits(low)} to {format_credits(high)}, in tenths at most.")
+    try:
+        return check_credits(course, raw)
+    except ServiceError as err:
+        problems.add(index, "credits", err.message)
         return None
-    return given
 
 
 def _record_values(index: int, row: dict, look: _RecordLookups, problems: _Problems) -> dict[str, Any]:
@@ -596,6 +586,6 @@ def _run(kind: _Kind, rows: list[dict], actor: User, dry_run: bool) -> ImportRep
         for plan in plans:
             if plan.outcome.outcome != UNCHANGED:  # nothing to write, nothing to record
                 kind.write(plan, actor)
-        _record_batch(actor, kind.name, report)
+        _record_batch(actor, kind, report)
         db.session.commit()
     return report
